@@ -1,0 +1,326 @@
+"""Bit-exact golden model of the logarithmic number system (LNS) of ``rtl/lns_add.v``.
+
+Word format (``W`` bits, ``F`` fractional log bits)::
+
+    bit W-1      sign s (1 = negative)
+    bits W-2..0  log magnitude e, a (W-1)-bit two's-complement integer
+    value        (-1)^s * 2^(e / 2^F);  the most negative e, EMIN = -2^(W-2), encodes zero
+
+Nonzero words therefore have ``e`` in ``[EMIN+1, EMAX]`` with ``EMAX = 2^(W-2) - 1``. Either sign
+bit with ``e = EMIN`` reads as zero; this model and the RTL always *produce* the canonical zero
+``s = 0, e = EMIN`` (:func:`zero_word`).
+
+Why this format: it is the LNS of LNS-Madam-style accelerators, where a product is an integer
+add of exponents and a sum needs the Gaussian-log functions
+
+    phi+(x) = log2(1 + 2^-x),   phi-(x) = log2(1 - 2^-x),   x >= 0,
+
+because for |u| >= |v|:  log2(|u| +/- |v|) = log2|u| + phi+/-(log2|u| - log2|v|).
+
+Addition rule (:func:`lns_add`). With ``e_big >= e_small`` the larger and smaller magnitude and
+``d = e_big - e_small`` (an integer, in units of 2^-F), the result exponent is
+``e_big + T(d)`` where ``T(d) = round(2^F * phi(d / 2^F))`` is read from a table
+(:func:`phi_tables`), with ``phi = phi+`` when the signs agree and ``phi-`` when they differ. The
+result takes the sign of the larger magnitude. Because e_big is an integer and T(d) is the
+nearest integer to ``2^F * phi``, the result is the *correctly rounded* log of the exact sum:
+``|e_out - 2^F*log2|a+b|| <= 1/2`` unit of e (the issue allows 1 unit). Exceptions:
+``e_out > EMAX`` saturates to EMAX (same sign); ``e_out <= EMIN`` (underflow) and exact
+cancellation (``d = 0`` with opposite signs) give zero; a zero operand returns the other operand
+unchanged.
+
+Rounding a positive real to the format (:func:`log_round`, used by :func:`encode_scaled` and the
+quantizer's LNS mode) picks the nearest e to ``2^F * log2|v|``. For ``v = mag / 2^shift`` with
+integer ``mag`` this is ``e = 2^F*(p - shift) + k``, where ``p = floor(log2 mag)`` and ``k`` counts
+the thresholds ``t_j = 2^((2j-1) / 2^(F+1))``, ``j = 1..2^F``, that the mantissa ``m = mag/2^p``
+reaches. The t_j are irrational, so there are no ties; they are held as exact 64-bit integers
+``C_j = ceil(2^63 * t_j)`` (:func:`log_thresholds_q63`) and compared exactly (see
+:func:`log_thresholds`).
+
+The Verilog holds the same tables: ``python -m hwsim.numerics.lns --emit-verilog rtl`` writes
+``rtl/lns_phi.vh`` and ``rtl/lns_log_thresholds.vh`` from :func:`phi_tables` and
+:func:`log_thresholds_q63`; a unit test checks the committed files equal the generator's output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+#: Fractional log bits the generated Verilog tables cover (``F`` parameter of the RTL).
+F_SUPPORTED = range(0, 7)
+
+IntArray = npt.NDArray[np.int64]
+
+
+# --- word format -------------------------------------------------------------------------------
+
+
+def emin(W: int) -> int:
+    """Most negative e of a W-bit word: the zero code."""
+    return -(1 << (W - 2))
+
+
+def emax(W: int) -> int:
+    """Largest e of a W-bit word (largest magnitude 2^(EMAX/2^F))."""
+    return (1 << (W - 2)) - 1
+
+
+def pack(sign: int, e: int, W: int) -> int:
+    """Raw W-bit word from sign bit and exponent e (e is wrapped to W-1 bits)."""
+    return ((sign & 1) << (W - 1)) | (e & ((1 << (W - 1)) - 1))
+
+
+def unpack(word: int, W: int) -> tuple[int, int]:
+    """(sign, e) of a raw W-bit word, e sign-extended from W-1 bits."""
+    e = word & ((1 << (W - 1)) - 1)
+    if e >> (W - 2):
+        e -= 1 << (W - 1)
+    return (word >> (W - 1)) & 1, e
+
+
+def zero_word(W: int) -> int:
+    """Canonical zero: sign 0, e = EMIN."""
+    return pack(0, emin(W), W)
+
+
+def decode(word: int, W: int, F: int) -> float:
+    """Real value of a raw word: ``(-1)^s * 2^(e/2^F)``, 0.0 for the zero code."""
+    s, e = unpack(word, W)
+    if e == emin(W):
+        return 0.0
+    return (-1.0 if s else 1.0) * 2.0 ** (e / (1 << F))
+
+
+# --- rounding a real to the format ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def log_thresholds_q63(F: int) -> tuple[int, ...]:
+    """``C_j = ceil(2^63 * 2^((2j-1)/2^(F+1)))`` for ``j = 1..2^F``, exact integers < 2^64.
+
+    ``t_j = C_j / 2^63`` (rounded up) is the mantissa at which ``round(2^F*log2 m)`` steps from
+    j-1 to j. Computed exactly as the least C with ``C^n >= 2^(63n + 2j - 1)``, ``n = 2^(F+1)``.
+    """
+    n = 1 << (F + 1)
+    out = []
+    for j in range(1, (1 << F) + 1):
+        target = 1 << (63 * n + 2 * j - 1)
+        lo, hi = 1 << 63, 1 << 64  # t_j in (1, 2)
+        while lo < hi:  # least C in [lo, hi] with C^n >= target
+            mid = (lo + hi) // 2
+            if mid**n >= target:
+                hi = mid
+            else:
+                lo = mid + 1
+        out.append(lo)
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def log_thresholds(F: int, P: int) -> tuple[int, ...]:
+    """Integer thresholds for a mantissa ``M`` with P fractional bits (``M = m * 2^P``).
+
+    ``M >= ceil(C_j / 2^(63-P))``  <=>  ``M * 2^(63-P) >= C_j``  <=>  ``m >= t_j``, exactly,
+    because C_j = ceil(2^63 t_j) and the left side is an integer (ceil(ceil(y)/n) = ceil(y/n)).
+    The RTL derives its comparator constants with the same expression. Valid for 0 <= P <= 63.
+    """
+    if not 0 <= P <= 63:
+        raise ValueError(f"mantissa bits P={P} outside 0..63")
+    s = 63 - P
+    return tuple(-((-c) >> s) for c in log_thresholds_q63(F))
+
+
+def log_round(mag: int, F: int) -> int:
+    """Nearest integer to ``2^F * log2(mag)`` for an integer ``1 <= mag < 2^64``."""
+    if not 1 <= mag < 1 << 64:
+        raise ValueError(f"magnitude {mag} outside 1..2^64-1")
+    p = mag.bit_length() - 1
+    k = sum(mag >= t for t in log_thresholds(F, p))
+    return (p << F) + k
+
+
+def encode_scaled(x: int, shift: int, W: int, F: int) -> tuple[int, int]:
+    """Word nearest (in the log domain) to ``x / 2^shift``, and a clip flag.
+
+    Zero encodes as the canonical zero (flag 0). Negative x sets the sign bit and encodes |x|.
+    Otherwise e = ``log_round(|x|) - shift*2^F``; e > EMAX saturates to EMAX and e <= EMIN
+    flushes to zero, both with flag 1 (the value was outside the representable range).
+    """
+    if x == 0:
+        return zero_word(W), 0
+    e = log_round(abs(x), F) - (shift << F)
+    sign = 1 if x < 0 else 0
+    if e > emax(W):
+        return pack(sign, emax(W), W), 1
+    if e <= emin(W):
+        return zero_word(W), 1
+    return pack(sign, e, W), 0
+
+
+def encode(value: float, W: int, F: int) -> int:
+    """Word nearest (in the log domain) to a float; saturates/flushes like :func:`encode_scaled`."""
+    if value == 0.0:
+        return zero_word(W)
+    num, den = float(value).as_integer_ratio()  # den is a power of two
+    mag, shift = abs(num), den.bit_length() - 1
+    while mag >= 1 << 64:  # keep the top bits; beyond 2^64 only far-out-of-range floats land here
+        mag, shift = mag >> 1, shift - 1
+    return encode_scaled(mag if num > 0 else -mag, shift, W, F)[0]
+
+
+# --- addition ----------------------------------------------------------------------------------
+
+
+def _round_half_up(v: float) -> int:
+    frac = v - math.floor(v)
+    if abs(frac - 0.5) < 1e-9:  # never happens for these irrational values; guard the claim
+        raise ArithmeticError(f"table value {v} too close to a rounding tie")
+    return math.floor(v + 0.5)
+
+
+@lru_cache(maxsize=None)
+def phi_tables(F: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``(T+, T-)``: ``T(d) = round(2^F * phi(d / 2^F))`` for ``d = 0..N-1``.
+
+    N is the first d >= 1 from which both tables are 0 (|phi| falls monotonically, so every
+    d >= N reads 0 and the RTL needs no entry for it). ``T-(0)`` (phi- = -inf, exact
+    cancellation) is stored as 0 and never used. Values are computed in double precision; the
+    distance of each to a rounding tie is checked to exceed 1e-9, far above double's ~1e-13
+    error on these magnitudes, so the rounding is exact.
+    """
+    scale = float(1 << F)
+    plus: list[int] = []
+    minus: list[int] = []
+    d = 0
+    while True:
+        x = d / scale
+        tp = _round_half_up(scale * math.log2(1.0 + 2.0**-x))
+        tm = 0 if d == 0 else _round_half_up(scale * math.log2(-math.expm1(-x * math.log(2.0))))
+        if d >= 1 and tp == 0 and tm == 0:
+            return tuple(plus), tuple(minus)
+        plus.append(tp)
+        minus.append(tm)
+        d += 1
+
+
+def lns_add(a: int, b: int, W: int = 8, F: int = 3) -> int:
+    """Raw word of ``a + b`` for raw W-bit LNS words a and b; see the module docstring."""
+    zero = zero_word(W)
+    sa, ea = unpack(a, W)
+    sb, eb = unpack(b, W)
+    lo = emin(W)
+    if ea == lo and eb == lo:
+        return zero
+    if ea == lo:
+        return b
+    if eb == lo:
+        return a
+    if eb > ea:
+        sa, ea, sb, eb = sb, eb, sa, ea
+    d = ea - eb
+    plus, minus = phi_tables(F)
+    if sa != sb:
+        if d == 0:
+            return zero
+        t = minus[d] if d < len(minus) else 0
+    else:
+        t = plus[d] if d < len(plus) else 0
+    e = ea + t
+    if e <= lo:
+        return zero
+    return pack(sa, min(e, emax(W)), W)
+
+
+def lns_add_np(a: npt.ArrayLike, b: npt.ArrayLike, W: int = 8, F: int = 3) -> IntArray:
+    """Vectorised :func:`lns_add` over arrays of raw words (same results element by element)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    half = 1 << (W - 2)
+    sa, ea = (a >> (W - 1)) & 1, ((a + half) & ((1 << (W - 1)) - 1)) - half
+    sb, eb = (b >> (W - 1)) & 1, ((b + half) & ((1 << (W - 1)) - 1)) - half
+    swap = eb > ea
+    s_big, e_big = np.where(swap, sb, sa), np.where(swap, eb, ea)
+    d = np.abs(ea - eb)
+    n = len(phi_tables(F)[0])
+    plus, minus = (np.array(t + (0,), dtype=np.int64) for t in phi_tables(F))
+    idx = np.minimum(d, n)  # index N is the appended 0: every d >= N reads 0
+    sub = sa != sb
+    e = e_big + np.where(sub, minus[idx], plus[idx])
+    lo = emin(W)
+    out = (s_big << (W - 1)) | (np.minimum(e, emax(W)) & ((1 << (W - 1)) - 1))
+    out = np.where((e <= lo) | (sub & (d == 0)), zero_word(W), out)
+    out = np.where(eb == lo, a, out)
+    out = np.where(ea == lo, b, out)
+    return np.where((ea == lo) & (eb == lo), zero_word(W), out)
+
+
+# --- Verilog tables ----------------------------------------------------------------------------
+
+_HEADER = (
+    "// Generated by `python -m hwsim.numerics.lns --emit-verilog rtl`; do not edit.\n"
+    "// Source: hwsim/numerics/lns.py ({fn}); tests/unit/test_numerics_lns.py checks this file.\n"
+)
+
+
+def _case_lines(items: list[str], per_line: int = 6) -> list[str]:
+    return ["        " + " ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+
+
+def emit_phi_vh() -> str:
+    """Verilog constant functions ``lns_phi_len(f)`` and ``lns_phi(f, neg, d)`` (F = 0..6)."""
+    out = [_HEADER.format(fn="phi_tables")]
+    out.append("// lns_phi_len(f): entries N of the phi tables for F = f; entries d >= N are 0.")
+    out.append("function integer lns_phi_len(input integer f);")
+    out.append("  begin\n    case (f)")
+    for f in F_SUPPORTED:
+        out.append(f"      {f}: lns_phi_len = {len(phi_tables(f)[0])};")
+    out.append("      default: lns_phi_len = 0;\n    endcase\n  end\nendfunction\n")
+    out.append("// lns_phi(f, neg, d) = round(2^f * log2(1 + 2^(-d/2^f))) for neg = 0,")
+    out.append("// round(2^f * log2(1 - 2^(-d/2^f))) for neg = 1 (0 at d = 0); 0 for d >= N.")
+    out.append("function integer lns_phi(input integer f, input integer neg, input integer d);")
+    out.append("  begin\n    lns_phi = 0;\n    case (f * 2 + neg)")
+    for f in F_SUPPORTED:
+        for neg, tab in enumerate(phi_tables(f)):
+            out.append(f"      {2 * f + neg}: case (d)")
+            out += _case_lines([f"{d}: lns_phi = {v};" for d, v in enumerate(tab) if v != 0])
+            out.append("        default: lns_phi = 0;\n      endcase")
+    out.append("      default: lns_phi = 0;\n    endcase\n  end\nendfunction")
+    return "\n".join(out) + "\n"
+
+
+def emit_thresholds_vh() -> str:
+    """Verilog constant function ``lns_thr_q63(f, j)`` = C_j of :func:`log_thresholds_q63`."""
+    out = [_HEADER.format(fn="log_thresholds_q63")]
+    out.append("// lns_thr_q63(f, j) = ceil(2^63 * 2^((2j-1)/2^(f+1))), j = 1..2^f: the mantissa")
+    out.append("// (scaled by 2^63) from which round(2^f * log2 m) reaches j.")
+    out.append("function [63:0] lns_thr_q63(input integer f, input integer j);")
+    out.append("  begin\n    lns_thr_q63 = 64'd0;\n    case (f)")
+    for f in F_SUPPORTED:
+        out.append(f"      {f}: case (j)")
+        items = [f"{j}: lns_thr_q63 = 64'h{c:016X};" for j, c in enumerate(log_thresholds_q63(f), 1)]
+        out += _case_lines(items, per_line=2)
+        out.append("        default: lns_thr_q63 = 64'd0;\n      endcase")
+    out.append("      default: lns_thr_q63 = 64'd0;\n    endcase\n  end\nendfunction")
+    return "\n".join(out) + "\n"
+
+
+VERILOG_TABLES = {"lns_phi.vh": emit_phi_vh, "lns_log_thresholds.vh": emit_thresholds_vh}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hwsim.numerics.lns --emit-verilog DIR``: write the Verilog table includes."""
+    parser = argparse.ArgumentParser(prog="python -m hwsim.numerics.lns", description=main.__doc__)
+    parser.add_argument("--emit-verilog", metavar="DIR", type=Path, required=True)
+    args = parser.parse_args(argv)
+    for name, emit in VERILOG_TABLES.items():
+        (args.emit_verilog / name).write_text(emit())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
