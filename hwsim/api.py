@@ -1,0 +1,92 @@
+"""The Python API: load specs, estimate a workload's cost on an arch.
+
+    >>> import hwsim
+    >>> result = hwsim.estimate("workloads/resnet18.yaml", "tpu_like")
+    >>> result.total_cycles, result.latency_s
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from hwsim.evaluate import pack_designs, run_kernels
+from hwsim.lower import lower
+from hwsim.result import Result, build_layers
+from hwsim.spec.arch import Arch
+from hwsim.spec.arch_io import load_arch as _load_arch_yaml
+from hwsim.spec.errors import SpecError
+from hwsim.spec.workload import Workload
+from hwsim.spec.workload_io import load_workload as _load_workload_yaml
+from hwsim.workload.scalesim import load_scalesim_cfg, load_topology
+
+DEFAULT_ARCH = "tpu_like"
+
+
+def shipped_arch_names() -> list[str]:
+    """Names of the arch configs that ship with hwsim (``arch_configs/*.yaml``)."""
+    folder = resources.files("hwsim") / "arch_configs"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_workload(path: str | Path, *, batch: int | None = None) -> Workload:
+    """A workload YAML, or a SCALE-Sim topology CSV (by the ``.csv`` suffix)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        workload = load_topology(path)
+        if batch not in (None, 1):
+            raise SpecError.single(str(path), "batch", "SCALE-Sim topologies have no batch "
+                                   f"dimension: expected no --batch, got {batch}")
+        return workload
+    return _load_workload_yaml(path, batch=batch)
+
+
+def load_arch(name_or_path: str | Path) -> Arch:
+    """An arch YAML path, a SCALE-Sim ``.cfg`` path, or the name of a shipped arch config."""
+    path = Path(name_or_path)
+    if path.suffix.lower() == ".cfg":
+        return load_scalesim_cfg(path)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        return _load_arch_yaml(path)
+    name = str(name_or_path)
+    if name not in shipped_arch_names():
+        from hwsim.spec.errors import suggest
+        raise SpecError.single(name, "", "no such file or shipped arch; expected a path or one "
+                               f"of {', '.join(shipped_arch_names())}"
+                               + suggest(name, shipped_arch_names()))
+    with resources.as_file(resources.files("hwsim") / "arch_configs" / f"{name}.yaml") as file:
+        return _load_arch_yaml(file)
+
+
+def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = None, *,
+             batch: int | None = None) -> Result:
+    """Cost of `workload` (inference) on `arch` (default: the workload's `arch:`, else
+    ``tpu_like``)."""
+    if not isinstance(workload, Workload):
+        workload = load_workload(workload, batch=batch)
+    if arch is None:
+        arch = workload.arch or DEFAULT_ARCH
+    if not isinstance(arch, Arch):
+        arch = load_arch(arch)
+    used_batch = batch or workload.batch
+    _check_precision(workload, arch)
+    table = lower(workload, batch=used_batch)
+    raw = run_kernels(table, pack_designs([arch]))
+    inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
+              "arch": arch.path, "arch_sha256": arch.sha256}
+    return Result(workload, arch, "inference", used_batch, build_layers(workload, table, raw),
+                  inputs)
+
+
+def _check_precision(workload: Workload, arch: Arch) -> None:
+    """A fixed-width systolic array runs operands up to its `word_bits`; wider is an error."""
+    limit = arch.compute.word_bits
+    for index, layer in enumerate(workload.layers):
+        prec = workload.layer_precision(layer)
+        for kind in ("weights", "activations"):
+            fmt = getattr(prec, kind)
+            if fmt.bits > limit:
+                raise SpecError.single(workload.path or workload.name,
+                                       f"layers[{index}].precision.{kind}",
+                                       f"expected at most {limit} bits (arch {arch.name} "
+                                       f"word_bits), got {fmt.name}")

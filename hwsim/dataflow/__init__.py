@@ -1,0 +1,1 @@
+"""Dataflow tables: which GEMM dimension each array axis carries, per dataflow."""

@@ -1,0 +1,221 @@
+"""hwsim's own memory model: DRAM traffic and stall cycles of a GEMM on a systolic array.
+
+SCALE-Sim gives no closed form for this, so hwsim uses an analytical double-buffering model
+(documented in docs/memory_model.md; its error against SCALE-Sim's USER-bandwidth simulation is
+measured in reports/memory_model_error.md). Folds run in SCALE-Sim's order: column folds outer,
+row folds inner. Each operand is classified by the array axes its dimensions span:
+
+- ``SPANS_BOTH`` (rows and cols axes): every fold needs a new tile; each element moves once.
+- ``SPANS_COLS`` (cols axis and time): the tile is the same for all row folds of a column fold,
+  so it is fetched once per column fold when two tiles fit in its buffer (current + prefetch),
+  else every fold.
+- ``SPANS_ROWS`` (rows axis and time): tiles change every fold and repeat for every column fold;
+  the operand is fetched once when it fits its buffer whole, else once per column fold.
+
+The output accumulates over row folds when it spans the cols axis and time (ws, is): partial sums
+(accumulator width) stay on chip when two tiles fit, else each row fold writes them out and the
+next reads them back. With a unified buffer, double-buffered tiles of all three operands are
+reserved first and whole-operand residency is granted greedily by bytes saved.
+
+Stalls: fold i+1's inputs are fetched while fold i computes, so a fold stalls by
+max(0, transfer cycles - fold cycles); the first fold's fetch and the last output drain are
+exposed. Transfers share one DRAM port or use one port per operand (`per_operand`).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from hwsim.kernels._jit import jit, jit_parallel
+from hwsim.kernels.systolic import ceil_div, fold_geometry
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+SPANS_BOTH, SPANS_COLS, SPANS_ROWS = 0, 1, 2
+
+
+@jit
+def operand_class(d1: int, d2: int, dims: I64) -> int:
+    """Class of an operand whose GEMM dimensions are `d1`, `d2` under `dims` (Sr, Sc, T)."""
+    rows_axis = d1 == dims[0] or d2 == dims[0]
+    cols_axis = d1 == dims[1] or d2 == dims[1]
+    if rows_axis and cols_axis:
+        return SPANS_BOTH
+    return SPANS_COLS if cols_axis else SPANS_ROWS
+
+
+@jit
+def tile_elements(d1: int, d2: int, dims: I64, extents: I64) -> int:
+    """Elements of one full fold's tile of an operand spanning GEMM dimensions d1, d2."""
+    size = 1
+    for d in (d1, d2):
+        for axis in range(3):
+            if dims[axis] == d:
+                size *= extents[axis]
+    return size
+
+
+@jit
+def reuse_flags(cls: I64, tile_bits: F64, total_bits: F64, caps_bits: F64,
+                unified: bool) -> tuple[bool, bool, bool]:
+    """Whether A, B and the output keep their reusable data on chip (see module doc)."""
+    keep = [False, False, False]
+    if unified:
+        free = caps_bits[0] - 2.0 * (tile_bits[0] + tile_bits[1] + tile_bits[2])
+        if free < 0:
+            return False, False, False
+        for i in range(3):
+            keep[i] = cls[i] == SPANS_COLS
+        order = (0, 1) if total_bits[0] * 1.0 >= total_bits[1] else (1, 0)
+        for i in order:
+            extra = total_bits[i] - 2.0 * tile_bits[i]
+            if cls[i] == SPANS_ROWS and extra <= free:
+                keep[i] = True
+                free -= extra
+    else:
+        for i in range(3):
+            if cls[i] == SPANS_COLS:
+                keep[i] = 2.0 * tile_bits[i] <= caps_bits[i]
+            elif cls[i] == SPANS_ROWS:
+                keep[i] = total_bits[i] <= caps_bits[i]
+    return keep[0], keep[1], keep[2]
+
+
+@jit
+def transfer_cycles(a_bits: float, b_bits: float, o_bits: float, bw_bits: float,
+                    per_operand: bool) -> float:
+    """Cycles to move the given bits over one shared DRAM port or one port per operand."""
+    if per_operand:
+        return max(a_bits, b_bits, o_bits) / bw_bits
+    return (a_bits + b_bits + o_bits) / bw_bits
+
+
+@jit
+def fold_fetch_bits(cls: int, keep: bool, tile: float, first_col_fold: bool,
+                    first_row_fold: bool) -> float:
+    """Bits of one input operand fetched for a fold of the given position."""
+    if cls == SPANS_COLS and keep and not first_row_fold:
+        return 0.0
+    if cls == SPANS_ROWS and keep and not first_col_fold:
+        return 0.0
+    return tile
+
+
+@jit
+def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, cols: int,
+                df: int, role_dims: I64, row_coef: I64, caps_bits: F64, unified: bool,
+                bw_bits: float, per_operand: bool) -> tuple[float, float, float, float, float]:
+    """One GEMM: DRAM bits (A read, B read, output written, partial sums read) and stalls.
+
+    `bits` holds the element widths of A, B, the output and the accumulator.
+    """
+    dims = role_dims[df]
+    sr, sc, t, fr, fc = fold_geometry(m, n, k, rows, cols, dims)
+    extents = np.array([min(rows, sr), min(cols, sc), t], dtype=np.int64)
+    op_dims = ((0, 2), (2, 1), (0, 1))  # A = M x K, B = K x N, output = M x N
+    cls = np.empty(3, dtype=np.int64)
+    tile = np.empty(3, dtype=np.float64)
+    for i in range(3):
+        cls[i] = operand_class(op_dims[i][0], op_dims[i][1], dims)
+        tile[i] = tile_elements(op_dims[i][0], op_dims[i][1], dims, extents)
+    unique_ratio = a_unique / (m * k)
+    accumulates = cls[2] != SPANS_BOTH and fr > 1
+    tile[0] *= bits[0] * unique_ratio
+    tile[1] *= bits[1]
+    out_tile_bits = tile[2] * bits[2]
+    tile[2] *= bits[3] if accumulates else bits[2]
+    total = np.array([a_unique * bits[0], k * n * bits[1], m * n * bits[2]], dtype=np.float64)
+    keep = reuse_flags(cls, tile, total, caps_bits, unified)
+    repeats = (fr, fc)
+    moved = np.empty(2, dtype=np.float64)
+    for i in range(2):
+        again = cls[i] != SPANS_BOTH and not keep[i]
+        moved[i] = total[i] * (repeats[cls[i] - 1] if again else 1)
+    o_write, o_read = total[2], 0.0
+    if accumulates and not keep[2]:
+        o_read = m * n * bits[3] * (fr - 1.0)
+        o_write += o_read
+    fold_cycles = row_coef[df] * rows + cols + t - 2
+    out_per_fold = (o_write + o_read) / (fr * fc)
+    stall = transfer_cycles(tile[0], tile[1], 0.0, bw_bits, per_operand)
+    for first_col, first_row, folds in ((True, False, fr - 1), (False, True, fc - 1),
+                                        (False, False, (fc - 1) * (fr - 1))):
+        fa = fold_fetch_bits(cls[0], keep[0], tile[0], first_col, first_row)
+        fb = fold_fetch_bits(cls[1], keep[1], tile[1], first_col, first_row)
+        busy = transfer_cycles(fa, fb, out_per_fold, bw_bits, per_operand)
+        stall += folds * max(0.0, busy - fold_cycles)
+    stall += transfer_cycles(0.0, 0.0, out_tile_bits, bw_bits, per_operand)
+    return moved[0], moved[1], o_write, o_read, stall
+
+
+@jit
+def vector_memory(elements: int, inputs: int, ops: int, bits: int, lanes: int,
+                  act_cap_bits: float, bw_bits: float) -> tuple[float, float, float]:
+    """Vector op: (cycles, DRAM bits moved, stall cycles).
+
+    One operation per lane per cycle. Inputs and the output stay on chip when they fit the
+    activation buffers together; otherwise all of them move to and from DRAM.
+    """
+    cycles = float(ceil_div(elements * ops, lanes))
+    tensor_bits = (inputs + 1.0) * elements * bits
+    dram = 0.0 if tensor_bits <= act_cap_bits else tensor_bits
+    return cycles, dram, max(0.0, dram / bw_bits - cycles)
+
+
+@jit
+def sram_stall(accesses: I64, bits: I64, compute_cycles: int, sram_bw_bits: F64,
+               unified: bool) -> float:
+    """Cycles beyond `compute_cycles` the SRAM ports need for A reads, B reads and output
+    writes (`accesses` in elements, widths `bits`); a port of bandwidth 0 never limits."""
+    need = 0.0
+    total = 0.0
+    for i in range(3):
+        moved = accesses[i] * float(bits[i])
+        total += moved
+        if not unified and sram_bw_bits[i] > 0:
+            need = max(need, moved / sram_bw_bits[i])
+    if unified and sram_bw_bits[0] > 0:
+        need = total / sram_bw_bits[0]
+    return max(0.0, need - compute_cycles)
+
+
+@jit_parallel
+def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I64,
+                 bits: I64, vec: I64, sram_counts: I64, rows: I64, cols: I64, dataflow: I64,
+                 caps_bits: F64, sram_bw_bits: F64, unified: I64, dram_bw_bits: F64,
+                 per_operand: I64, lanes: I64, role_dims: I64,
+                 row_coef: I64) -> tuple[F64, F64, F64]:
+    """All problems (P) on all designs (D).
+
+    `bits[P, 4]`: A, B, output, accumulator widths; `vec[P, 3]`: vector elements, ops per
+    element, inputs; `sram_counts[D, P, 5]` from `systolic_compute`. Returns
+    ``dram_bits[D, P, 4]`` (A read, B read, output write, partial-sum read), ``stall[D, P]``
+    (DRAM plus SRAM-port stall cycles) and ``vector_cycles[D, P]``.
+    """
+    n_designs, n_problems = rows.shape[0], m.shape[0]
+    dram = np.zeros((n_designs, n_problems, 4), dtype=np.float64)
+    stall = np.zeros((n_designs, n_problems), dtype=np.float64)
+    vector_cycles = np.zeros((n_designs, n_problems), dtype=np.float64)
+    for d in numba.prange(n_designs):
+        uni = unified[d] == 1
+        for p in range(n_problems):
+            if is_vector[p]:
+                act_cap = caps_bits[d, 0] + (0.0 if uni else caps_bits[d, 2])
+                cyc, moved, st = vector_memory(vec[p, 0], vec[p, 2], vec[p, 1], bits[p, 0],
+                                               lanes[d], act_cap, dram_bw_bits[d])
+                vector_cycles[d, p] = cyc
+                dram[d, p, 0] = moved
+                stall[d, p] = st
+                continue
+            res = gemm_memory(m[p], n[p], k[p], a_unique[p], bits[p], rows[d], cols[d],
+                              dataflow[d], role_dims, row_coef, caps_bits[d], uni,
+                              dram_bw_bits[d], per_operand[d] == 1)
+            for i in range(4):
+                dram[d, p, i] = res[i] * count[p]
+            compute_one = sram_counts[d, p, 0] // count[p]
+            port = sram_stall(sram_counts[d, p, 2:5] // count[p], bits[p, :3], compute_one,
+                              sram_bw_bits[d], uni)
+            stall[d, p] = (res[4] + port) * count[p]
+    return dram, stall, vector_cycles

@@ -1,0 +1,35 @@
+"""Precision per tensor kind: the formats of weights, activations, gradients and accumulators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from hwsim.precision.formats import NumberFormat, parse_format
+
+TENSOR_KINDS = ("weights", "activations", "gradients", "accumulator")
+
+
+@dataclass(frozen=True, slots=True)
+class TensorPrecision:
+    """Formats of the four tensor kinds of a layer.
+
+    Activations cover a layer's inputs and outputs (the output of one layer is the input of the
+    next); the accumulator holds partial sums inside the array and when they spill to memory.
+    """
+
+    weights: NumberFormat
+    activations: NumberFormat
+    gradients: NumberFormat
+    accumulator: NumberFormat
+
+    @classmethod
+    def default(cls) -> TensorPrecision:
+        """int8 weights and activations, int8 gradients, int32 accumulation."""
+        return cls(parse_format("int8"), parse_format("int8"), parse_format("int8"),
+                   parse_format("int32"))
+
+    def with_overrides(self, overrides: dict[str, NumberFormat]) -> TensorPrecision:
+        return replace(self, **overrides) if overrides else self
+
+    def to_dict(self) -> dict[str, str]:
+        return {kind: getattr(self, kind).name for kind in TENSOR_KINDS}

@@ -1,0 +1,84 @@
+"""Writers for results: the terminal table, JSON and CSV. Files are written atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from hwsim.result import DRAM_KEYS, Result
+
+CSV_COLUMNS = ("name", "pass", "kind", "M", "N", "K", "count", "macs", "compute_cycles",
+               "stall_cycles", "total_cycles", "folds", "sram_ifmap_reads", "sram_filter_reads",
+               "sram_ofmap_writes", *(f"dram_{k}_bytes" for k in DRAM_KEYS),
+               "mapping_efficiency", "compute_utilization")
+
+
+def to_json(result: Result) -> str:
+    return json.dumps(result.to_dict(), indent=2)
+
+
+def to_csv(result: Result) -> str:
+    """One row per problem, columns `CSV_COLUMNS` (units in the names)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for lr in result.layers:
+        writer.writerow([lr.name, lr.pass_name, lr.kind, lr.M, lr.N, lr.K, lr.count, lr.macs,
+                         lr.compute_cycles, lr.stall_cycles, lr.total_cycles, lr.folds,
+                         lr.sram_reads["ifmap"], lr.sram_reads["filter"],
+                         lr.sram_writes["ofmap"], *(lr.dram_bytes[k] for k in DRAM_KEYS),
+                         f"{lr.mapping_efficiency:.6f}", f"{lr.compute_utilization:.6f}"])
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file, so a failure never leaves it partial."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _si(value: float) -> str:
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.2f}{unit}"
+    return f"{value:.0f}"
+
+
+def to_table(result: Result) -> str:
+    """A readable per-layer table with totals."""
+    header = ("layer", "pass", "M", "N", "K", "MACs", "compute_cycles", "stall_cycles",
+              "total_cycles", "util_%", "dram_bytes")
+    rows = [header]
+    pes = result.arch.compute.rows * result.arch.compute.cols
+    for lr in result.layers:
+        util = 100.0 * lr.macs / (lr.total_cycles * pes) if lr.total_cycles else 0.0
+        rows.append((lr.name, lr.pass_name, str(lr.M or ""), str(lr.N or ""), str(lr.K or ""),
+                     _si(lr.macs), str(lr.compute_cycles), str(lr.stall_cycles),
+                     str(lr.total_cycles), f"{util:.1f}", _si(sum(lr.dram_bytes.values()))))
+    t = result.totals()
+    rows.append(("TOTAL", "", "", "", "", _si(t["macs"]), str(t["compute_cycles"]),
+                 str(t["stall_cycles"]), str(t["cycles"]), f"{100 * t['utilization']:.1f}",
+                 _si(t["dram_bytes_total"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
+                       enumerate(zip(row, widths, strict=True))) for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    a = result.arch.compute
+    summary = (f"workload {result.workload.name} (batch {result.batch}) on {result.arch.name}: "
+               f"{a.rows}x{a.cols} {a.dataflow.upper()} at {a.clock_mhz:g} MHz\n"
+               f"total_cycles {t['cycles']}  latency_s {t['latency_s']:.6g}  "
+               f"macs {t['macs']}  utilization {100 * t['utilization']:.2f}%  "
+               f"dram_bytes {t['dram_bytes_total']}")
+    return "\n".join(lines) + "\n" + summary + "\n"

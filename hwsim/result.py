@@ -1,0 +1,137 @@
+"""Named results: one `LayerResult` per problem and the totals, as the stable JSON interface.
+
+Units live in field names: ``cycles``, ``_bytes``, ``_s``. SRAM accesses count elements (one
+access per element, SCALE-Sim's convention); DRAM traffic is in bytes at the tensors' formats,
+packed (two 4-bit values per byte).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from hwsim import __version__
+from hwsim.evaluate import RawCounts
+from hwsim.lower import PASS_CODES, ProblemTable
+from hwsim.spec.arch import Arch
+from hwsim.spec.workload import Workload
+
+PASS_NAMES = {code: name for name, code in PASS_CODES.items()}
+DRAM_KEYS = ("ifmap_read", "filter_read", "ofmap_write", "psum_read")
+
+
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    """Cost of one problem (a layer's pass) on one design."""
+
+    name: str
+    pass_name: str
+    kind: str                 # "gemm" (on the array) or "vector" (on the vector unit)
+    M: int
+    N: int
+    K: int
+    count: int
+    macs: int
+    compute_cycles: int
+    stall_cycles: int
+    folds: int
+    sram_reads: dict[str, int]
+    sram_writes: dict[str, int]
+    dram_bytes: dict[str, int]
+    mapping_efficiency: float
+    compute_utilization: float
+    precision: dict[str, str]
+
+    @property
+    def total_cycles(self) -> int:
+        return self.compute_cycles + self.stall_cycles
+
+    def to_dict(self, array_pes: int) -> dict[str, Any]:
+        util = self.macs / (self.total_cycles * array_pes) if self.total_cycles else 0.0
+        return {"name": self.name, "pass": self.pass_name, "kind": self.kind,
+                "M": self.M, "N": self.N, "K": self.K, "count": self.count, "macs": self.macs,
+                "cycles": {"compute": self.compute_cycles, "stall": self.stall_cycles,
+                           "total": self.total_cycles},
+                "folds": self.folds, "sram_reads": self.sram_reads,
+                "sram_writes": self.sram_writes, "dram_bytes": self.dram_bytes,
+                "mapping_efficiency": self.mapping_efficiency,
+                "compute_utilization": self.compute_utilization, "utilization": util,
+                "precision": self.precision}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A workload's cost on one arch."""
+
+    workload: Workload
+    arch: Arch
+    mode: str
+    batch: int
+    layers: tuple[LayerResult, ...]
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total_cycles(self) -> int:
+        return sum(layer.total_cycles for layer in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def latency_s(self) -> float:
+        return self.total_cycles / (self.arch.compute.clock_mhz * 1e6)
+
+    def totals(self) -> dict[str, Any]:
+        pes = self.arch.compute.rows * self.arch.compute.cols
+        cycles = self.total_cycles
+        dram = {key: sum(layer.dram_bytes[key] for layer in self.layers) for key in DRAM_KEYS}
+        return {"cycles": cycles,
+                "compute_cycles": sum(layer.compute_cycles for layer in self.layers),
+                "stall_cycles": sum(layer.stall_cycles for layer in self.layers),
+                "latency_s": self.latency_s, "macs": self.macs,
+                "utilization": self.macs / (cycles * pes) if cycles else 0.0,
+                "sram_reads": {k: sum(lr.sram_reads[k] for lr in self.layers)
+                               for k in ("ifmap", "filter")},
+                "sram_writes": {"ofmap": sum(lr.sram_writes["ofmap"] for lr in self.layers)},
+                "dram_bytes": dram, "dram_bytes_total": sum(dram.values())}
+
+    def to_dict(self) -> dict[str, Any]:
+        pes = self.arch.compute.rows * self.arch.compute.cols
+        return {"hwsim_version": __version__, "workload": self.workload.name,
+                "arch": self.arch.name, "mode": self.mode, "batch": self.batch,
+                "inputs": self.inputs, "totals": self.totals(),
+                "layers": [layer.to_dict(pes) for layer in self.layers]}
+
+
+def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
+                 design: int = 0) -> tuple[LayerResult, ...]:
+    """Name the kernel outputs of design `design` problem by problem."""
+    out: list[LayerResult] = []
+    counts, ratios = raw.sram_counts[design], raw.ratios[design]
+    dram_bits = raw.dram_bits[design]
+    for p, name in enumerate(table.names):
+        layer = workload.layers[int(table.layer_index[p])]
+        vector = bool(table.is_vector[p])
+        elements = int(table.vector_elements[p])
+        if vector:
+            compute = int(raw.vector_cycles[design, p])
+            reads = {"ifmap": elements * int(table.vector_inputs[p]), "filter": 0}
+            writes = {"ofmap": elements}
+        else:
+            compute = int(counts[p, 0])
+            reads = {"ifmap": int(counts[p, 2]), "filter": int(counts[p, 3])}
+            writes = {"ofmap": int(counts[p, 4])}
+        out.append(LayerResult(
+            name=name, pass_name=PASS_NAMES[int(table.pass_code[p])],
+            kind="vector" if vector else "gemm",
+            M=int(table.M[p]), N=int(table.N[p]), K=int(table.K[p]), count=int(table.count[p]),
+            macs=int(table.macs[p]), compute_cycles=compute,
+            stall_cycles=int(math.ceil(raw.stall_cycles[design, p])),
+            folds=int(counts[p, 1]), sram_reads=reads, sram_writes=writes,
+            dram_bytes={key: int(math.ceil(dram_bits[p, i] / 8))
+                        for i, key in enumerate(DRAM_KEYS)},
+            mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
+            precision=workload.layer_precision(layer).to_dict()))
+    return tuple(out)

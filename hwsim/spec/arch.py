@@ -1,0 +1,91 @@
+"""Architecture spec: compute array, vector unit and memory hierarchy.
+
+An arch file (``arch_configs/*.yaml``, ``version: 1``)::
+
+    version: 1
+    name: scalesim_default
+    description: "SCALE-Sim v3 default scale.cfg"
+    compute: {kind: systolic, rows: 32, cols: 32, dataflow: os, clock_mhz: 1000, word_bits: 8}
+    vector: {lanes: 32}
+    memory:
+      sram:                       # either per operand (ifmap, filter, ofmap) or `unified`
+        ifmap:  {size_kib: 64}
+        filter: {size_kib: 64}
+        ofmap:  {size_kib: 64}
+      dram: {bandwidth_bytes_per_cycle: 10, ports: per_operand}
+
+Sizes are KiB (1024 bytes); bandwidths are bytes per array clock cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DATAFLOWS = ("os", "ws", "is")
+ARRAY_KINDS = ("systolic",)
+OPERANDS = ("ifmap", "filter", "ofmap")
+DRAM_PORTS = ("shared", "per_operand")
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeArray:
+    """A 2-D MAC array: `rows` x `cols` PEs, a dataflow, a clock, a native operand width."""
+
+    kind: str
+    rows: int
+    cols: int
+    dataflow: str
+    clock_mhz: float
+    word_bits: int
+
+
+@dataclass(frozen=True, slots=True)
+class VectorUnit:
+    """SIMD unit for element-wise work: `lanes` operations per cycle."""
+
+    lanes: int
+
+
+@dataclass(frozen=True, slots=True)
+class SramBuffer:
+    """One on-chip buffer. `bandwidth_bytes_per_cycle` 0 means not limiting."""
+
+    name: str
+    size_bytes: int
+    bandwidth_bytes_per_cycle: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """On-chip buffers (three per-operand ones, or one `unified`) and the DRAM interface.
+
+    With ``dram_ports = per_operand`` each operand has its own DRAM port of the given bandwidth
+    (SCALE-Sim's USER mode); with ``shared`` all operands share one.
+    """
+
+    buffers: tuple[SramBuffer, ...]
+    dram_bandwidth_bytes_per_cycle: float
+    dram_ports: str = "shared"
+
+    @property
+    def unified(self) -> bool:
+        return len(self.buffers) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Arch:
+    """A validated architecture."""
+
+    name: str
+    description: str
+    compute: ComputeArray
+    vector: VectorUnit
+    memory: Memory
+    path: str = ""
+    sha256: str = ""
+
+    def buffer_size_bytes(self, operand: str) -> int:
+        """Capacity available to `operand` (the whole buffer when it is unified)."""
+        if self.memory.unified:
+            return self.memory.buffers[0].size_bytes
+        return next(b.size_bytes for b in self.memory.buffers if b.name == operand)

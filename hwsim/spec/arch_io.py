@@ -1,0 +1,96 @@
+"""Load arch YAML into a validated `Arch`, and write one back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, OPERANDS, Arch, ComputeArray,
+                             Memory, SramBuffer, VectorUnit)
+from hwsim.spec.fields import Fields
+from hwsim.spec.yaml_io import SPEC_VERSION, open_document
+
+KIB = 1024
+
+
+def _compute(f: Fields) -> ComputeArray:
+    array = ComputeArray(f.choice("kind", ARRAY_KINDS), f.integer("rows"), f.integer("cols"),
+                         f.choice("dataflow", DATAFLOWS), f.number("clock_mhz"),
+                         f.integer("word_bits", 8))
+    f.finish()
+    return array
+
+
+def _buffer(f: Fields, name: str) -> SramBuffer:
+    size_kib = f.number("size_kib")
+    buffer = SramBuffer(name, int(round(size_kib * KIB)),
+                        f.number("bandwidth_bytes_per_cycle", 0.0, positive=False))
+    f.finish()
+    return buffer
+
+
+def _memory(f: Fields) -> Memory:
+    sram = f.mapping("sram")
+    buffers: list[SramBuffer] = []
+    if sram is not None and sram.valid:
+        names = ("unified",) if sram.has("unified") else OPERANDS
+        for name in names:
+            sub = sram.mapping(name)
+            if sub is not None and sub.valid:
+                buffers.append(_buffer(sub, name))
+        sram.finish()
+    dram = f.mapping("dram")
+    bandwidth, ports = 1.0, "shared"
+    if dram is not None and dram.valid:
+        bandwidth = dram.number("bandwidth_bytes_per_cycle")
+        ports = dram.choice("ports", DRAM_PORTS, "shared")
+        dram.finish()
+    f.finish()
+    return Memory(tuple(buffers), bandwidth, ports)
+
+
+def load_arch(path: str | Path) -> Arch:
+    """Read and validate an arch YAML file; raise SpecError listing every problem."""
+    path = Path(path)
+    top, log, digest = open_document(path)
+    name = top.string("name", path.stem)
+    description = top.string("description", "")
+    top.raw("source", None)  # free-text provenance, optional
+    compute_f, vector_f, memory_f = top.mapping("compute"), top.mapping("vector"), \
+        top.mapping("memory")
+    compute = _compute(compute_f) if compute_f is not None and compute_f.valid else None
+    vector = None
+    if vector_f is not None and vector_f.valid:
+        vector = VectorUnit(vector_f.integer("lanes"))
+        vector_f.finish()
+    memory = _memory(memory_f) if memory_f is not None and memory_f.valid else None
+    top.finish()
+    log.raise_if_any()
+    assert compute is not None and vector is not None and memory is not None
+    return Arch(name, description, compute, vector, memory, str(path), digest)
+
+
+def arch_to_yaml(arch: Arch, source: str = "") -> str:
+    """Serialise an arch to YAML that `load_arch` reads back to an equal arch."""
+    c, m = arch.compute, arch.memory
+    sram: dict[str, Any] = {}
+    for b in m.buffers:
+        entry: dict[str, Any] = {"size_kib": b.size_bytes / KIB}
+        if b.bandwidth_bytes_per_cycle:
+            entry["bandwidth_bytes_per_cycle"] = b.bandwidth_bytes_per_cycle
+        sram[b.name] = entry
+    doc: dict[str, Any] = {"version": SPEC_VERSION, "name": arch.name,
+                           "description": arch.description or arch.name}
+    if source:
+        doc["source"] = source
+    doc.update({
+        "compute": {"kind": c.kind, "rows": c.rows, "cols": c.cols, "dataflow": c.dataflow,
+                    "clock_mhz": c.clock_mhz, "word_bits": c.word_bits},
+        "vector": {"lanes": arch.vector.lanes},
+        "memory": {"sram": sram, "dram": {"bandwidth_bytes_per_cycle":
+                                          m.dram_bandwidth_bytes_per_cycle,
+                                          "ports": m.dram_ports}},
+    })
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)

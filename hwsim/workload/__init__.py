@@ -1,0 +1,1 @@
+"""Readers for workloads in other tools' formats."""
