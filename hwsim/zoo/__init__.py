@@ -1,0 +1,1 @@
+"""Network shape generators for the shipped workloads (no framework needed)."""

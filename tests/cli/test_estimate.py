@@ -1,0 +1,102 @@
+"""`hwsim estimate` and `hwsim convert` end to end, as a user runs them (subprocess)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCALESIM_UPSTREAM = REPO / "tests" / "golden" / "scalesim" / "upstream"
+
+
+def hwsim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hwsim", *args], cwd=cwd, text=True,
+                          capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("workload", ["workloads/resnet18.yaml", "workloads/resnet50.yaml",
+                                      "workloads/scalesim/resnet18.csv"])
+@pytest.mark.parametrize("arch", ["tpu_like", "scalesim_default"])
+def test_estimate_every_shipped_workload_and_arch(workload, arch):
+    run = hwsim("estimate", workload, "--arch", arch, "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["arch"] == arch and result["mode"] == "inference"
+    assert result["totals"]["cycles"] == sum(x["cycles"]["total"] for x in result["layers"])
+    assert result["totals"]["macs"] == sum(x["macs"] for x in result["layers"])
+    assert len(result["inputs"]["workload_sha256"]) == 64
+
+
+def test_default_arch_is_the_workloads_then_tpu_like(tmp_path):
+    run = hwsim("estimate", "workloads/resnet50.yaml", "--json")
+    assert json.loads(run.stdout)["arch"] == "tpu_like"
+    table = hwsim("estimate", str(REPO / "workloads" / "resnet18.yaml"), cwd=tmp_path)
+    assert table.returncode == 0 and "total_cycles" in table.stdout and "TOTAL" in table.stdout
+
+
+def test_batch_override_scales_macs():
+    one = json.loads(hwsim("estimate", "workloads/resnet18.yaml", "--json").stdout)
+    four = json.loads(hwsim("estimate", "workloads/resnet18.yaml", "--json",
+                            "--batch", "4").stdout)
+    assert four["totals"]["macs"] == 4 * one["totals"]["macs"] and four["batch"] == 4
+
+
+def test_csv_output(tmp_path):
+    out = tmp_path / "r.csv"
+    run = hwsim("estimate", "workloads/resnet18.yaml", "--csv", str(out))
+    assert run.returncode == 0
+    rows = list(csv.DictReader(out.open()))
+    assert rows[0]["name"] == "conv1" and int(rows[0]["macs"]) == 112 * 112 * 64 * 147
+
+
+def test_scalesim_inputs_directly_match_its_calc_golden():
+    """The upstream CALC golden run (AlexNet conv1, calc_ws.cfg): Total Cycles 112283."""
+    run = hwsim("estimate", str(SCALESIM_UPSTREAM / "alexnet_part.csv"), "--arch",
+                str(SCALESIM_UPSTREAM / "calc_ws.cfg"), "--json")
+    layer = json.loads(run.stdout)["layers"][0]
+    assert layer["cycles"]["compute"] == 112283
+    assert (layer["sram_reads"]["ifmap"], layer["sram_reads"]["filter"],
+            layer["sram_writes"]["ofmap"]) == (3294225, 34848, 3484800)
+
+
+def test_convert_scalesim_round_trip(tmp_path):
+    cfg, topo = SCALESIM_UPSTREAM / "calc_ws.cfg", REPO / "workloads" / "scalesim" / "resnet18.csv"
+    assert hwsim("convert", "scalesim", str(cfg), str(topo), "-o", str(tmp_path)).returncode == 0
+    direct = json.loads(hwsim("estimate", str(topo), "--arch", str(cfg), "--json").stdout)
+    converted = json.loads(hwsim("estimate", str(tmp_path / "resnet18.yaml"), "--arch",
+                                 str(tmp_path / "calc_ws.yaml"), "--json").stdout)
+    assert direct["totals"] == converted["totals"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["estimate", "missing.yaml"], "missing.yaml: cannot read file"),
+    (["estimate", "workloads/resnet18.yaml", "--arch", "tpu_lik"],
+     "tpu_lik: no such file or shipped arch; expected a path or one of scalesim_default, "
+     "tpu_like (did you mean 'tpu_like'?)"),
+    (["estimate", "workloads/resnet18.yaml", "--batch", "0"],
+     "--batch: expected a positive integer, got 0"),
+    (["estimate"], "the following arguments are required: workload"),
+])
+def test_bad_input_one_line_exit_2(args, message):
+    run = hwsim(*args)
+    assert run.returncode == 2
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_bad_spec_file_keeps_existing_csv(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nname: b\nsource: t\nlayers:\n  - {name: m, op: matmul, M: 4, "
+                   "N: 4, K: -1}\n")
+    out = tmp_path / "keep.csv"
+    out.write_text("previous results\n")
+    run = hwsim("estimate", str(bad), "--csv", str(out))
+    assert run.returncode == 2
+    assert run.stderr.strip() == f"hwsim: error: {bad}: layers[0].K: expected a positive " \
+                                 "integer, got -1"
+    assert out.read_text() == "previous results\n"

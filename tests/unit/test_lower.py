@@ -1,0 +1,53 @@
+"""Lowering layers to GEMM problems (DESIGN.md's im2col view) and vector work."""
+
+from __future__ import annotations
+
+from hwsim.lower import lower
+from hwsim.precision import TensorPrecision, parse_format
+from hwsim.spec.workload import Conv2d, Linear, Matmul, VectorOp, Workload
+
+
+def wl(*layers, batch=1):
+    return Workload("t", "test", batch, TensorPrecision.default(), tuple(layers))
+
+
+def test_conv_im2col_dims_with_padding_stride_dilation():
+    """56x56x64 -> 3x3/2, pad 1, dilation 2: P = floor((56 + 2 - 2*2 - 1)/2) + 1 = 27;
+    M = batch*P*Q = 2*27*27, N = 128, K = 64*3*3; unique input = 2*64*56*56."""
+    conv = Conv2d("c", 64, 128, 56, 56, 3, 3, 2, 2, 1, 1, 2, 2)
+    t = lower(wl(conv, batch=2))
+    assert (conv.out_h, conv.out_w) == (27, 27)
+    assert (t.M[0], t.N[0], t.K[0], t.count[0]) == (2 * 27 * 27, 128, 576, 1)
+    assert t.a_unique[0] == 2 * 64 * 56 * 56
+    assert t.macs[0] == 2 * 27 * 27 * 128 * 576
+
+
+def test_grouped_and_depthwise_conv():
+    """groups=G gives G GEMMs of N = out/G, K = (C/G)*R*S; depthwise is G = C."""
+    t = lower(wl(Conv2d("g", 32, 64, 8, 8, 3, 3, pad_h=1, pad_w=1, groups=4),
+                 Conv2d("dw", 32, 32, 8, 8, 3, 3, pad_h=1, pad_w=1, groups=32)))
+    assert (t.N[0], t.K[0], t.count[0]) == (16, 72, 4)
+    assert (t.N[1], t.K[1], t.count[1]) == (1, 9, 32)
+    assert t.macs[1] == 8 * 8 * 32 * 9
+
+
+def test_ceil_mode_is_scalesims_output_rule():
+    """SCALE-Sim: ceil((224 - 11 + 4)/4) = 55 outputs where floor division gives 54."""
+    assert Conv2d("c", 3, 96, 224, 224, 11, 11, 4, 4, ceil_mode=True).out_h == 55
+    assert Conv2d("c", 3, 96, 224, 224, 11, 11, 4, 4).out_h == 54
+
+
+def test_linear_matmul_vector_and_batch():
+    t = lower(wl(Linear("fc", 768, 3072, rows=128), Matmul("qk", 128, 128, 64, count=12),
+                 VectorOp("sm", "softmax", 12 * 128 * 128, 5)), batch=4)
+    assert (t.M[0], t.N[0], t.K[0]) == (4 * 128, 3072, 768)
+    assert (t.M[1], t.N[1], t.K[1], t.count[1]) == (128, 128, 64, 48)
+    assert (t.is_vector[2], t.vector_elements[2], t.macs[2]) == (1, 4 * 12 * 128 * 128, 0)
+
+
+def test_precision_bits_follow_layer_overrides():
+    low = TensorPrecision.default().with_overrides({"weights": parse_format("int4")})
+    t = lower(wl(Linear("a", 8, 8), Linear("b", 8, 8, precision=low),
+                 Matmul("m", 4, 4, 4, precision=low)))
+    assert list(t.b_bits) == [8, 4, 8]  # a matmul's B operand is an activation
+    assert list(t.acc_bits) == [32, 32, 32]

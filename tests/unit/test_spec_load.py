@@ -1,0 +1,142 @@
+"""Every validation error of the workload and arch loaders: file, field path, expectation."""
+
+from __future__ import annotations
+
+import pytest
+
+from hwsim.api import load_arch, load_workload
+from hwsim.spec.errors import SpecError
+
+GOOD_LAYER = ("{name: c1, op: conv2d, in_channels: 3, out_channels: 8, input: 16, kernel: 3,"
+              " padding: 1}")
+GOOD_ARCH = """version: 1
+name: a
+compute: {kind: systolic, rows: 4, cols: 4, dataflow: os, clock_mhz: 100}
+vector: {lanes: 4}
+memory:
+  sram: {ifmap: {size_kib: 1}, filter: {size_kib: 1}, ofmap: {size_kib: 1}}
+  dram: {bandwidth_bytes_per_cycle: 8}
+"""
+
+
+def errors_of(tmp_path, text, loader=load_workload, name="w.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(SpecError) as info:
+        loader(path)
+    return [str(issue) for issue in info.value.issues]
+
+
+def workload(layers, extra=""):
+    return f"version: 1\nname: w\nsource: hand-written test\n{extra}layers:\n" + "".join(f"  - {x}\n" for x in layers)
+
+
+def test_good_files_load(tmp_path):
+    (tmp_path / "w.yaml").write_text(workload([GOOD_LAYER]))
+    (tmp_path / "a.yaml").write_text(GOOD_ARCH)
+    assert load_workload(tmp_path / "w.yaml").layers[0].out_h == 16
+    assert load_arch(tmp_path / "a.yaml").compute.rows == 4
+
+
+def test_negative_dimension_names_field(tmp_path):
+    text = workload([GOOD_LAYER, "{name: m, op: matmul, M: 4, N: 4, K: -1}"])
+    assert errors_of(tmp_path, text) == [
+        f"{tmp_path}/w.yaml: layers[1].K: expected a positive integer, got -1"]
+
+
+def test_zero_dimension_and_all_errors_collected(tmp_path):
+    text = workload(["{name: a, op: linear, in_features: 0, out_features: 4}",
+                     "{name: b, op: relu, elements: 0}"])
+    errs = errors_of(tmp_path, text)
+    assert len(errs) == 2
+    assert "layers[0].in_features: expected a positive integer, got 0" in errs[0]
+    assert "layers[1].elements: expected a positive integer, got 0" in errs[1]
+
+
+def test_unknown_key_suggests_closest(tmp_path):
+    text = workload(["{name: c, op: conv2d, in_channels: 3, out_chanels: 8, input: 8, "
+                     "kernel: 3}"])
+    errs = errors_of(tmp_path, text)
+    assert any("layers[0].out_chanels: unknown field (did you mean 'out_channels'?)" in e
+               for e in errs)
+    assert any("layers[0].out_channels: required field is missing" in e for e in errs)
+
+
+def test_unknown_op_suggests(tmp_path):
+    errs = errors_of(tmp_path, workload(["{name: x, op: conv2, elements: 3}"]))
+    assert "layers[0].op: expected one of" in errs[0] and "did you mean 'conv2d'?" in errs[0]
+
+
+def test_kernel_larger_than_padded_input(tmp_path):
+    text = workload(["{name: c, op: conv2d, in_channels: 1, out_channels: 1, input: 4, "
+                     "kernel: 7, padding: 1}"])
+    assert errors_of(tmp_path, text) == [
+        f"{tmp_path}/w.yaml: layers[0].kernel: expected a kernel no larger than the padded "
+        "input (6x6), got 7x7 (dilated)"]
+
+
+def test_groups_must_divide_channels(tmp_path):
+    text = workload(["{name: c, op: conv2d, in_channels: 6, out_channels: 4, input: 8, "
+                     "kernel: 3, groups: 4}"])
+    assert "layers[0].in_channels: expected a multiple of groups (4), got 6" in \
+        errors_of(tmp_path, text)[0]
+
+
+def test_malformed_yaml_gives_line(tmp_path):
+    errs = errors_of(tmp_path, "version: 1\nlayers: [\n  {name: a\n")
+    assert len(errs) == 1 and errs[0].startswith(f"{tmp_path}/w.yaml: line ")
+    assert "malformed YAML" in errs[0]
+
+
+def test_version_required_and_checked(tmp_path):
+    assert "version: required field is missing" in \
+        errors_of(tmp_path, "name: w\nlayers: [" + GOOD_LAYER + "]\n")[0]
+    assert "version: expected 1, got 2" in \
+        errors_of(tmp_path, "version: 2\nlayers: [" + GOOD_LAYER + "]\n")[0]
+
+
+def test_bad_precision_format(tmp_path):
+    errs = errors_of(tmp_path, workload([GOOD_LAYER], "precision: {weights: int0}\n"))
+    assert "precision.weights: expected a number format such as int8" in errs[0]
+
+
+def test_duplicate_layer_names(tmp_path):
+    errs = errors_of(tmp_path, workload([GOOD_LAYER, GOOD_LAYER]))
+    assert "layers[1].name: expected a unique layer name, got duplicate 'c1'" in errs[0]
+
+
+def test_unknown_dataflow(tmp_path):
+    errs = errors_of(tmp_path, GOOD_ARCH.replace("dataflow: os", "dataflow: rs"), load_arch,
+                     "a.yaml")
+    assert errs == [f"{tmp_path}/a.yaml: compute.dataflow: expected one of os, ws, is, "
+                    "got 'rs'"]
+
+
+def test_arch_missing_section_and_bad_bandwidth(tmp_path):
+    text = GOOD_ARCH.replace("vector: {lanes: 4}\n", "").replace(
+        "bandwidth_bytes_per_cycle: 8", "bandwidth_bytes_per_cycle: -3")
+    errs = errors_of(tmp_path, text, load_arch, "a.yaml")
+    assert any(e.endswith("vector: required field is missing") for e in errs)
+    assert any("memory.dram.bandwidth_bytes_per_cycle: expected a positive number, got -3" in e
+               for e in errs)
+
+
+def test_scalesim_csv_missing_column(tmp_path):
+    errs = errors_of(tmp_path, "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
+                     "Channels, Num Filter, Strides,\nc, 8, 8, 3, 3, 4, 1,\n", name="t.csv")
+    assert errs == [f"{tmp_path}/t.csv: header: missing column 'Filter Width' "
+                    "(did you mean 'Filter Height'?)"]
+
+
+def test_scalesim_csv_bad_value_and_short_row(tmp_path):
+    header = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, " \
+             "Num Filter, Strides,\n"
+    errs = errors_of(tmp_path, header + "c, 8, 8, 3, 3, 4, -2, 1,\nd, 8, 8,\n", name="t.csv")
+    assert "line 2.Num Filter: expected a positive integer, got '-2'" in errs[0]
+    assert "line 3: expected 8 columns, got 3" in errs[1]
+
+
+def test_scalesim_cfg_missing_field(tmp_path):
+    errs = errors_of(tmp_path, "[architecture_presets]\nArrayHeight: 8\n", load_arch, "c.cfg")
+    assert f"{tmp_path}/c.cfg: architecture_presets.ArrayWidth: required field is missing" \
+        in errs
