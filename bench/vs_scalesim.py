@@ -1,0 +1,93 @@
+"""Speed and agreement of hwsim against SCALE-Sim v3.0.0 on the same ResNet-18 topology.
+
+Runs SCALE-Sim's ResNet-18 topology (workloads/scalesim/resnet18.csv, unpadded) on a 128x128
+array in CALC bandwidth mode through both tools in one process, checks that every layer's
+`Total Cycles` and SRAM counts agree, and prints the wall-time ratio:
+
+    python bench/vs_scalesim.py [--dataflows ws] [--rows 128 --cols 128]
+        -> reports/bench_vs_scalesim.md
+
+hwsim is timed warm (kernels compiled and cached, as in any second call) over repeated runs,
+and once cold (first call in the process, including Numba's cache load). SCALE-Sim's full run
+(compute and memory model) is what a user waits for; its compute model alone is timed too.
+Expect several minutes per dataflow for SCALE-Sim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+TOPOLOGY = REPO / "workloads" / "scalesim" / "resnet18.csv"
+
+
+def time_hwsim(cfg: Path) -> tuple[float, float, list]:
+    t0 = time.perf_counter()
+    from hwsim.api import estimate, load_arch, load_workload
+    arch, workload = load_arch(cfg), load_workload(TOPOLOGY)
+    layers = estimate(workload, arch).layers
+    cold = time.perf_counter() - t0
+    repeats = 20
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        estimate(load_workload(TOPOLOGY), load_arch(cfg))
+    return cold, (time.perf_counter() - t0) / repeats, list(layers)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataflows", default="ws")
+    parser.add_argument("--rows", type=int, default=128)
+    parser.add_argument("--cols", type=int, default=128)
+    parser.add_argument("--output", type=Path, default=REPO / "reports" / "bench_vs_scalesim.md")
+    args = parser.parse_args()
+    from peers.scalesim_runner import ConvLayer, run_compute_only, run_full, write_cfg
+
+    lines = [f"# hwsim vs SCALE-Sim v3.0.0: ResNet-18 topology, {args.rows}x{args.cols}, CALC",
+             "", f"Command: `python bench/vs_scalesim.py --dataflows {args.dataflows} "
+             f"--rows {args.rows} --cols {args.cols}`; machine: {platform.machine()}, "
+             f"Python {platform.python_version()}, one process.", "",
+             "| dataflow | layers | layers with equal cycles and SRAM counts | SCALE-Sim full s "
+             "| SCALE-Sim compute-only s | hwsim cold s | hwsim warm s | full / warm "
+             "| compute-only / warm |", "|---|---|---|---|---|---|---|---|---|"]
+    for df in args.dataflows.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = write_cfg(Path(tmp) / "run.cfg", rows=args.rows, cols=args.cols, dataflow=df,
+                            ifmap_kib=6144, filter_kib=6144, ofmap_kib=2048)
+            cold, warm, ours = time_hwsim(cfg)
+            print(f"[{df}] hwsim cold {cold:.3f} s, warm {warm * 1e3:.2f} ms; "
+                  "running SCALE-Sim's compute model...", file=sys.stderr)
+            t0 = time.perf_counter()
+            from scalesim.topology_utils import topologies
+            topo = topologies()
+            topo.load_arrays(topofile=str(TOPOLOGY))
+            for entry in topo.topo_arrays:
+                run_compute_only(args.rows, args.cols, df, ConvLayer(*entry[:8]), gemm=False)
+            compute_only = time.perf_counter() - t0
+            print(f"[{df}] compute-only {compute_only:.1f} s; running SCALE-Sim in full "
+                  "(minutes)...", file=sys.stderr)
+            t0 = time.perf_counter()
+            peer = run_full(cfg, TOPOLOGY, gemm=False, out_dir=Path(tmp) / "out")
+            full = time.perf_counter() - t0
+        equal = sum(o.compute_cycles == p["total_cycles"]
+                    and (o.sram_reads["ifmap"], o.sram_reads["filter"], o.sram_writes["ofmap"])
+                    == (p["sram_ifmap_reads"], p["sram_filter_reads"], p["sram_ofmap_writes"])
+                    for o, p in zip(ours, peer, strict=True))
+        lines.append(f"| {df} | {len(peer)} | {equal} | {full:.1f} | {compute_only:.1f} | "
+                     f"{cold:.3f} | {warm:.4f} | {full / warm:.3g} | {compute_only / warm:.3g} |")
+        print(lines[-1], file=sys.stderr)
+    args.output.parent.mkdir(exist_ok=True)
+    args.output.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
