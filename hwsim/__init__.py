@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from hwsim.api import estimate, load_arch, load_workload  # noqa: E402
-from hwsim.result import Result  # noqa: E402
+from hwsim.api import estimate, load_arch, load_workload
+from hwsim.result import Result
 
-__all__ = ["estimate", "load_arch", "load_workload", "Result", "__version__"]
+__all__ = ["Result", "__version__", "estimate", "load_arch", "load_workload"]

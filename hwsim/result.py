@@ -128,9 +128,9 @@ def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
             kind="vector" if vector else "gemm",
             M=int(table.M[p]), N=int(table.N[p]), K=int(table.K[p]), count=int(table.count[p]),
             macs=int(table.macs[p]), compute_cycles=compute,
-            stall_cycles=int(math.ceil(raw.stall_cycles[design, p])),
+            stall_cycles=math.ceil(raw.stall_cycles[design, p]),
             folds=int(counts[p, 1]), sram_reads=reads, sram_writes=writes,
-            dram_bytes={key: int(math.ceil(dram_bits[p, i] / 8))
+            dram_bytes={key: math.ceil(dram_bits[p, i] / 8)
                         for i, key in enumerate(DRAM_KEYS)},
             mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
             precision=workload.layer_precision(layer).to_dict()))

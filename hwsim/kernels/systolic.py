@@ -53,7 +53,8 @@ def folds_along(dim: int, dims: I64, fr: int, fc: int) -> int:
 
 @jit
 def systolic_gemm(m: int, n: int, k: int, rows: int, cols: int, df: int, role_dims: I64,
-                  row_coef: I64, util_coefs: I64, write_quirk: I64) -> tuple[int, int, int, int, int, float, float]:
+                  row_coef: I64, util_coefs: I64,
+                  write_quirk: I64) -> tuple[int, int, int, int, int, float, float]:
     """One GEMM: (cycles, folds, A reads, B reads, out writes, mapping eff, compute util)."""
     dims = role_dims[df]
     sr, sc, t, fr, fc = fold_geometry(m, n, k, rows, cols, dims)

@@ -1,6 +1,6 @@
-"""Number formats and per-tensor precision: how many bits each tensor kind is stored and computed in."""
+"""Number formats and per-tensor precision: the bits each tensor kind is stored and computed in."""
 
 from hwsim.precision.formats import NumberFormat, parse_format
 from hwsim.precision.tensors import TENSOR_KINDS, TensorPrecision
 
-__all__ = ["NumberFormat", "parse_format", "TensorPrecision", "TENSOR_KINDS"]
+__all__ = ["TENSOR_KINDS", "NumberFormat", "TensorPrecision", "parse_format"]

@@ -25,7 +25,7 @@ def _compute(f: Fields) -> ComputeArray:
 
 def _buffer(f: Fields, name: str) -> SramBuffer:
     size_kib = f.number("size_kib")
-    buffer = SramBuffer(name, int(round(size_kib * KIB)),
+    buffer = SramBuffer(name, round(size_kib * KIB),
                         f.number("bandwidth_bytes_per_cycle", 0.0, positive=False))
     f.finish()
     return buffer

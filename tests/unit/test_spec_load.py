@@ -28,7 +28,8 @@ def errors_of(tmp_path, text, loader=load_workload, name="w.yaml"):
 
 
 def workload(layers, extra=""):
-    return f"version: 1\nname: w\nsource: hand-written test\n{extra}layers:\n" + "".join(f"  - {x}\n" for x in layers)
+    head = f"version: 1\nname: w\nsource: hand-written test\n{extra}layers:\n"
+    return head + "".join(f"  - {x}\n" for x in layers)
 
 
 def test_good_files_load(tmp_path):
