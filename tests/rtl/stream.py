@@ -1,0 +1,109 @@
+"""cocotb side of the RTL tests: stream vectors through a pipelined unit, one per cycle.
+
+The pytest side (``conftest.run``) computes the stimulus and the golden model's outputs and
+saves them to ``vectors.npz``; the simulator process only loads them, so it imports numpy and
+cocotb and nothing else. Each group ``<g>`` of the file holds ``<g>/in/<port>`` arrays, an
+optional ``<g>/valid`` pattern and the expected ``<g>/out/<port>`` arrays for the valid inputs.
+
+The units share a handshake: ``clk``, ``rst_n`` (active low), ``in_valid`` with the inputs, and
+``out_valid`` with the outputs LATENCY cycles later. :func:`stream` drives a new input vector at
+every falling clock edge (sampled at the next rising edge) and, in the same loop, samples the
+outputs that the previous rising edge registered: one ``await`` per cycle keeps the Python cost
+per vector low enough for exhaustive runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge
+
+ENV_SETUP = "HWSIM_RTL_SETUP"  # JSON: {"params": {...}, "latency": int, "vectors": path}
+
+
+async def stream(
+    dut: Any, inputs: Mapping[str, Sequence[int]], outputs: Sequence[str], valid: Sequence[int]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Drive ``inputs`` (port -> one value per cycle) with ``valid`` as in_valid; collect outputs.
+
+    Inputs are driven on idle cycles too, and must be ignored there. Returns the outputs seen
+    while out_valid was 1, in order, and the cycle index at which each appeared.
+    """
+    n = len(valid)
+    Clock(dut.clk, 10, unit="ns").start()
+    fall = FallingEdge(dut.clk)
+    in_valid, out_valid = dut.in_valid, dut.out_valid
+    drive = [(getattr(dut, port), [int(v) for v in vals]) for port, vals in inputs.items()]
+    valid = [int(v) for v in valid]
+    sample = [getattr(dut, port) for port in outputs]
+    in_valid.value = 0
+    dut.rst_n.value = 0
+    for h, vals in drive:
+        h.value = vals[0]
+    for _ in range(3):
+        await fall
+    assert int(out_valid.value) == 0, "out_valid set during reset"
+    dut.rst_n.value = 1
+    got: list[list[int]] = [[] for _ in outputs]
+    out_cycles: list[int] = []
+    tail = 8  # idle cycles after the last input: enough for any LATENCY <= 8
+    for cycle in range(n + tail):
+        if int(out_valid.value):
+            out_cycles.append(cycle)
+            for store, h in zip(got, sample):
+                store.append(int(h.value))
+        if cycle < n:
+            for h, vals in drive:
+                h.value = vals[cycle]
+            in_valid.value = valid[cycle]
+        else:
+            in_valid.value = 0
+        await fall
+    result = {port: np.array(vals, dtype=np.int64) for port, vals in zip(outputs, got)}
+    return result, np.array(out_cycles, dtype=np.int64)
+
+
+def load_group(group: str) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """(inputs, valid pattern, expected outputs) of one group of the vectors file."""
+    setup = json.loads(os.environ[ENV_SETUP])
+    with np.load(setup["vectors"]) as data:
+        inputs = {k.split("/")[2]: data[k] for k in data.files if k.startswith(f"{group}/in/")}
+        want = {k.split("/")[2]: data[k] for k in data.files if k.startswith(f"{group}/out/")}
+        n = len(next(iter(inputs.values())))
+        valid = data[f"{group}/valid"] if f"{group}/valid" in data.files else np.ones(n, np.int64)
+    return inputs, valid, want
+
+
+async def check_stream(dut: Any, group: str) -> None:
+    """Stream one group; every result equals the model and arrives exactly LATENCY cycles late.
+
+    Also checks that the DUT was elaborated with the parameters (and LATENCY) the pytest side
+    computed the expectations for.
+    """
+    setup = json.loads(os.environ[ENV_SETUP])
+    latency = int(setup["latency"])
+    for name, value in {**setup["params"], "LATENCY": latency}.items():
+        got_param = int(getattr(dut, name).value)
+        assert got_param == value, f"DUT parameter {name} = {got_param}, test expects {value}"
+    inputs, valid, want = load_group(group)
+    got, out_cycles = await stream(dut, inputs, list(want), valid)
+    in_cycles = np.flatnonzero(valid)
+    assert len(out_cycles) == len(in_cycles), (
+        f"{len(out_cycles)} results for {len(in_cycles)} valid inputs")
+    lat = out_cycles - in_cycles
+    assert np.all(lat == latency), f"latencies {sorted(set(lat.tolist()))}, expected {latency}"
+    for port, expect in want.items():
+        bad = np.flatnonzero(got[port] != expect)
+        if bad.size:
+            rows = [
+                {**{k: int(v[in_cycles[i]]) for k, v in inputs.items()},
+                 port: int(got[port][i]), "model": int(expect[i])}
+                for i in bad[:10]
+            ]
+            raise AssertionError(f"{bad.size} of {expect.size} mismatches on {port}: {rows}")
+    dut._log.info("%s: %d vectors equal the model", group, len(in_cycles))
