@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from hwsim.energy.price import price, relevant_components
+from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lower import lower
 from hwsim.result import Result, build_layers
@@ -72,9 +74,10 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     _check_precision(workload, arch)
     table = lower(workload, batch=used_batch)
     raw = run_kernels(table, pack_designs([arch]))
+    energy = relevant_components(price(table, raw, energy_table(arch), arch), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
-    return Result(workload, arch, "inference", used_batch, build_layers(workload, table, raw),
+    return Result(workload, arch, "inference", used_batch, build_layers(workload, table, raw, energy),
                   inputs)
 
 

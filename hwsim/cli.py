@@ -6,19 +6,27 @@ Exit codes: 0 success, 2 invalid input (one line per problem on stderr, no trace
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from hwsim import __version__
 from hwsim.api import estimate, load_arch, load_workload
+from hwsim.lower import lower
+from hwsim.energy.scaling import supported_nodes
+from hwsim.energy.table import energy_table
+from hwsim.precision import parse_format
 from hwsim.report import to_csv, to_json, to_table, write_atomic
 from hwsim.spec.arch_io import arch_to_yaml
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload_io import workload_to_yaml
 
 EXIT_BAD_INPUT = 2
+REPORTED_FORMATS = ("int4", "int8", "int16", "int32", "fp8_e4m3", "fp8_e5m2", "bf16", "fp16",
+                    "fp32")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +50,20 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--json", action="store_true", help="print the result JSON")
     est.add_argument("--csv", type=Path, metavar="FILE", help="also write per-layer CSV")
 
+    table = sub.add_parser("energy-table", help="per-operation and per-access energies in use")
+    table.add_argument("--arch", default="tpu_like", help="arch YAML or shipped arch name")
+    table.add_argument("--node", type=int, help="rescale to this technology node (nm)")
+    table.add_argument("--json", action="store_true", help="print JSON")
+
+    trace = sub.add_parser("trace", help="read an ONNX model into a workload YAML")
+    trace.add_argument("model", type=Path, help="ONNX model file")
+    trace.add_argument("-o", "--output", type=Path, required=True, help="workload YAML to write")
+    trace.add_argument("--batch", type=int, help="the workload's batch (default: the model's "
+                       "fixed batch dimension, else 1)")
+    trace.add_argument("--name", help="workload name (default: the model file's stem)")
+    trace.add_argument("--strict", action="store_true",
+                       help="unsupported operators are an error instead of a warning")
+
     conv = sub.add_parser("convert", help="convert another tool's inputs to hwsim YAML")
     conv.add_argument("tool", choices=["scalesim"])
     conv.add_argument("cfg", type=Path, help="SCALE-Sim .cfg")
@@ -57,6 +79,40 @@ def _estimate(args: argparse.Namespace) -> int:
     if args.csv is not None:
         write_atomic(args.csv, to_csv(result))
     sys.stdout.write(to_json(result) + "\n" if args.json else to_table(result))
+    return 0
+
+
+def _energy_table(args: argparse.Namespace) -> int:
+    arch = load_arch(args.arch)
+    if args.node is not None and args.node not in supported_nodes():
+        raise SpecError.single("--node", "", f"expected a node of the scaling table "
+                               f"({', '.join(map(str, supported_nodes()))}), got {args.node}")
+    table = energy_table(arch, node_nm=args.node)
+    word = parse_format(f"int{arch.compute.word_bits}")
+    entries = table.entries([parse_format(f) for f in REPORTED_FORMATS], word)
+    if args.json:
+        print(json.dumps({"arch": arch.name, "node_nm": table.node_nm,
+                          "word_bits": arch.compute.word_bits,
+                          "entries": [asdict(e) for e in entries]}, indent=2))
+        return 0
+    bits = arch.compute.word_bits
+    print(f"energy table of {arch.name} at {table.node_nm} nm "
+          f"(per-bit entries also per {bits}-bit word)")
+    width = max(len(e.action) for e in entries)
+    for e in entries:
+        per_word = f"{e.energy_pj * bits:10.4f} pJ/word" if e.unit == "pJ/bit" else " " * 18
+        print(f"{e.action.ljust(width)}  {e.energy_pj:10.5f} {e.unit:<6} {per_word}  {e.source}")
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    if args.batch is not None and args.batch < 1:
+        raise SpecError.single("--batch", "", f"expected a positive integer, got {args.batch}")
+    from hwsim.trace import from_onnx
+    workload = from_onnx(args.model, name=args.name, batch=args.batch, strict=args.strict)
+    write_atomic(args.output, workload_to_yaml(workload))
+    macs = sum(int(x) for x in lower(workload).macs)
+    print(f"wrote {args.output}: {len(workload.layers)} layers, {macs / 1e9:.3f} GMACs per sample")
     return 0
 
 
@@ -77,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "estimate":
             return _estimate(args)
+        if args.command == "energy-table":
+            return _energy_table(args)
+        if args.command == "trace":
+            return _trace(args)
         return _convert(args)
     except SpecError as exc:
         for issue in exc.issues:

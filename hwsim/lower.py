@@ -9,6 +9,9 @@ kernels see. Conventions (DESIGN.md):
 - linear: ``M = batch*rows``, ``N = out_features``, ``K = in_features``.
 - matmul: ``M, N, K`` as given, ``count = batch*count``.
 - vector ops: ``elements = batch*elements`` outputs, each costing ``ops_per_element``.
+- embedding: vector work of ``batch*tokens*embedding_dim`` elements at 0 ops per element (a
+  lookup moves table rows, it computes nothing); its operand is the table, so it carries the
+  weights' width.
 
 Operand A (SCALE-Sim's ifmap) is M x K, operand B (filter) is K x N, the output (ofmap) M x N.
 `a_unique` is the number of distinct A elements per GEMM: for a convolution the input feature map
@@ -26,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.spec.workload import Conv2d, Layer, Linear, Matmul, VectorOp, Workload
+from hwsim.precision import NumberFormat, TensorPrecision
+from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp, Workload
 
 PASS_CODES = {"fwd": 0, "dgrad": 1, "wgrad": 2}
 IntArray = npt.NDArray[np.int64]
@@ -34,9 +38,14 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True, slots=True)
 class ProblemTable:
-    """One row per problem; every array has the same length. Counts are int64."""
+    """One row per problem; every array has the same length. Counts are int64.
+
+    `formats` holds, per problem, the formats of operand A, operand B, the output and the
+    accumulator (the bit widths below are theirs); they price the problem's energy.
+    """
 
     names: tuple[str, ...]
+    formats: tuple[tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat], ...]
     layer_index: IntArray
     pass_code: IntArray
     is_vector: IntArray
@@ -81,28 +90,41 @@ def _gemm_row(layer: Layer, batch: int) -> tuple[int, int, int, int, int]:
     return layer.M, layer.N, layer.K, batch * layer.count, layer.M * layer.K
 
 
+def operand_formats(layer: Layer, prec: TensorPrecision
+                    ) -> tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]:
+    """Forward-pass formats of (A, B, output, accumulator): activations times weights, except
+    a matmul (two activations), vector work (activations) and an embedding (table rows)."""
+    if isinstance(layer, Embedding):
+        return prec.weights, prec.weights, prec.weights, prec.accumulator
+    weights_b = isinstance(layer, (Conv2d, Linear))
+    return (prec.activations, prec.weights if weights_b else prec.activations,
+            prec.activations, prec.accumulator)
+
+
 def lower(workload: Workload, *, batch: int | None = None) -> ProblemTable:
     """Lower every layer of `workload` (inference: forward pass only)."""
     batch = batch or workload.batch
     names: list[str] = []
+    formats: list[tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]] = []
     cols: dict[str, list[int]] = {f: [] for f in _INT_FIELDS}
     for index, layer in enumerate(workload.layers):
-        prec = workload.layer_precision(layer)
+        fmts = operand_formats(layer, workload.layer_precision(layer))
         row = dict.fromkeys(_INT_FIELDS, 0)
         row.update(layer_index=index, pass_code=PASS_CODES["fwd"], count=1,
-                   a_bits=prec.activations.bits, out_bits=prec.activations.bits,
-                   acc_bits=prec.accumulator.bits, vector_inputs=1)
+                   a_bits=fmts[0].bits, b_bits=fmts[1].bits, out_bits=fmts[2].bits,
+                   acc_bits=fmts[3].bits, vector_inputs=1)
         if isinstance(layer, VectorOp):
             row.update(is_vector=1, vector_elements=batch * layer.elements,
-                       vector_ops_per_element=layer.ops_per_element, vector_inputs=layer.inputs,
-                       b_bits=prec.activations.bits)
+                       vector_ops_per_element=layer.ops_per_element, vector_inputs=layer.inputs)
+        elif isinstance(layer, Embedding):
+            row.update(is_vector=1, vector_elements=batch * layer.tokens * layer.embedding_dim,
+                       vector_ops_per_element=0)
         else:
             m, n, k, count, unique = _gemm_row(layer, batch)
-            weights_b = not isinstance(layer, Matmul)
-            row.update(M=m, N=n, K=k, count=count, a_unique=unique,
-                       b_bits=(prec.weights if weights_b else prec.activations).bits)
+            row.update(M=m, N=n, K=k, count=count, a_unique=unique)
         names.append(layer.name)
+        formats.append(fmts)
         for field in _INT_FIELDS:
             cols[field].append(row[field])
     arrays = {f: np.asarray(v, dtype=np.int64) for f, v in cols.items()}
-    return ProblemTable(names=tuple(names), **arrays)
+    return ProblemTable(names=tuple(names), formats=tuple(formats), **arrays)

@@ -14,7 +14,7 @@ from hwsim.result import DRAM_KEYS, Result
 CSV_COLUMNS = ("name", "pass", "kind", "M", "N", "K", "count", "macs", "compute_cycles",
                "stall_cycles", "total_cycles", "folds", "sram_ifmap_reads", "sram_filter_reads",
                "sram_ofmap_writes", *(f"dram_{k}_bytes" for k in DRAM_KEYS),
-               "mapping_efficiency", "compute_utilization")
+               "mapping_efficiency", "compute_utilization", "energy_pj")
 
 
 def to_json(result: Result) -> str:
@@ -31,7 +31,8 @@ def to_csv(result: Result) -> str:
                          lr.compute_cycles, lr.stall_cycles, lr.total_cycles, lr.folds,
                          lr.sram_reads["ifmap"], lr.sram_reads["filter"],
                          lr.sram_writes["ofmap"], *(lr.dram_bytes[k] for k in DRAM_KEYS),
-                         f"{lr.mapping_efficiency:.6f}", f"{lr.compute_utilization:.6f}"])
+                         f"{lr.mapping_efficiency:.6f}", f"{lr.compute_utilization:.6f}",
+                         f"{lr.total_energy_pj:.6g}"])
     return buffer.getvalue()
 
 
@@ -58,18 +59,19 @@ def _si(value: float) -> str:
 def to_table(result: Result) -> str:
     """A readable per-layer table with totals."""
     header = ("layer", "pass", "M", "N", "K", "MACs", "compute_cycles", "stall_cycles",
-              "total_cycles", "util_%", "dram_bytes")
+              "total_cycles", "util_%", "dram_bytes", "energy_uJ")
     rows = [header]
     pes = result.arch.compute.rows * result.arch.compute.cols
     for lr in result.layers:
         util = 100.0 * lr.macs / (lr.total_cycles * pes) if lr.total_cycles else 0.0
         rows.append((lr.name, lr.pass_name, str(lr.M or ""), str(lr.N or ""), str(lr.K or ""),
                      _si(lr.macs), str(lr.compute_cycles), str(lr.stall_cycles),
-                     str(lr.total_cycles), f"{util:.1f}", _si(sum(lr.dram_bytes.values()))))
+                     str(lr.total_cycles), f"{util:.1f}", _si(sum(lr.dram_bytes.values())),
+                     f"{lr.total_energy_pj / 1e6:.3f}"))
     t = result.totals()
     rows.append(("TOTAL", "", "", "", "", _si(t["macs"]), str(t["compute_cycles"]),
                  str(t["stall_cycles"]), str(t["cycles"]), f"{100 * t['utilization']:.1f}",
-                 _si(t["dram_bytes_total"])))
+                 _si(t["dram_bytes_total"]), f"{t['energy_pj'] / 1e6:.3f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
                        enumerate(zip(row, widths, strict=True))) for row in rows]
@@ -80,5 +82,7 @@ def to_table(result: Result) -> str:
                f"{a.rows}x{a.cols} {a.dataflow.upper()} at {a.clock_mhz:g} MHz\n"
                f"total_cycles {t['cycles']}  latency_s {t['latency_s']:.6g}  "
                f"macs {t['macs']}  utilization {100 * t['utilization']:.2f}%  "
-               f"dram_bytes {t['dram_bytes_total']}")
+               f"dram_bytes {t['dram_bytes_total']}  energy_uJ {t['energy_pj'] / 1e6:.4g}\n"
+               "energy_uJ by component: " + ", ".join(
+                   f"{k} {v / 1e6:.4g}" for k, v in t["energy_breakdown_pj"].items()))
     return "\n".join(lines) + "\n" + summary + "\n"

@@ -11,6 +11,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from hwsim import __version__
 from hwsim.evaluate import RawCounts
 from hwsim.lower import PASS_CODES, ProblemTable
@@ -42,10 +45,15 @@ class LayerResult:
     mapping_efficiency: float
     compute_utilization: float
     precision: dict[str, str]
+    energy_pj: dict[str, float]
 
     @property
     def total_cycles(self) -> int:
         return self.compute_cycles + self.stall_cycles
+
+    @property
+    def total_energy_pj(self) -> float:
+        return sum(self.energy_pj.values())
 
     def to_dict(self, array_pes: int) -> dict[str, Any]:
         util = self.macs / (self.total_cycles * array_pes) if self.total_cycles else 0.0
@@ -57,7 +65,8 @@ class LayerResult:
                 "sram_writes": self.sram_writes, "dram_bytes": self.dram_bytes,
                 "mapping_efficiency": self.mapping_efficiency,
                 "compute_utilization": self.compute_utilization, "utilization": util,
-                "precision": self.precision}
+                "precision": self.precision, "energy_pj": self.energy_pj,
+                "total_energy_pj": self.total_energy_pj}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,15 @@ class Result:
         return sum(layer.macs for layer in self.layers)
 
     @property
+    def energy_breakdown_pj(self) -> dict[str, float]:
+        keys = self.layers[0].energy_pj.keys() if self.layers else ()
+        return {k: sum(layer.energy_pj[k] for layer in self.layers) for k in keys}
+
+    @property
+    def energy_pj(self) -> float:
+        return sum(self.energy_breakdown_pj.values())
+
+    @property
     def latency_s(self) -> float:
         return self.total_cycles / (self.arch.compute.clock_mhz * 1e6)
 
@@ -95,7 +113,8 @@ class Result:
                 "sram_reads": {k: sum(lr.sram_reads[k] for lr in self.layers)
                                for k in ("ifmap", "filter")},
                 "sram_writes": {"ofmap": sum(lr.sram_writes["ofmap"] for lr in self.layers)},
-                "dram_bytes": dram, "dram_bytes_total": sum(dram.values())}
+                "dram_bytes": dram, "dram_bytes_total": sum(dram.values()),
+                "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown_pj}
 
     def to_dict(self) -> dict[str, Any]:
         pes = self.arch.compute.rows * self.arch.compute.cols
@@ -106,8 +125,9 @@ class Result:
 
 
 def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
+                 energy: dict[str, npt.NDArray[np.float64]],
                  design: int = 0) -> tuple[LayerResult, ...]:
-    """Name the kernel outputs of design `design` problem by problem."""
+    """Name the kernel outputs and priced energies of design `design` problem by problem."""
     out: list[LayerResult] = []
     counts, ratios = raw.sram_counts[design], raw.ratios[design]
     dram_bits = raw.dram_bits[design]
@@ -133,5 +153,6 @@ def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
             dram_bytes={key: math.ceil(dram_bits[p, i] / 8)
                         for i, key in enumerate(DRAM_KEYS)},
             mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
-            precision=workload.layer_precision(layer).to_dict()))
+            precision=workload.layer_precision(layer).to_dict(),
+            energy_pj={component: float(values[p]) for component, values in energy.items()}))
     return tuple(out)

@@ -73,6 +73,34 @@ class Memory:
 
 
 @dataclass(frozen=True, slots=True)
+class BufferEnergy:
+    """Per-bit access energies (pJ, at the arch's node) that override the SRAM fit."""
+
+    name: str
+    read_pj_per_bit: float
+    write_pj_per_bit: float
+
+
+@dataclass(frozen=True, slots=True)
+class EnergySpec:
+    """The arch's `energy:` section. Zero or None means "use hwsim's fitted model".
+
+    Overrides are given at the arch's own node and are not rescaled. `pe_register_file`:
+    each MAC reads both operands from and reads and writes its partial sum in a PE-local
+    register file (Eyeriss's row-stationary PEs); otherwise operands hop between PEs.
+    """
+
+    node_nm: int = 45
+    vdd_v: float | None = None
+    static_power_mw: float = 0.0
+    dram_pj_per_bit: float | None = None
+    register_file_pj_per_bit: float | None = None
+    forwarding_pj_per_bit: float | None = None
+    pe_register_file: bool = False
+    buffers: tuple[BufferEnergy, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Arch:
     """A validated architecture."""
 
@@ -83,6 +111,7 @@ class Arch:
     memory: Memory
     path: str = ""
     sha256: str = ""
+    energy: EnergySpec = EnergySpec()
 
     def buffer_size_bytes(self, operand: str) -> int:
         """Capacity available to `operand` (the whole buffer when it is unified)."""

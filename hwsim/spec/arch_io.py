@@ -7,8 +7,9 @@ from typing import Any
 
 import yaml
 
-from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, OPERANDS, Arch, ComputeArray,
-                             Memory, SramBuffer, VectorUnit)
+from hwsim.energy.scaling import supported_nodes
+from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, OPERANDS, Arch, BufferEnergy,
+                             ComputeArray, EnergySpec, Memory, SramBuffer, VectorUnit)
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
@@ -51,6 +52,37 @@ def _memory(f: Fields) -> Memory:
     return Memory(tuple(buffers), bandwidth, ports)
 
 
+def _optional_number(f: Fields, key: str) -> float | None:
+    return f.number(key) if f.has(key) else f.raw(key, None)
+
+
+def _energy(f: Fields, buffer_names: tuple[str, ...]) -> EnergySpec:
+    nodes = supported_nodes()
+    node = f.integer("node_nm", 45)
+    if node not in nodes:
+        f.error("node_nm", f"expected a node of the scaling table "
+                           f"({', '.join(map(str, nodes))}), got {node}")
+    buffers: list[BufferEnergy] = []
+    sram = f.mapping("sram", required=False)
+    if sram is not None and sram.valid:
+        for name in buffer_names:
+            sub = sram.mapping(name, required=False)
+            if sub is not None and sub.valid:
+                read = sub.number("read_pj_per_bit")
+                buffers.append(BufferEnergy(name, read, sub.number("write_pj_per_bit", read)))
+                sub.finish()
+        sram.finish()
+    spec = EnergySpec(
+        node_nm=node, vdd_v=_optional_number(f, "vdd_v"),
+        static_power_mw=f.number("static_power_mw", 0.0, positive=False),
+        dram_pj_per_bit=_optional_number(f, "dram_pj_per_bit"),
+        register_file_pj_per_bit=_optional_number(f, "register_file_pj_per_bit"),
+        forwarding_pj_per_bit=_optional_number(f, "forwarding_pj_per_bit"),
+        pe_register_file=f.boolean("pe_register_file", False), buffers=tuple(buffers))
+    f.finish()
+    return spec
+
+
 def load_arch(path: str | Path) -> Arch:
     """Read and validate an arch YAML file; raise SpecError listing every problem."""
     path = Path(path)
@@ -66,10 +98,30 @@ def load_arch(path: str | Path) -> Arch:
         vector = VectorUnit(vector_f.integer("lanes"))
         vector_f.finish()
     memory = _memory(memory_f) if memory_f is not None and memory_f.valid else None
+    energy_f = top.mapping("energy", required=False)
+    energy = EnergySpec()
+    if energy_f is not None and energy_f.valid:
+        names = tuple(b.name for b in memory.buffers) if memory is not None else ()
+        energy = _energy(energy_f, names)
     top.finish()
     log.raise_if_any()
     assert compute is not None and vector is not None and memory is not None
-    return Arch(name, description, compute, vector, memory, str(path), digest)
+    return Arch(name, description, compute, vector, memory, str(path), digest, energy)
+
+
+def _energy_dict(e: EnergySpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"node_nm": e.node_nm}
+    for key in ("vdd_v", "dram_pj_per_bit", "register_file_pj_per_bit", "forwarding_pj_per_bit"):
+        if getattr(e, key) is not None:
+            out[key] = getattr(e, key)
+    if e.static_power_mw:
+        out["static_power_mw"] = e.static_power_mw
+    if e.pe_register_file:
+        out["pe_register_file"] = True
+    if e.buffers:
+        out["sram"] = {b.name: {"read_pj_per_bit": b.read_pj_per_bit,
+                                "write_pj_per_bit": b.write_pj_per_bit} for b in e.buffers}
+    return out
 
 
 def arch_to_yaml(arch: Arch, source: str = "") -> str:
@@ -93,4 +145,5 @@ def arch_to_yaml(arch: Arch, source: str = "") -> str:
                                           m.dram_bandwidth_bytes_per_cycle,
                                           "ports": m.dram_ports}},
     })
+    doc["energy"] = _energy_dict(arch.energy)
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)

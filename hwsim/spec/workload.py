@@ -14,6 +14,7 @@ A workload file (``workloads/*.yaml``, ``version: 1``) looks like::
       - {name: relu1, op: relu, elements: 802816}
       - {name: fc, op: linear, in_features: 512, out_features: 1000}
       - {name: scores, op: matmul, M: 128, N: 128, K: 64, count: 12}
+      - {name: wte, op: embedding, num_embeddings: 50257, embedding_dim: 768, tokens: 128}
 
 Shapes are per sample; `batch` multiplies them when the workload is lowered.
 """
@@ -112,7 +113,23 @@ class VectorOp:
     precision: TensorPrecision | None = None
 
 
-Layer = Conv2d | Linear | Matmul | VectorOp
+@dataclass(frozen=True, slots=True)
+class Embedding:
+    """Table lookup: `tokens` rows of `embedding_dim` weights read per sample, no arithmetic.
+
+    Costed as memory traffic only: vector work of ``tokens * embedding_dim`` elements at 0 ops
+    per element, whose operand is the weight table (`num_embeddings` rows, kept for the record
+    and the parameter count).
+    """
+
+    name: str
+    num_embeddings: int
+    embedding_dim: int
+    tokens: int
+    precision: TensorPrecision | None = None
+
+
+Layer = Conv2d | Linear | Matmul | VectorOp | Embedding
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,11 @@ import yaml
 
 from hwsim.precision import TENSOR_KINDS, NumberFormat, TensorPrecision, parse_format
 from hwsim.spec.fields import Fields
-from hwsim.spec.workload import (POOL_OPS, VECTOR_OPS, Conv2d, Layer, Linear, Matmul, VectorOp,
-                                 Workload)
+from hwsim.spec.workload import (POOL_OPS, VECTOR_OPS, Conv2d, Embedding, Layer, Linear, Matmul,
+                                 VectorOp, Workload)
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
-LAYER_OPS = ("conv2d", "linear", "matmul", *VECTOR_OPS)
+LAYER_OPS = ("conv2d", "linear", "matmul", "embedding", *VECTOR_OPS)
 
 
 def _formats(block: Fields) -> dict[str, NumberFormat]:
@@ -67,6 +67,9 @@ def _layer(f: Fields, base: TensorPrecision) -> Layer | None:
     elif op == "matmul":
         layer = Matmul(name, f.integer("M"), f.integer("N"), f.integer("K"),
                        f.integer("count", 1), _precision(f, base))
+    elif op == "embedding":
+        layer = Embedding(name, f.integer("num_embeddings"), f.integer("embedding_dim"),
+                          f.integer("tokens"), _precision(f, base))
     else:
         per_element = VECTOR_OPS[op] * (f.integer("window", 1) if op in POOL_OPS else 1)
         layer = VectorOp(name, op, f.integer("elements"),
@@ -133,6 +136,9 @@ def layer_to_dict(layer: Layer, default: TensorPrecision) -> dict[str, Any]:
             out["rows"] = layer.rows
     elif isinstance(layer, Matmul):
         out.update(op="matmul", M=layer.M, N=layer.N, K=layer.K, count=layer.count)
+    elif isinstance(layer, Embedding):
+        out.update(op="embedding", num_embeddings=layer.num_embeddings,
+                   embedding_dim=layer.embedding_dim, tokens=layer.tokens)
     else:
         out.update(op=layer.op, elements=layer.elements, ops_per_element=layer.ops_per_element,
                    inputs=layer.inputs)

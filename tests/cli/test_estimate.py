@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import math
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from hwsim.api import shipped_arch_names
 
 REPO = Path(__file__).resolve().parents[2]
 SCALESIM_UPSTREAM = REPO / "tests" / "golden" / "scalesim" / "upstream"
@@ -21,7 +24,7 @@ def hwsim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("workload", ["workloads/resnet18.yaml", "workloads/resnet50.yaml",
                                       "workloads/scalesim/resnet18.csv"])
-@pytest.mark.parametrize("arch", ["tpu_like", "scalesim_default"])
+@pytest.mark.parametrize("arch", shipped_arch_names())
 def test_estimate_every_shipped_workload_and_arch(workload, arch):
     run = hwsim("estimate", workload, "--arch", arch, "--json")
     assert run.returncode == 0, run.stderr
@@ -30,6 +33,10 @@ def test_estimate_every_shipped_workload_and_arch(workload, arch):
     assert result["totals"]["cycles"] == sum(x["cycles"]["total"] for x in result["layers"])
     assert result["totals"]["macs"] == sum(x["macs"] for x in result["layers"])
     assert len(result["inputs"]["workload_sha256"]) == 64
+    assert math.isclose(result["totals"]["energy_pj"],
+                        sum(result["totals"]["energy_breakdown_pj"].values()))
+    assert math.isclose(result["totals"]["energy_pj"],
+                        sum(x["total_energy_pj"] for x in result["layers"]))
 
 
 def test_default_arch_is_the_workloads_then_tpu_like(tmp_path):
@@ -76,8 +83,8 @@ def test_convert_scalesim_round_trip(tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["estimate", "missing.yaml"], "missing.yaml: cannot read file"),
     (["estimate", "workloads/resnet18.yaml", "--arch", "tpu_lik"],
-     "tpu_lik: no such file or shipped arch; expected a path or one of scalesim_default, "
-     "tpu_like (did you mean 'tpu_like'?)"),
+     "tpu_lik: no such file or shipped arch; expected a path or one of eyeriss_like, "
+     "scalesim_default, tpu_like (did you mean 'tpu_like'?)"),
     (["estimate", "workloads/resnet18.yaml", "--batch", "0"],
      "--batch: expected a positive integer, got 0"),
     (["estimate"], "the following arguments are required: workload"),

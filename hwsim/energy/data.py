@@ -1,0 +1,83 @@
+"""The shipped energy tables (``hwsim/energy/data/*.yaml``), read once into plain dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One published energy: `x` is the width in bits or the size in KiB, `energy_pj` in pJ."""
+
+    x: float
+    energy_pj: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class BaseTable:
+    """The 45 nm base table (Horowitz, ISSCC 2014, and the tables that restate it)."""
+
+    node_nm: int
+    sources: dict[str, str]
+    int_add: tuple[Point, ...]
+    int_mult: tuple[Point, ...]
+    fp_add: dict[str, Point]
+    fp_mult: dict[str, Point]
+    sram_64bit_read: tuple[Point, ...]
+    register_file_32bit_pj: float
+    dram_pj_per_bit: float
+
+
+@dataclass(frozen=True, slots=True)
+class NodeCoefficients:
+    """Stillmaker & Baas energy polynomial a V^2 + b V + c of one node, at supply `vdd_v`."""
+
+    node_nm: int
+    a: float
+    b: float
+    c: float
+    vdd_v: float
+
+    def energy_factor(self, vdd_v: float | None = None) -> float:
+        v = self.vdd_v if vdd_v is None else vdd_v
+        return self.a * v * v + self.b * v + self.c
+
+
+def _read(name: str) -> Any:
+    return yaml.safe_load((resources.files("hwsim.energy") / "data" / name).read_text())
+
+
+@cache
+def base_table() -> BaseTable:
+    doc = _read("horowitz_45nm.yaml")
+    ops = doc["operations_pj"]
+
+    def points(op: str, fmt: str) -> tuple[Point, ...]:
+        rows = [r for r in ops if r["op"] == op and r["format"] == fmt]
+        return tuple(sorted((Point(r["bits"], r["energy_pj"], r["source"]) for r in rows),
+                            key=lambda p: p.x))
+
+    def named(op: str) -> dict[str, Point]:
+        return {r["format"]: Point(r["bits"], r["energy_pj"], r["source"])
+                for r in ops if r["op"] == op and r["format"] != "int"}
+
+    mem = doc["memory_pj"]
+    return BaseTable(
+        node_nm=doc["node_nm"], sources=doc["sources"], int_add=points("add", "int"),
+        int_mult=points("mult", "int"), fp_add=named("add"), fp_mult=named("mult"),
+        sram_64bit_read=tuple(Point(r["size_kib"], r["energy_pj"], r["source"])
+                              for r in mem["sram_64bit_read"]),
+        register_file_32bit_pj=mem["register_file_32bit_access"]["energy_pj"],
+        dram_pj_per_bit=mem["dram_per_bit"]["energy_pj"])
+
+
+@cache
+def node_table() -> dict[int, NodeCoefficients]:
+    doc = _read("stillmaker_baas_2017.yaml")
+    return {row["node_nm"]: NodeCoefficients(**row) for row in doc["nodes"]}
