@@ -1,0 +1,112 @@
+"""Write reports/energy.md and its plot: the energy model's calibration and breakdowns.
+
+    python bench/energy_report.py      # -> reports/energy.md, reports/energy_breakdown.png
+
+Sections: the 45 nm published points against the fits, the fits' predictions for formats with
+no published point, technology scaling factors, the Eyeriss normalized costs, and ResNet-18's
+energy by component on every shipped arch (stacked bars). The ZigZag comparison is appended by
+bench/zigzag_energy.py when ZigZag is installed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from hwsim.api import estimate, load_arch, shipped_arch_names  # noqa: E402
+from hwsim.energy import memory, ops  # noqa: E402
+from hwsim.energy.data import base_table  # noqa: E402
+from hwsim.energy.scaling import energy_scale, supported_nodes  # noqa: E402
+from hwsim.energy.table import energy_table  # noqa: E402
+from hwsim.precision import parse_format  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+F = parse_format
+
+
+def calibration() -> list[str]:
+    t = base_table()
+    rows = [("int add", p.x, p.energy_pj, ops.int_add_pj(p.x)) for p in t.int_add]
+    rows += [("int mult", p.x, p.energy_pj, ops.int_mult_pj(p.x, p.x)) for p in t.int_mult]
+    rows += [(f"{name} add", p.x, p.energy_pj, ops.add_pj(F(name))) for name, p in t.fp_add.items()]
+    rows += [(f"{name} mult", p.x, p.energy_pj, ops.mult_pj(F(name), F(name)))
+             for name, p in t.fp_mult.items()]
+    rows += [(f"SRAM {p.x:g} KiB read (64 bit)", 64, p.energy_pj,
+              memory.sram_pj_per_bit(p.x * 1024) * 64) for p in t.sram_64bit_read]
+    out = ["| action | bits | published pJ | hwsim pJ | error |", "|---|---|---|---|---|"]
+    out += [f"| {a} | {b:g} | {p:g} | {m:.4g} | {100 * (m / p - 1):+.2g}% |"
+            for a, b, p, m in rows]
+    return out
+
+
+def predictions() -> list[str]:
+    out = ["| format | multiply pJ | add pJ | MAC with int32/fp32 accumulate pJ |",
+           "|---|---|---|---|"]
+    for name in ("binary", "int2", "int4", "int8", "int16", "lns8_f3", "fp8_e5m2", "fp8_e4m3",
+                 "bf16", "fp16", "fp32"):
+        f = F(name)
+        acc = F("fp32") if f.kind == "fp" else F("int32")
+        out.append(f"| {name} | {ops.mult_pj(f, f):.4g} | {ops.add_pj(f):.4g} | "
+                   f"{ops.mac_pj(f, f, acc):.4g} |")
+    return out
+
+
+def breakdown_plot(path: Path) -> list[str]:
+    results = {name: estimate(REPO / "workloads" / "resnet18.yaml", load_arch(name))
+               for name in shipped_arch_names()}
+    components = sorted({c for r in results.values() for c in r.energy_breakdown_pj})
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bottoms = [0.0] * len(results)
+    for comp in components:
+        values = [r.energy_breakdown_pj.get(comp, 0.0) / 1e6 for r in results.values()]
+        ax.bar(list(results), values, bottom=bottoms, label=comp)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    ax.set_ylabel("energy (uJ)")
+    ax.set_title("ResNet-18 (batch 1, int8, int32 accumulate) by component")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    out = ["| arch | node nm | total uJ | " + " | ".join(f"{c} uJ" for c in components) + " |",
+           "|---" * (3 + len(components)) + "|"]
+    for name, r in results.items():
+        cells = " | ".join(f"{r.energy_breakdown_pj.get(c, 0.0) / 1e6:.4g}" for c in components)
+        out.append(f"| {name} | {r.arch.energy.node_nm} | {r.energy_pj / 1e6:.4g} | {cells} |")
+    return out
+
+
+def main() -> int:
+    eyeriss = energy_table(load_arch("eyeriss_like"))
+    word = F("int16")
+    mac = eyeriss.mac_pj(word, word, word)
+    norm = [("register file", eyeriss.register_file_pj_per_bit, 1),
+            ("PE network", eyeriss.forwarding_pj_per_bit, 2),
+            ("global buffer", eyeriss.buffer_read_pj_per_bit["unified"], 6),
+            ("DRAM", eyeriss.dram_pj_per_bit, 200)]
+    lines = ["# Energy model: calibration and breakdowns", "",
+             "Produced by `python bench/energy_report.py`.", "",
+             "## 45 nm published points (Horowitz, ISSCC 2014; Sze et al. 2017)", "",
+             *calibration(), "",
+             "## Fitted energies at 45 nm for formats without a published point", "",
+             *predictions(), "",
+             "## Technology scaling (Stillmaker & Baas 2017, nominal supply)", "",
+             "| node nm | energy vs 45 nm |", "|---|---|",
+             *[f"| {n} | {energy_scale(45, n):.4g} |" for n in supported_nodes()], "",
+             "## Eyeriss normalized costs (per 16-bit access / 16-bit MAC)", "",
+             f"16-bit MAC at 65 nm: {mac:.4f} pJ.", "",
+             "| level | hwsim ratio | Sze et al. |", "|---|---|---|",
+             *[f"| {name} | {16 * e / mac:.3f} | {ref} |" for name, e, ref in norm], "",
+             "## ResNet-18 energy by component on every shipped arch", "",
+             "![breakdown](energy_breakdown.png)", "",
+             *breakdown_plot(REPO / "reports" / "energy_breakdown.png"), ""]
+    (REPO / "reports" / "energy.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
