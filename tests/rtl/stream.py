@@ -37,32 +37,33 @@ async def stream(
     n = len(valid)
     Clock(dut.clk, 10, unit="ns").start()
     fall = FallingEdge(dut.clk)
-    in_valid, out_valid = dut.in_valid, dut.out_valid
-    drive = [(getattr(dut, port), [int(v) for v in vals]) for port, vals in inputs.items()]
-    valid = [int(v) for v in valid]
+    out_valid = dut.out_valid
+    # in_valid is driven like any input; a port is written only when its value changes
+    columns = {**{port: [int(v) for v in vals] for port, vals in inputs.items()},
+               "in_valid": [int(v) for v in valid]}
+    handles = [getattr(dut, port) for port in columns]
+    rows = list(zip(*columns.values()))
     sample = [getattr(dut, port) for port in outputs]
-    in_valid.value = 0
     dut.rst_n.value = 0
-    for h, vals in drive:
-        h.value = vals[0]
+    last = [0] * len(handles)
+    for h in handles:
+        h.value = 0
     for _ in range(3):
         await fall
     assert int(out_valid.value) == 0, "out_valid set during reset"
     dut.rst_n.value = 1
     got: list[list[int]] = [[] for _ in outputs]
     out_cycles: list[int] = []
-    tail = 8  # idle cycles after the last input: enough for any LATENCY <= 8
-    for cycle in range(n + tail):
+    rows += [(*rows[-1][:-1], 0)] * 8  # idle cycles after the last input (LATENCY <= 8)
+    for cycle, row in enumerate(rows):
         if int(out_valid.value):
             out_cycles.append(cycle)
             for store, h in zip(got, sample):
                 store.append(int(h.value))
-        if cycle < n:
-            for h, vals in drive:
-                h.value = vals[cycle]
-            in_valid.value = valid[cycle]
-        else:
-            in_valid.value = 0
+        for k, v in enumerate(row):
+            if v != last[k]:
+                handles[k].value = v
+                last[k] = v
         await fall
     result = {port: np.array(vals, dtype=np.int64) for port, vals in zip(outputs, got)}
     return result, np.array(out_cycles, dtype=np.int64)
