@@ -13,7 +13,9 @@ from pathlib import Path
 from hwsim.energy.price import price, relevant_components
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
-from hwsim.lower import lower
+from hwsim.lower import ProblemTable, lower
+from hwsim.precision import NumberFormat
+from hwsim.precision.execution import UnsupportedFormatError, execution_format
 from hwsim.result import Result, build_layers
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import load_arch as _load_arch_yaml
@@ -61,8 +63,10 @@ def load_arch(name_or_path: str | Path) -> Arch:
 
 
 def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = None, *,
-             batch: int | None = None) -> Result:
-    """Cost of `workload` (inference) on `arch` (default: the workload's `arch:`, else
+             batch: int | None = None, training: bool = False,
+             optimizer: str = "sgd") -> Result:
+    """Cost of one inference (or, with `training`, one training step: forward, backward and
+    optimizer update) of `workload` on `arch` (default: the workload's `arch:`, else
     ``tpu_like``)."""
     if not isinstance(workload, Workload):
         workload = load_workload(workload, batch=batch)
@@ -71,25 +75,34 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     if not isinstance(arch, Arch):
         arch = load_arch(arch)
     used_batch = batch or workload.batch
-    _check_precision(workload, arch)
-    table = lower(workload, batch=used_batch)
+    table = lower(workload, batch=used_batch, training=training, optimizer=optimizer)
+    executed = executed_formats(table, workload, arch)
     raw = run_kernels(table, pack_designs([arch]))
-    energy = relevant_components(price(table, raw, energy_table(arch), arch), arch)
+    energy = relevant_components(price(table, raw, energy_table(arch), arch, executed), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
-    return Result(workload, arch, "inference", used_batch, build_layers(workload, table, raw, energy),
-                  inputs)
+    return Result(workload, arch, "training" if training else "inference", used_batch,
+                  build_layers(workload, table, raw, energy, executed), inputs)
 
 
-def _check_precision(workload: Workload, arch: Arch) -> None:
-    """A fixed-width systolic array runs operands up to its `word_bits`; wider is an error."""
-    limit = arch.compute.word_bits
-    for index, layer in enumerate(workload.layers):
-        prec = workload.layer_precision(layer)
-        for kind in ("weights", "activations"):
-            fmt = getattr(prec, kind)
-            if fmt.bits > limit:
+def executed_formats(table: ProblemTable, workload: Workload,
+                     arch: Arch) -> tuple[tuple[NumberFormat, NumberFormat], ...]:
+    """The formats the array executes each problem's two operands in (vector problems keep
+    theirs); a format it cannot execute is a SpecError naming the layer."""
+    natives, promote = arch.compute.native_formats, arch.compute.promote
+    out = []
+    for p, formats in enumerate(table.formats):
+        if table.is_vector[p]:
+            out.append((formats[0], formats[1]))
+            continue
+        pair = []
+        for operand, fmt in zip(("A", "B"), formats[:2], strict=True):
+            try:
+                pair.append(execution_format(fmt, natives, promote))
+            except UnsupportedFormatError as exc:
+                index = int(table.layer_index[p])
                 raise SpecError.single(workload.path or workload.name,
-                                       f"layers[{index}].precision.{kind}",
-                                       f"expected at most {limit} bits (arch {arch.name} "
-                                       f"word_bits), got {fmt.name}")
+                                       f"layers[{index}] ({table.names[p]}, operand {operand})",
+                                       f"{exc} on arch {arch.name}") from None
+        out.append((pair[0], pair[1]))
+    return tuple(out)

@@ -83,7 +83,8 @@ def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
         designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK)
     bits = np.stack([table.a_bits, table.b_bits, table.out_bits, table.acc_bits], axis=1)
-    vec = np.stack([table.vector_elements, table.vector_ops_per_element, table.vector_inputs],
+    vec = np.stack([table.vector_elements, table.vector_ops_per_element,
+                    table.vector_read_bits + table.vector_write_bits, table.vector_in_dram],
                    axis=1)
     dram_bits, stall, vector_cycles = memory_model(
         table.M, table.N, table.K, table.count, table.is_vector, table.a_unique,

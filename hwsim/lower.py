@@ -18,22 +18,24 @@ Operand A (SCALE-Sim's ifmap) is M x K, operand B (filter) is K x N, the output 
 (C/groups x H x W x batch, without padding) that the im2col rows are drawn from; the memory model
 fetches unique data from DRAM while the array reads the im2col stream from SRAM.
 
-Inference only here; training adds backward-data and backward-weight problems per layer through
-`PASS_CODES` (the `passes` argument names which passes to emit).
+Training (`training=True`) adds, per MAC layer, backward-data and backward-weight GEMMs
+(`hwsim.training.backward_gemms`), backward vector work, and one optimizer update per
+parameter-holding layer (`hwsim.training.optimizer_update`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.precision import NumberFormat, TensorPrecision
+from hwsim.precision import NumberFormat
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp, Workload
 
-PASS_CODES = {"fwd": 0, "dgrad": 1, "wgrad": 2}
+PASS_CODES = {"fwd": 0, "dgrad": 1, "wgrad": 2, "update": 3}
 IntArray = npt.NDArray[np.int64]
+Formats = tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +43,13 @@ class ProblemTable:
     """One row per problem; every array has the same length. Counts are int64.
 
     `formats` holds, per problem, the formats of operand A, operand B, the output and the
-    accumulator (the bit widths below are theirs); they price the problem's energy.
+    accumulator (the bit widths below are theirs); they price the problem's energy. Vector
+    problems move `vector_read_bits` and `vector_write_bits` per element; those with
+    `vector_in_dram` keep their tensors in DRAM (optimizer state) and always move them.
     """
 
     names: tuple[str, ...]
-    formats: tuple[tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat], ...]
+    formats: tuple[Formats, ...]
     layer_index: IntArray
     pass_code: IntArray
     is_vector: IntArray
@@ -60,7 +64,9 @@ class ProblemTable:
     acc_bits: IntArray
     vector_elements: IntArray
     vector_ops_per_element: IntArray
-    vector_inputs: IntArray
+    vector_read_bits: IntArray
+    vector_write_bits: IntArray
+    vector_in_dram: IntArray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -69,31 +75,82 @@ class ProblemTable:
     def macs(self) -> IntArray:
         return self.M * self.N * self.K * self.count * (1 - self.is_vector)
 
+    @property
+    def bitops(self) -> IntArray:
+        """MACs x bits of operand A x bits of operand B (CPT's cost measure)."""
+        return self.macs * self.a_bits * self.b_bits
 
-_INT_FIELDS = ("layer_index", "pass_code", "is_vector", "M", "N", "K", "count", "a_unique",
-               "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
-               "vector_ops_per_element", "vector_inputs")
+
+INT_FIELDS = ("layer_index", "pass_code", "is_vector", "M", "N", "K", "count", "a_unique",
+              "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
+              "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
+              "vector_in_dram")
 
 
-def _gemm_row(layer: Layer, batch: int) -> tuple[int, int, int, int, int]:
-    """(M, N, K, count, a_unique) of a MAC layer's forward pass."""
+@dataclass(slots=True)
+class Problem:
+    """One problem before packing (see `ProblemTable` for the fields)."""
+
+    name: str
+    layer_index: int
+    pass_name: str
+    formats: Formats
+    M: int = 0
+    N: int = 0
+    K: int = 0
+    count: int = 1
+    a_unique: int = 0
+    vector_elements: int = 0
+    vector_ops_per_element: int = 0
+    vector_read_bits: int = 0
+    vector_write_bits: int = 0
+    vector_in_dram: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_vector(self) -> int:
+        return int(self.M == 0)
+
+
+def gemm(name: str, index: int, pass_name: str, formats: Formats, m: int, n: int, k: int,
+         count: int, a_unique: int | None = None) -> Problem:
+    return Problem(name, index, pass_name, formats, m, n, k, count,
+                   m * k if a_unique is None else min(a_unique, m * k))
+
+
+def vector(name: str, index: int, pass_name: str, formats: Formats, elements: int, ops: int,
+           read_bits: int, write_bits: int, in_dram: bool = False) -> Problem:
+    return Problem(name, index, pass_name, formats, vector_elements=elements,
+                   vector_ops_per_element=ops, vector_read_bits=read_bits,
+                   vector_write_bits=write_bits, vector_in_dram=int(in_dram))
+
+
+def forward_problem(layer: Layer, index: int, formats: Formats, batch: int) -> Problem:
+    """The forward pass of one layer."""
+    a, _, out, _ = formats
     if isinstance(layer, Conv2d):
         g = layer.groups
         m = batch * layer.out_h * layer.out_w
         k = (layer.in_channels // g) * layer.kernel_h * layer.kernel_w
         unique = batch * (layer.in_channels // g) * layer.in_h * layer.in_w
-        return m, layer.out_channels // g, k, g, min(unique, m * k)
+        return gemm(layer.name, index, "fwd", formats, m, layer.out_channels // g, k, g, unique)
     if isinstance(layer, Linear):
-        m = batch * layer.rows
-        return m, layer.out_features, layer.in_features, 1, m * layer.in_features
-    assert isinstance(layer, Matmul)
-    return layer.M, layer.N, layer.K, batch * layer.count, layer.M * layer.K
+        return gemm(layer.name, index, "fwd", formats, batch * layer.rows, layer.out_features,
+                    layer.in_features, 1)
+    if isinstance(layer, Matmul):
+        return gemm(layer.name, index, "fwd", formats, layer.M, layer.N, layer.K,
+                    batch * layer.count)
+    if isinstance(layer, Embedding):
+        return vector(layer.name, index, "fwd", formats,
+                      batch * layer.tokens * layer.embedding_dim, 0, a.bits, out.bits)
+    return vector(layer.name, index, "fwd", formats, batch * layer.elements,
+                  layer.ops_per_element, layer.inputs * a.bits, out.bits)
 
 
-def operand_formats(layer: Layer, prec: TensorPrecision
-                    ) -> tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]:
+def operand_formats(layer: Layer, workload: Workload) -> Formats:
     """Forward-pass formats of (A, B, output, accumulator): activations times weights, except
     a matmul (two activations), vector work (activations) and an embedding (table rows)."""
+    prec = workload.layer_precision(layer)
     if isinstance(layer, Embedding):
         return prec.weights, prec.weights, prec.weights, prec.accumulator
     weights_b = isinstance(layer, (Conv2d, Linear))
@@ -101,30 +158,44 @@ def operand_formats(layer: Layer, prec: TensorPrecision
             prec.activations, prec.accumulator)
 
 
-def lower(workload: Workload, *, batch: int | None = None) -> ProblemTable:
-    """Lower every layer of `workload` (inference: forward pass only)."""
-    batch = batch or workload.batch
-    names: list[str] = []
-    formats: list[tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]] = []
-    cols: dict[str, list[int]] = {f: [] for f in _INT_FIELDS}
-    for index, layer in enumerate(workload.layers):
-        fmts = operand_formats(layer, workload.layer_precision(layer))
-        row = dict.fromkeys(_INT_FIELDS, 0)
-        row.update(layer_index=index, pass_code=PASS_CODES["fwd"], count=1,
-                   a_bits=fmts[0].bits, b_bits=fmts[1].bits, out_bits=fmts[2].bits,
-                   acc_bits=fmts[3].bits, vector_inputs=1)
-        if isinstance(layer, VectorOp):
-            row.update(is_vector=1, vector_elements=batch * layer.elements,
-                       vector_ops_per_element=layer.ops_per_element, vector_inputs=layer.inputs)
-        elif isinstance(layer, Embedding):
-            row.update(is_vector=1, vector_elements=batch * layer.tokens * layer.embedding_dim,
-                       vector_ops_per_element=0)
-        else:
-            m, n, k, count, unique = _gemm_row(layer, batch)
-            row.update(M=m, N=n, K=k, count=count, a_unique=unique)
-        names.append(layer.name)
-        formats.append(fmts)
-        for field in _INT_FIELDS:
-            cols[field].append(row[field])
+def pack(problems: list[Problem]) -> ProblemTable:
+    """Struct-of-arrays view of a problem list."""
+    cols: dict[str, list[int]] = {f: [] for f in INT_FIELDS}
+    for p in problems:
+        a, b, out, acc = p.formats
+        values = {"layer_index": p.layer_index, "pass_code": PASS_CODES[p.pass_name],
+                  "is_vector": p.is_vector, "M": p.M, "N": p.N, "K": p.K, "count": p.count,
+                  "a_unique": p.a_unique, "a_bits": a.bits, "b_bits": b.bits,
+                  "out_bits": out.bits, "acc_bits": acc.bits,
+                  "vector_elements": p.vector_elements,
+                  "vector_ops_per_element": p.vector_ops_per_element,
+                  "vector_read_bits": p.vector_read_bits,
+                  "vector_write_bits": p.vector_write_bits, "vector_in_dram": p.vector_in_dram}
+        for name in INT_FIELDS:
+            cols[name].append(values[name])
     arrays = {f: np.asarray(v, dtype=np.int64) for f, v in cols.items()}
-    return ProblemTable(names=tuple(names), formats=tuple(formats), **arrays)
+    return ProblemTable(names=tuple(p.name for p in problems),
+                        formats=tuple(p.formats for p in problems), **arrays)
+
+
+def lower(workload: Workload, *, batch: int | None = None, training: bool = False,
+          optimizer: str = "sgd") -> ProblemTable:
+    """Lower every layer of `workload`: the forward pass, plus backward passes and optimizer
+    updates when `training`."""
+    from hwsim.training import backward_problems, optimizer_update
+
+    batch = batch or workload.batch
+    forwards = [forward_problem(layer, i, operand_formats(layer, workload), batch)
+                for i, layer in enumerate(workload.layers)]
+    if not training:
+        return pack(forwards)
+    backwards: list[Problem] = []
+    updates: list[Problem] = []
+    for index in reversed(range(len(workload.layers))):  # backward runs last layer first
+        layer = workload.layers[index]
+        prec = workload.layer_precision(layer)
+        backwards.extend(backward_problems(layer, index, forwards[index], prec))
+        update = optimizer_update(layer, index, prec, optimizer)
+        if update is not None:
+            updates.append(update)
+    return pack(forwards + backwards + updates)

@@ -18,6 +18,7 @@ from hwsim import __version__
 from hwsim.evaluate import RawCounts
 from hwsim.lower import PASS_CODES, ProblemTable
 from hwsim.spec.arch import Arch
+from hwsim.precision import NumberFormat
 from hwsim.spec.workload import Workload
 
 PASS_NAMES = {code: name for name, code in PASS_CODES.items()}
@@ -36,6 +37,7 @@ class LayerResult:
     K: int
     count: int
     macs: int
+    bitops: int
     compute_cycles: int
     stall_cycles: int
     folds: int
@@ -59,7 +61,7 @@ class LayerResult:
         util = self.macs / (self.total_cycles * array_pes) if self.total_cycles else 0.0
         return {"name": self.name, "pass": self.pass_name, "kind": self.kind,
                 "M": self.M, "N": self.N, "K": self.K, "count": self.count, "macs": self.macs,
-                "cycles": {"compute": self.compute_cycles, "stall": self.stall_cycles,
+                "bitops": self.bitops, "cycles": {"compute": self.compute_cycles, "stall": self.stall_cycles,
                            "total": self.total_cycles},
                 "folds": self.folds, "sram_reads": self.sram_reads,
                 "sram_writes": self.sram_writes, "dram_bytes": self.dram_bytes,
@@ -109,6 +111,7 @@ class Result:
                 "compute_cycles": sum(layer.compute_cycles for layer in self.layers),
                 "stall_cycles": sum(layer.stall_cycles for layer in self.layers),
                 "latency_s": self.latency_s, "macs": self.macs,
+                "bitops": sum(layer.bitops for layer in self.layers),
                 "utilization": self.macs / (cycles * pes) if cycles else 0.0,
                 "sram_reads": {k: sum(lr.sram_reads[k] for lr in self.layers)
                                for k in ("ifmap", "filter")},
@@ -124,20 +127,33 @@ class Result:
                 "layers": [layer.to_dict(pes) for layer in self.layers]}
 
 
+def _precision(table: ProblemTable, p: int,
+               executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None) -> dict[str, str]:
+    """Formats of the problem's operands, and what the array executes them as when promoted."""
+    a, b, out, acc = table.formats[p]
+    info = {"a": a.name, "b": b.name, "output": out.name, "accumulator": acc.name}
+    if executed is not None and not table.is_vector[p]:
+        for key, stored, ran in (("a", a, executed[p][0]), ("b", b, executed[p][1])):
+            if ran != stored:
+                info[f"{key}_executed_as"] = ran.name
+    return info
+
+
 def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
                  energy: dict[str, npt.NDArray[np.float64]],
+                 executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None = None,
                  design: int = 0) -> tuple[LayerResult, ...]:
     """Name the kernel outputs and priced energies of design `design` problem by problem."""
     out: list[LayerResult] = []
     counts, ratios = raw.sram_counts[design], raw.ratios[design]
     dram_bits = raw.dram_bits[design]
     for p, name in enumerate(table.names):
-        layer = workload.layers[int(table.layer_index[p])]
         vector = bool(table.is_vector[p])
         elements = int(table.vector_elements[p])
         if vector:
             compute = int(raw.vector_cycles[design, p])
-            reads = {"ifmap": elements * int(table.vector_inputs[p]), "filter": 0}
+            reads = {"ifmap": elements * int(table.vector_read_bits[p]) // max(1, int(
+                table.a_bits[p])), "filter": 0}
             writes = {"ofmap": elements}
         else:
             compute = int(counts[p, 0])
@@ -153,6 +169,6 @@ def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
             dram_bytes={key: math.ceil(dram_bits[p, i] / 8)
                         for i, key in enumerate(DRAM_KEYS)},
             mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
-            precision=workload.layer_precision(layer).to_dict(),
+            bitops=int(table.bitops[p]), precision=_precision(table, p, executed),
             energy_pj={component: float(values[p]) for component, values in energy.items()}))
     return tuple(out)

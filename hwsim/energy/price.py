@@ -26,6 +26,7 @@ import numpy.typing as npt
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import RawCounts
 from hwsim.lower import ProblemTable
+from hwsim.precision import NumberFormat
 from hwsim.spec.arch import Arch
 
 F64 = npt.NDArray[np.float64]
@@ -38,8 +39,11 @@ def _moving_bits(dataflow: str, a: int, b: int, acc: int) -> int:
 
 
 def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
+          executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None = None,
           design: int = 0) -> dict[str, F64]:
-    """Energy in pJ of every problem, by component (arrays of length P)."""
+    """Energy in pJ of every problem, by component (arrays of length P). MACs are priced in
+    the `executed` operand formats where given (a promoted narrow operand still moves at its
+    own width)."""
     n = len(table)
     out = {c: np.zeros(n) for c in COMPONENTS}
     counts = raw.sram_counts[design]
@@ -56,12 +60,15 @@ def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
             elements = float(table.vector_elements[p])
             out["vector"][p] = elements * table.vector_ops_per_element[p] * \
                 energy.add_pj(out_fmt)
-            out[f"sram_{buf('ifmap')}"][p] += elements * table.vector_inputs[p] * a * \
+            out[f"sram_{buf('ifmap')}"][p] += elements * table.vector_read_bits[p] * \
                 read[buf("ifmap")]
-            out[f"sram_{buf('ofmap')}"][p] += elements * o * write[buf("ofmap")]
+            out[f"sram_{buf('ofmap')}"][p] += elements * table.vector_write_bits[p] * \
+                write[buf("ofmap")]
             cycles = raw.vector_cycles[design, p]
         else:
             macs = float(table.macs[p])
+            if executed is not None:
+                a_fmt, b_fmt = executed[p]
             out["mac"][p] = macs * energy.mac_pj(a_fmt, b_fmt, acc_fmt)
             if energy.pe_register_file:
                 out["register_file"][p] = macs * (a + b + 2 * acc) * \

@@ -151,16 +151,17 @@ def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, col
 
 
 @jit
-def vector_memory(elements: int, inputs: int, ops: int, bits: int, lanes: int,
+def vector_memory(elements: int, ops: int, bits_per_element: int, in_dram: bool, lanes: int,
                   act_cap_bits: float, bw_bits: float) -> tuple[float, float, float]:
     """Vector op: (cycles, DRAM bits moved, stall cycles).
 
-    One operation per lane per cycle. Inputs and the output stay on chip when they fit the
-    activation buffers together; otherwise all of them move to and from DRAM.
+    One operation per lane per cycle. The tensors it reads and writes (`bits_per_element` per
+    output element) stay on chip when they fit the activation buffers together and do not live
+    in DRAM (`in_dram`, e.g. optimizer state); otherwise all of them move over DRAM.
     """
     cycles = float(ceil_div(elements * ops, lanes))
-    tensor_bits = (inputs + 1.0) * elements * bits
-    dram = 0.0 if tensor_bits <= act_cap_bits else tensor_bits
+    tensor_bits = float(elements) * bits_per_element
+    dram = tensor_bits if in_dram or tensor_bits > act_cap_bits else 0.0
     return cycles, dram, max(0.0, dram / bw_bits - cycles)
 
 
@@ -189,8 +190,8 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
                  row_coef: I64) -> tuple[F64, F64, F64]:
     """All problems (P) on all designs (D).
 
-    `bits[P, 4]`: A, B, output, accumulator widths; `vec[P, 3]`: vector elements, ops per
-    element, inputs; `sram_counts[D, P, 5]` from `systolic_compute`. Returns
+    `bits[P, 4]`: A, B, output, accumulator widths; `vec[P, 4]`: vector elements, ops per
+    element, bits read and written per element, 1 if its tensors live in DRAM; `sram_counts[D, P, 5]` from `systolic_compute`. Returns
     ``dram_bits[D, P, 4]`` (A read, B read, output write, partial-sum read), ``stall[D, P]``
     (DRAM plus SRAM-port stall cycles) and ``vector_cycles[D, P]``.
     """
@@ -203,7 +204,7 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
         for p in range(n_problems):
             if is_vector[p]:
                 act_cap = caps_bits[d, 0] + (0.0 if uni else caps_bits[d, 2])
-                cyc, moved, st = vector_memory(vec[p, 0], vec[p, 2], vec[p, 1], bits[p, 0],
+                cyc, moved, st = vector_memory(vec[p, 0], vec[p, 1], vec[p, 2], vec[p, 3] == 1,
                                                lanes[d], act_cap, dram_bw_bits[d])
                 vector_cycles[d, p] = cyc
                 dram[d, p, 0] = moved

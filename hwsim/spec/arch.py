@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hwsim.precision.formats import NumberFormat
+
 DATAFLOWS = ("os", "ws", "is")
 ARRAY_KINDS = ("systolic",)
 OPERANDS = ("ifmap", "filter", "ofmap")
@@ -29,7 +31,11 @@ DRAM_PORTS = ("shared", "per_operand")
 
 @dataclass(frozen=True, slots=True)
 class ComputeArray:
-    """A 2-D MAC array: `rows` x `cols` PEs, a dataflow, a clock, a native operand width."""
+    """A 2-D MAC array: `rows` x `cols` PEs, a dataflow, a clock, a native operand width.
+
+    `native_formats` are the operand formats the MACs execute (default: ``int<word_bits>``);
+    other formats are an error or promoted (`promote`), see `hwsim.precision.execution`.
+    """
 
     kind: str
     rows: int
@@ -37,6 +43,8 @@ class ComputeArray:
     dataflow: str
     clock_mhz: float
     word_bits: int
+    native_formats: tuple[NumberFormat, ...] = ()
+    promote: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from hwsim.energy.scaling import supported_nodes
+from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, OPERANDS, Arch, BufferEnergy,
                              ComputeArray, EnergySpec, Memory, SramBuffer, VectorUnit)
 from hwsim.spec.fields import Fields
@@ -16,10 +17,29 @@ from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 KIB = 1024
 
 
+def _native_formats(f: Fields, word_bits: int) -> tuple[NumberFormat, ...]:
+    value = f.raw("native_formats", None)
+    if value is None:
+        return (parse_format(f"int{word_bits}"),)
+    if not isinstance(value, list) or not value:
+        f.error("native_formats", f"expected a non-empty list of formats, got {value!r}")
+        return (parse_format(f"int{word_bits}"),)
+    out = []
+    for i, name in enumerate(value):
+        try:
+            out.append(parse_format(str(name)))
+        except ValueError as exc:
+            f.error(f"native_formats[{i}]", str(exc))
+    return tuple(out)
+
+
 def _compute(f: Fields) -> ComputeArray:
+    word_bits = f.integer("word_bits", 8)
     array = ComputeArray(f.choice("kind", ARRAY_KINDS), f.integer("rows"), f.integer("cols"),
-                         f.choice("dataflow", DATAFLOWS), f.number("clock_mhz"),
-                         f.integer("word_bits", 8))
+                         f.choice("dataflow", DATAFLOWS), f.number("clock_mhz"), word_bits,
+                         _native_formats(f, word_bits),
+                         f.choice("unsupported_formats", ("promote", "error"), "promote")
+                         == "promote")
     f.finish()
     return array
 
@@ -139,7 +159,9 @@ def arch_to_yaml(arch: Arch, source: str = "") -> str:
         doc["source"] = source
     doc.update({
         "compute": {"kind": c.kind, "rows": c.rows, "cols": c.cols, "dataflow": c.dataflow,
-                    "clock_mhz": c.clock_mhz, "word_bits": c.word_bits},
+                    "clock_mhz": c.clock_mhz, "word_bits": c.word_bits,
+                    "native_formats": [n.name for n in c.native_formats],
+                    "unsupported_formats": "promote" if c.promote else "error"},
         "vector": {"lanes": arch.vector.lanes},
         "memory": {"sram": sram, "dram": {"bandwidth_bytes_per_cycle":
                                           m.dram_bandwidth_bytes_per_cycle,

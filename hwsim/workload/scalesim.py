@@ -137,5 +137,6 @@ def load_scalesim_cfg(path: str | Path) -> Arch:
     buffers = tuple(SramBuffer(name, kib * 1024)
                     for name, kib in zip(("ifmap", "filter", "ofmap"), sizes, strict=True))
     return Arch(run_name, f"SCALE-Sim cfg {path.name}",
-                ComputeArray("systolic", rows, cols, dataflow, 1000.0, 8), VectorUnit(cols),
+                ComputeArray("systolic", rows, cols, dataflow, 1000.0, 8,
+                             (parse_format("int8"),)), VectorUnit(cols),
                 Memory(buffers, float(bandwidth), "per_operand"), file, digest)

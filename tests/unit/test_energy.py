@@ -99,7 +99,8 @@ def _one_linear(fmt: str) -> Workload:
 
 
 def test_layer_energy_sums_components_and_mac_energy_follows_precision():
-    arch = load_arch("scalesim_default")
+    base = load_arch("scalesim_default")
+    arch = replace(base, compute=replace(base.compute, native_formats=(F("int4"), F("int8"))))
     r8, r4 = estimate(_one_linear("int8"), arch), estimate(_one_linear("int4"), arch)
     layer = r8.layers[0]
     assert math.isclose(layer.total_energy_pj, sum(layer.energy_pj.values()))
@@ -142,3 +143,19 @@ def test_sources_recorded_for_every_base_entry():
     cited = {p.source for p in (*table.int_add, *table.int_mult, *table.sram_64bit_read,
                                 *table.fp_add.values(), *table.fp_mult.values())}
     assert cited <= set(table.sources)
+
+
+def test_promoted_format_saves_movement_not_mac_energy_or_cycles():
+    """int4 on an int8-only array runs as int8: MACs cost int8 energy, cycles are unchanged,
+    data moves at 4 bits; with promotion off it is an error naming the layer."""
+    arch = load_arch("scalesim_default")
+    r8, r4 = estimate(_one_linear("int8"), arch), estimate(_one_linear("int4"), arch)
+    l8, l4 = r8.layers[0], r4.layers[0]
+    assert l4.energy_pj["mac"] == l8.energy_pj["mac"]
+    assert l4.total_cycles <= l8.total_cycles and l4.compute_cycles == l8.compute_cycles
+    assert l4.energy_pj["dram"] < l8.energy_pj["dram"]
+    assert l4.precision["a_executed_as"] == "int8" and "a_executed_as" not in l8.precision
+    strict = replace(arch, compute=replace(arch.compute, promote=False))
+    with pytest.raises(SpecError, match=r"layers\[0\] \(fc, operand A\): expected a format the "
+                                        r"array executes natively \(int8\), got int4"):
+        estimate(_one_linear("int4"), strict)

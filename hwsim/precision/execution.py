@@ -1,0 +1,52 @@
+"""Which format an array's MACs execute an operand in: its own, or a promoted native one.
+
+An arch declares the formats its MACs execute natively (`compute.native_formats`) and what to do
+with others (`compute.unsupported_formats`): ``error``, or ``promote`` to the narrowest native
+format that holds every value of the operand's format. Storage and data movement stay at the
+operand's own width (a narrower format saves memory traffic and energy); the multiply is priced
+at the executed format; cycles on a fixed-width array do not depend on width at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hwsim.precision.formats import NumberFormat
+
+INTEGER_KINDS = ("int", "uint", "binary")
+LOG_KINDS = ("lns", "luq")
+
+
+def holds(native: NumberFormat, fmt: NumberFormat) -> bool:
+    """True when every value of `fmt` is representable in `native`."""
+    if fmt.kind in INTEGER_KINDS:
+        if native.kind == "int":
+            return native.bits >= fmt.bits + (fmt.kind == "uint")
+        return native.kind == "fp" and native.mantissa_bits + 1 >= fmt.bits
+    if fmt.kind == "fp":
+        return native.kind == "fp" and native.exponent_bits >= fmt.exponent_bits and \
+            native.mantissa_bits >= fmt.mantissa_bits
+    return native.kind in LOG_KINDS and native.bits >= fmt.bits and \
+        native.frac_bits >= fmt.frac_bits
+
+
+class UnsupportedFormatError(ValueError):
+    """The array cannot execute the format (and may not promote it)."""
+
+
+def execution_format(fmt: NumberFormat, natives: Sequence[NumberFormat],
+                     promote: bool) -> NumberFormat:
+    """The format the array executes `fmt` in; raises UnsupportedFormatError."""
+    if fmt in natives:
+        return fmt
+    names = ", ".join(n.name for n in natives)
+    candidates = sorted((n for n in natives if holds(n, fmt)), key=lambda n: n.bits)
+    if not promote:
+        hint = f" (or set compute.unsupported_formats: promote to run it as " \
+               f"{candidates[0].name})" if candidates else ""
+        raise UnsupportedFormatError(f"expected a format the array executes natively "
+                                     f"({names}), got {fmt.name}{hint}")
+    if not candidates:
+        raise UnsupportedFormatError(f"expected a format that one of the array's native "
+                                     f"formats ({names}) can hold, got {fmt.name}")
+    return candidates[0]
