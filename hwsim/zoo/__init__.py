@@ -1,1 +1,3 @@
-"""Network shape generators for the shipped workloads (no framework needed)."""
+"""The shipped workload zoo: networks defined as PyTorch modules (`cnn`, `transformers`) and the
+script that traces them into ``workloads/*.yaml`` (`build`). Importing this package needs no
+torch; its modules do."""
