@@ -14,12 +14,16 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hwsim import __version__
-from hwsim.api import estimate, load_arch, load_workload
+from hwsim.api import DEFAULT_ARCH, estimate, load_arch, load_workload
 from hwsim.lower import lower
 from hwsim.energy.scaling import supported_nodes
 from hwsim.energy.table import energy_table
 from hwsim.precision import parse_format
-from hwsim.report import to_csv, to_json, to_table, write_atomic
+from hwsim.precision.policy import Policy, load_policy, parse_precision_flag
+from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, parse_bits
+from hwsim.report import to_csv, to_json, to_table, training_table, write_atomic
+from hwsim.training import OPTIMIZERS
+from hwsim.training_run import training_run
 from hwsim.spec.arch_io import arch_to_yaml
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload_io import workload_to_yaml
@@ -49,6 +53,21 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--batch", type=int, help="override the workload's batch size")
     est.add_argument("--json", action="store_true", help="print the result JSON")
     est.add_argument("--csv", type=Path, metavar="FILE", help="also write per-layer CSV")
+    prec = est.add_argument_group("precision")
+    prec.add_argument("--policy", type=Path, help="precision policy YAML (default and rules)")
+    prec.add_argument("--precision", metavar="KIND=FMT,...",
+                      help="default formats, e.g. w=int4,a=int4,g=int8,acc=int32")
+    train = est.add_argument_group("training")
+    train.add_argument("--train", action="store_true",
+                       help="cost training steps: forward, backward-data, backward-weight, update")
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    train.add_argument("--iterations", type=int, default=1,
+                       help="training iterations to total (default 1: one step)")
+    train.add_argument("--schedule", choices=SCHEDULE_KINDS,
+                       help="precision schedule over training (default: static from the policy)")
+    train.add_argument("--bits", help="weight/activation bits: b, min:max, or b1,b2,... per epoch")
+    train.add_argument("--grad-bits", help="gradient bits, same forms as --bits (default 8)")
+    train.add_argument("--cycles", type=int, default=32, help="cyclic schedule: cycles (CPT's N)")
 
     table = sub.add_parser("energy-table", help="per-operation and per-access energies in use")
     table.add_argument("--arch", default="tpu_like", help="arch YAML or shipped arch name")
@@ -72,10 +91,53 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _policy(args: argparse.Namespace) -> Policy:
+    policy = load_policy(args.policy) if args.policy else Policy({})
+    if args.precision:
+        try:
+            policy = policy.with_default(parse_precision_flag(args.precision))
+        except ValueError as exc:
+            raise SpecError.single("--precision", "", str(exc)) from None
+    return policy
+
+
+def _schedule(args: argparse.Namespace) -> Schedule | None:
+    if args.schedule is None:
+        if args.bits or args.grad_bits:
+            raise SpecError.single("--bits", "", "expected --schedule with --bits/--grad-bits")
+        return None
+    try:
+        bits = parse_bits(args.bits or "8", args.schedule)
+        grad = parse_bits(args.grad_bits or "8", args.schedule)
+        if args.schedule == "cyclic":
+            bits, grad = (bits * 2)[:2], (grad * 2)[:2]
+        return Schedule(args.schedule, bits, grad, args.cycles)
+    except ScheduleError as exc:
+        raise SpecError.single("--schedule", "", str(exc)) from None
+
+
 def _estimate(args: argparse.Namespace) -> int:
-    if args.batch is not None and args.batch < 1:
-        raise SpecError.single("--batch", "", f"expected a positive integer, got {args.batch}")
-    result = estimate(args.workload, args.arch, batch=args.batch)
+    for flag, value in (("--batch", args.batch), ("--iterations", args.iterations)):
+        if value is not None and value < 1:
+            raise SpecError.single(flag, "", f"expected a positive integer, got {value}")
+    workload = load_workload(args.workload, batch=args.batch)
+    arch = load_arch(args.arch or workload.arch or DEFAULT_ARCH)
+    policy = _policy(args)
+    for pattern in policy.unmatched_rules(workload):
+        logging.warning("%s: policy rule layers=%r matches no layer of %s",
+                        args.policy, pattern, workload.name)
+    schedule = _schedule(args)
+    if schedule is not None or args.iterations > 1:
+        if not args.train:
+            raise SpecError.single("--schedule", "", "expected --train with --schedule or "
+                                   "--iterations")
+        run = training_run(workload, arch, iterations=args.iterations, schedule=schedule,
+                           policy=policy, optimizer=args.optimizer, batch=args.batch)
+        sys.stdout.write(json.dumps(run.to_dict(), indent=2) + "\n" if args.json
+                         else training_table(run))
+        return 0
+    result = estimate(policy.apply(workload), arch, batch=args.batch, training=args.train,
+                      optimizer=args.optimizer)
     if args.csv is not None:
         write_atomic(args.csv, to_csv(result))
     sys.stdout.write(to_json(result) + "\n" if args.json else to_table(result))

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from hwsim.result import DRAM_KEYS, Result
+from hwsim.training_run import TrainingRun
 
 CSV_COLUMNS = ("name", "pass", "kind", "M", "N", "K", "count", "macs", "compute_cycles",
                "stall_cycles", "total_cycles", "folds", "sram_ifmap_reads", "sram_filter_reads",
@@ -86,3 +87,23 @@ def to_table(result: Result) -> str:
                "energy_uJ by component: " + ", ".join(
                    f"{k} {v / 1e6:.4g}" for k, v in t["energy_breakdown_pj"].items()))
     return "\n".join(lines) + "\n" + summary + "\n"
+
+
+def training_table(run: TrainingRun) -> str:
+    """Whole-training totals and the precision groups they come from."""
+    t = run.totals()
+    lines = [f"training {run.workload} on {run.arch.name}: {run.iterations} iterations"
+             + ("" if run.schedule is None else
+                f", {run.schedule.kind} schedule bits {':'.join(map(str, run.schedule.bits))}"
+                f" grad bits {':'.join(map(str, run.schedule.grad_bits))}"),
+             f"{'bits':>5} {'grad_bits':>9} {'iterations':>10} {'cycles_per_step':>16} "
+             f"{'energy_uJ_per_step':>19} {'bitops_per_step':>16}"]
+    for g in run.groups:
+        step = g.step.totals()
+        lines.append(f"{g.bits if g.bits is not None else '-':>5} "
+                     f"{g.grad_bits if g.grad_bits is not None else '-':>9} {g.iterations:>10} "
+                     f"{step['cycles']:>16} {step['energy_pj'] / 1e6:>19.4f} "
+                     f"{step['bitops']:>16}")
+    lines.append(f"total_cycles {t['cycles']}  latency_s {t['latency_s']:.6g}  "
+                 f"energy_J {t['energy_pj'] / 1e12:.6g}  bitops {t['bitops']}  macs {t['macs']}")
+    return "\n".join(lines) + "\n"

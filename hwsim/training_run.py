@@ -1,0 +1,95 @@
+"""Whole-training cost: a training step's cost for every distinct precision of a schedule,
+times the iterations that use it.
+
+Iterations are grouped by (bits, gradient bits) (`iteration_groups`), so a run of 10^6
+iterations needs one step evaluation per distinct pair, never a loop over iterations. The
+schedule sets the default weights and activations to ``int<bits>`` and gradients to
+``int<grad bits>``; per-layer rules of the policy still apply on top (e.g. first and last layer
+at 8 bits).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from hwsim.api import estimate
+from hwsim.precision import parse_format
+from hwsim.precision.policy import Policy
+from hwsim.precision.schedule import Schedule, iteration_groups
+from hwsim.result import Result
+from hwsim.spec.arch import Arch
+from hwsim.spec.workload import Workload
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCost:
+    """The iterations that share one precision, and the cost of one of their steps."""
+
+    bits: int | None
+    grad_bits: int | None
+    iterations: int
+    step: Result
+
+    def per_pass(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for layer in self.step.layers:
+            out[layer.pass_name]["cycles"] += layer.total_cycles
+            out[layer.pass_name]["energy_pj"] += layer.total_energy_pj
+            out[layer.pass_name]["bitops"] += layer.bitops
+        return {k: dict(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRun:
+    """A schedule's whole-training cost on one arch."""
+
+    workload: str
+    arch: Arch
+    schedule: Schedule | None
+    iterations: int
+    groups: tuple[GroupCost, ...]
+
+    def totals(self) -> dict[str, float]:
+        keys = ("cycles", "energy_pj", "bitops", "macs")
+        sums = dict.fromkeys(keys, 0.0)
+        for g in self.groups:
+            step = g.step.totals()
+            for key in keys:
+                sums[key] += step[key] * g.iterations
+        sums["latency_s"] = sums["cycles"] / (self.arch.compute.clock_mhz * 1e6)
+        return {k: (int(v) if k in ("cycles", "bitops", "macs") else v) for k, v in sums.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.schedule
+        return {"workload": self.workload, "arch": self.arch.name, "mode": "training",
+                "iterations": self.iterations,
+                "schedule": None if s is None else {"kind": s.kind, "bits": list(s.bits),
+                                                    "grad_bits": list(s.grad_bits),
+                                                    "cycles": s.cycles},
+                "totals": self.totals(),
+                "groups": [{"bits": g.bits, "grad_bits": g.grad_bits,
+                            "iterations": g.iterations, "step": g.step.totals(),
+                            "passes": g.per_pass()} for g in self.groups]}
+
+
+def training_run(workload: Workload, arch: Arch, *, iterations: int = 1,
+                 schedule: Schedule | None = None, policy: Policy | None = None,
+                 optimizer: str = "sgd", batch: int | None = None) -> TrainingRun:
+    """Whole-training cost; without a schedule, every iteration runs the policy's precision."""
+    policy = policy or Policy({})
+    if schedule is None:
+        step = estimate(policy.apply(workload), arch, batch=batch, training=True,
+                        optimizer=optimizer)
+        groups = [GroupCost(None, None, iterations, step)]
+    else:
+        groups = []
+        for bits, grad_bits, count in iteration_groups(schedule, iterations):
+            chosen = policy.with_default({"weights": parse_format(f"int{bits}"),
+                                          "activations": parse_format(f"int{bits}"),
+                                          "gradients": parse_format(f"int{grad_bits}")})
+            step = estimate(chosen.apply(workload), arch, batch=batch, training=True,
+                            optimizer=optimizer)
+            groups.append(GroupCost(bits, grad_bits, count, step))
+    return TrainingRun(workload.name, arch, schedule, iterations, tuple(groups))
