@@ -139,6 +139,16 @@ def _precision(table: ProblemTable, p: int,
     return info
 
 
+def _dram_bytes(table: ProblemTable, bits: npt.NDArray[np.float64], p: int) -> dict[str, int]:
+    """DRAM bytes by stream. A vector problem moves all of its tensors or none (the kernel's
+    total): then its reads and writes are its elements times the bits read and written."""
+    if table.is_vector[p]:
+        moved = float(table.vector_elements[p]) if bits[0] > 0 else 0.0
+        bits = np.array([moved * table.vector_read_bits[p], 0.0,
+                         moved * table.vector_write_bits[p], 0.0])
+    return {key: math.ceil(bits[i] / 8) for i, key in enumerate(DRAM_KEYS)}
+
+
 def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
                  energy: dict[str, npt.NDArray[np.float64]],
                  executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None = None,
@@ -166,8 +176,7 @@ def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
             macs=int(table.macs[p]), compute_cycles=compute,
             stall_cycles=math.ceil(raw.stall_cycles[design, p]),
             folds=int(counts[p, 1]), sram_reads=reads, sram_writes=writes,
-            dram_bytes={key: math.ceil(dram_bits[p, i] / 8)
-                        for i, key in enumerate(DRAM_KEYS)},
+            dram_bytes=_dram_bytes(table, dram_bits[p], p),
             mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
             bitops=int(table.bitops[p]), precision=_precision(table, p, executed),
             energy_pj={component: float(values[p]) for component, values in energy.items()}))

@@ -97,7 +97,7 @@ def _formats(f: Fields, skip: tuple[str, ...] = ()) -> dict[str, NumberFormat]:
                 out[kind] = parse_format(str(f.raw(kind)))
             except ValueError as exc:
                 f.error(kind, str(exc))
-    f.finish(allowed_extra=skip)
+    f.finish(allowed_extra=(*skip, *TENSOR_KINDS))
     return out
 
 

@@ -25,7 +25,7 @@ def _formats(block: Fields) -> dict[str, NumberFormat]:
                 out[kind] = parse_format(str(text))
             except ValueError as exc:
                 block.error(kind, str(exc))
-    block.finish()
+    block.finish(allowed_extra=TENSOR_KINDS)
     return out
 
 
