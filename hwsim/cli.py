@@ -171,9 +171,10 @@ def _trace(args: argparse.Namespace) -> int:
     if args.batch is not None and args.batch < 1:
         raise SpecError.single("--batch", "", f"expected a positive integer, got {args.batch}")
     from hwsim.trace import from_onnx
+    logging.getLogger("hwsim.trace").setLevel(logging.INFO)  # progress of long traces
     workload = from_onnx(args.model, name=args.name, batch=args.batch, strict=args.strict)
     write_atomic(args.output, workload_to_yaml(workload))
-    macs = sum(int(x) for x in lower(workload).macs)
+    macs = sum(int(x) for x in lower(workload, batch=1).macs)
     print(f"wrote {args.output}: {len(workload.layers)} layers, {macs / 1e9:.3f} GMACs per sample")
     return 0
 

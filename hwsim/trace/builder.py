@@ -1,8 +1,9 @@
 """Turning traced operators into workload layers: shared by the PyTorch and ONNX tracers.
 
 A tracer walks its graph and, for each operator with known tensor shapes, calls one method of
-`LayerBuilder` (`conv2d`, `linear`, `matmul`, `vector`, `embedding`), or `free` for operators
-that only move or relabel data (reshape, transpose, dropout in inference, ...), or `unsupported`.
+`LayerBuilder` (`conv2d`, `linear`, `matmul`, `vector`, `embedding`), skips operators that only
+move or relabel data (reshape, transpose, dropout in inference, ...), and counts the rest in
+`unsupported`.
 The builder divides every count by the traced batch (`trace_batch`, the leading dimension of the
 example input) so that the workload's shapes are per sample, as the workload spec requires,
 gives each layer a unique, sanitised name, and counts unsupported operators by kind.
@@ -136,9 +137,6 @@ class LayerBuilder:
         if tokens is not None:
             self.layers.append(Embedding(self.unique(name), table[0], table[1], tokens))
 
-    def free(self) -> None:
-        """An operator that costs nothing here (reshape, transpose, dropout, constants)."""
-
     # -- result ----------------------------------------------------------------------------
     def finish(self, *, name: str, source: str, batch: int | None, strict: bool,
                arch: str | None = None) -> Workload:
@@ -151,6 +149,7 @@ class LayerBuilder:
             log.warning("%s: skipped unsupported operators: %s", self.origin, listing)
         if not self.layers:
             raise SpecError.single(self.origin, "", "no supported layers found")
+        log.info("%s: %d layers traced", self.origin, len(self.layers))
         used_batch = batch if batch is not None else self.trace_batch
         if used_batch < 1:
             raise SpecError.single("--batch", "", f"expected a positive integer, got {batch}")

@@ -1,14 +1,15 @@
 """Read an ONNX model into a workload (imports onnx; use `hwsim.trace.from_onnx`).
 
 The file is parsed and checked (``onnx.checker``), a symbolic leading input dimension is fixed
-to 1, and ``onnx.shape_inference`` (with data propagation, so computed ``Reshape`` targets
-resolve) gives every intermediate shape. Each node then maps to a layer by its ``op_type``.
+to 1, and ``onnx.shape_inference`` gives every intermediate shape (with the shape arithmetic of
+dynamic-batch exports folded first, `onnx_fold`). Each node then maps to a layer by its
+``op_type``; integer-valued nodes are index or shape arithmetic and cost nothing.
 
 A weight is an initializer, a ``Constant``, or what shape-only nodes (Identity, Transpose,
 Reshape, ...) make of one: ``MatMul``/``Gemm`` with a weight operand is a `linear` layer, with two
 activations a `matmul`; ``Gather`` from a 2-D weight table by activation indices is an
 `embedding`. ``Erf`` (the core of GELU before opset 20 has a Gelu node) is costed as a gelu,
-``Sub`` as an add, ``Div`` as a multiply.
+``Sub`` as an add, ``Div`` as a multiply, ``Clip`` as a relu6 (two compares).
 
 Names: exporters that scope node names by module (PyTorch: ``/layer1/layer1.0/conv1/Conv``)
 give ``layer1.0.conv1``, the module's qualified name, when the module holds one costed node,
@@ -17,17 +18,19 @@ else ``<module>.<op>`` (``layer1.0.add``); other names are used as they are, san
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from pathlib import Path
 from typing import Any
 
 import onnx
-from onnx import helper, shape_inference
+from onnx import TensorProto, helper
 
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
 from hwsim.trace.builder import LayerBuilder, Shape, numel, sanitise
+from hwsim.trace.onnx_fold import fold_and_infer
 
 VECTOR_OPS = {
     "Relu": "relu", "Gelu": "gelu", "Erf": "gelu", "Sigmoid": "sigmoid", "Tanh": "tanh",
@@ -45,6 +48,7 @@ FREE = frozenset({
 # Nodes whose output is a weight when all their inputs are weights.
 _WEIGHT_PASS = frozenset({"Identity", "Transpose", "Reshape", "Cast", "Squeeze", "Unsqueeze",
                           "Flatten"})
+log = logging.getLogger(__name__)
 _SUFFIX = re.compile(r"_\d+$")
 _LABELS = {"reducemean": "mean"}  # the PyTorch name of the function an op came from
 
@@ -87,6 +91,12 @@ def _fix_inputs(model: onnx.ModelProto, file: str) -> tuple[int, str]:
     if problems:
         raise SpecError.single(file, "", "expected fixed input dimensions after the batch, got "
                                f"symbolic {', '.join(problems)}; export with fixed shapes")
+    # Shapes an exporter recorded carry the symbolic batch: drop them, inference redoes them.
+    del model.graph.value_info[:]
+    for out in model.graph.output:
+        for dim in out.type.tensor_type.shape.dim:
+            if dim.HasField("dim_param"):
+                dim.Clear()
     return batch or 1, ", ".join(described)
 
 
@@ -184,6 +194,9 @@ class _Mapper:
 
     def __init__(self, graph: onnx.GraphProto, builder: LayerBuilder) -> None:
         self.shapes, self.weights, self.b = _shapes(graph), _weights(graph), builder
+        integer = (TensorProto.INT64, TensorProto.INT32, TensorProto.BOOL)
+        self.integer = {i.name for i in (*graph.value_info, *graph.output)
+                        if i.type.tensor_type.elem_type in integer}
 
     def shape(self, name: str) -> Shape | None:
         return self.shapes.get(name) if name else None
@@ -192,8 +205,8 @@ class _Mapper:
         op = node.op_type
         if role == "embedding":
             return self.embedding(node, name)
-        if role in ("free", "bias"):
-            return None
+        if role in ("free", "bias") or (op in VECTOR_OPS and node.output[0] in self.integer):
+            return None  # integer results are index or shape arithmetic, not activations
         ins = [self.shape(i) for i in node.input]
         out = self.shape(node.output[0]) if node.output else None
         if op not in VECTOR_OPS and op not in POOLS and op not in ("Conv", "Gemm", "MatMul"):
@@ -261,8 +274,9 @@ def trace_onnx_file(path: Path, *, name: str, batch: int | None, strict: bool,
     """See `hwsim.trace.from_onnx`."""
     model = _load(path)
     trace_batch, inputs = _fix_inputs(model, str(path))
+    log.info("%s: %d nodes, inferring shapes", path, len(model.graph.node))
     try:
-        inferred = shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        inferred = fold_and_infer(model)
     except Exception as exc:  # onnx raises InferenceError and others
         raise SpecError.single(str(path), "", f"ONNX shape inference failed: "
                                f"{(str(exc).strip().splitlines() or ['?'])[0][:200]}") from None

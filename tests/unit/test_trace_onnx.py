@@ -189,6 +189,23 @@ def test_onnx_and_torch_traces_agree(tmp_path, model, inputs):
     assert read.layers == traced.layers
 
 
+def test_dynamic_batch_export_folds_its_shape_arithmetic(tmp_path):
+    """With a symbolic batch axis the exporter computes slice bounds and reshape targets from
+    Shape nodes at run time; they fold to constants once the batch is 1, and the trace equals
+    from_torch's (GPT-2 layout, 2 small layers: embeddings narrowed by length, causal mask)."""
+    from hwsim.zoo.transformers import GPT2
+    torch.manual_seed(0)
+    module = GPT2(layers=2, d_model=64, heads=4, vocab=100, positions=32).eval()
+    path = tmp_path / "gpt.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.zeros(2, 16, dtype=torch.long),), str(path),
+                          dynamo=False, input_names=["ids"], dynamic_axes={"ids": {0: "batch"}})
+    read = from_onnx(path, strict=True)
+    assert read.batch == 1
+    assert read.layers == from_torch(module, torch.zeros(1, 16, dtype=torch.long)).layers
+
+
 def test_cli_trace_writes_a_workload_estimate_reads(tmp_path, capsys):
     path = tmp_path / "mixed.onnx"
     with warnings.catch_warnings():
@@ -198,7 +215,9 @@ def test_cli_trace_writes_a_workload_estimate_reads(tmp_path, capsys):
                           dynamo=False)
     out = tmp_path / "w" / "mixed.yaml"
     assert main(["trace", str(path), "-o", str(out), "--batch", "3"]) == 0
-    assert capsys.readouterr().out.startswith(f"wrote {out}: ")
     workload = load_workload(out)
     assert (workload.name, workload.batch) == ("mixed", 3)
+    per_sample = int(lower(workload, batch=1).macs.sum())
+    assert capsys.readouterr().out == \
+        f"wrote {out}: {len(workload.layers)} layers, {per_sample / 1e9:.3f} GMACs per sample\n"
     assert main(["estimate", str(out), "--arch", "scalesim_default", "--json"]) == 0
