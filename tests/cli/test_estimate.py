@@ -107,3 +107,43 @@ def test_bad_spec_file_keeps_existing_csv(tmp_path):
     assert run.stderr.strip() == f"hwsim: error: {bad}: layers[0].K: expected a positive " \
                                  "integer, got -1"
     assert out.read_text() == "previous results\n"
+
+
+def test_train_step_json_has_every_pass():
+    run = hwsim("estimate", "workloads/resnet18.yaml", "--train", "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["mode"] == "training"
+    assert {x["pass"] for x in result["layers"]} == {"fwd", "dgrad", "wgrad", "update"}
+    assert result["totals"]["bitops"] == sum(x["bitops"] for x in result["layers"])
+
+
+def test_cyclic_schedule_whole_training(tmp_path):
+    run = hwsim("estimate", "workloads/resnet18.yaml", "--arch", "tpu_like", "--train",
+                "--schedule", "cyclic", "--bits", "3:8", "--grad-bits", "8",
+                "--iterations", "64000", "--json")
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert sum(g["iterations"] for g in out["groups"]) == 64000
+    assert out["totals"]["bitops"] == sum(g["iterations"] * g["step"]["bitops"]
+                                          for g in out["groups"])
+
+
+def test_policy_rule_matching_nothing_warns(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\ndefault: {weights: int4}\nrules:\n"
+                      "  - {layers: 'nosuch*', weights: int8}\n")
+    run = hwsim("estimate", "workloads/resnet18.yaml", "--policy", str(policy))
+    assert run.returncode == 0
+    assert "policy rule layers='nosuch*' matches no layer of resnet18" in run.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--train", "--schedule", "cyclic", "--bits", "8:3"], "min <= max"),
+    (["--train", "--iterations", "0"], "--iterations: expected a positive integer, got 0"),
+    (["--precision", "w=int0"], "--precision: expected a number format"),
+    (["--schedule", "static", "--bits", "8", "--iterations", "5"], "expected --train"),
+])
+def test_bad_training_flags(args, message):
+    run = hwsim("estimate", "workloads/resnet18.yaml", *args)
+    assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
