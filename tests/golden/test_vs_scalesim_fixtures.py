@@ -1,0 +1,75 @@
+"""hwsim against frozen SCALE-Sim v3.0.0 results (tests/golden/scalesim/*.csv, produced by
+``python tests/golden/scalesim/make_fixtures.py``, see its README): 540 random conv and GEMM
+layers in full CALC runs on six array shapes and three dataflows, and SCALE-Sim's ResNet-18 on
+32x32 and 128x128. Cycles and SRAM counts must be equal; percentages equal to 1e-9."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+
+from hwsim.api import estimate
+from hwsim.precision import parse_format
+from hwsim.spec.arch import Arch, ComputeArray, Memory, SramBuffer, VectorUnit
+from hwsim.workload.scalesim import SCALESIM_PRECISION
+from hwsim.spec.workload import Conv2d, Linear, Workload
+
+pytestmark = pytest.mark.golden
+FIXTURES = Path(__file__).resolve().parent / "scalesim"
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    with (FIXTURES / name).open() as fh:
+        return list(csv.DictReader(fh))
+
+
+def layer_of(row: dict[str, str]) -> Conv2d | Linear:
+    """The layer as SCALE-Sim saw it (conv: no padding, ceil output rule; GEMM: M rows)."""
+    if row["kind"] == "gemm":
+        return Linear(row["layer_name"], int(row["gemm_k"]), int(row["gemm_n"]),
+                      rows=int(row["gemm_m"]))
+    s = int(row["stride"])
+    return Conv2d(row["layer_name"], int(row["channels"]), int(row["num_filters"]),
+                  int(row["ifmap_h"]), int(row["ifmap_w"]), int(row["filter_h"]),
+                  int(row["filter_w"]), s, s, ceil_mode=True)
+
+
+def arch_of(row: dict[str, str]) -> Arch:
+    buffers = tuple(SramBuffer(n, 64 * 1024) for n in ("ifmap", "filter", "ofmap"))
+    array = ComputeArray("systolic", int(row["array_rows"]), int(row["array_cols"]),
+                         row["dataflow"], 1000.0, 8, (parse_format("int8"),))
+    return Arch("fixture", "", array, VectorUnit(8), Memory(buffers, 10.0, "per_operand"))
+
+
+def check(row: dict[str, str]) -> None:
+    workload = Workload("w", "fixture", 1, SCALESIM_PRECISION, (layer_of(row),))
+    layer = estimate(workload, arch_of(row)).layers[0]
+    assert layer.compute_cycles == int(row["total_cycles"]), row["case"]
+    assert (layer.sram_reads["ifmap"], layer.sram_reads["filter"],
+            layer.sram_writes["ofmap"]) == (int(row["sram_ifmap_reads"]),
+                                            int(row["sram_filter_reads"]),
+                                            int(row["sram_ofmap_writes"]))
+    assert math.isclose(100 * layer.mapping_efficiency, float(row["mapping_efficiency_pct"]),
+                        rel_tol=1e-9)
+    assert math.isclose(100 * layer.compute_utilization, float(row["compute_util_pct"]),
+                        rel_tol=1e-9)
+    pes = int(row["array_rows"]) * int(row["array_cols"])
+    assert math.isclose(100 * layer.macs / (layer.compute_cycles * pes),
+                        float(row["overall_util_pct"]), rel_tol=1e-9)
+
+
+def test_random_layers_full_calc_runs():
+    table = rows("random_calc.csv")
+    assert len(table) == 540
+    for row in table:
+        check(row)
+
+
+def test_resnet18_compute_reports():
+    table = rows("resnet18_compute.csv")
+    assert len(table) == 126
+    for row in table:
+        check(row)
