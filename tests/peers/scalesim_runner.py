@@ -94,8 +94,10 @@ def write_cfg(path: str | Path, *, rows: int, cols: int, dataflow: str, ifmap_ki
     """Write a SCALE-Sim v3 .cfg with the sections of configs/scale_default_v3.0.0.cfg.
 
     Custom layouts and sparsity are off. ``bandwidth_words`` is the DRAM bandwidth in words per
-    cycle; SCALE-Sim reads it only in USER mode (CALC mode derives bandwidth and never stalls
-    reads). Returns the path written.
+    cycle of each operand's port; SCALE-Sim reads it only in USER mode (CALC mode derives
+    bandwidth and never stalls reads), where the ifmap and filter ports take it from the
+    ``*SRAMBankBandwidth`` keys (which must divide by the bank count, hence one bank) and the
+    ofmap port from ``Bandwidth``. Returns the path written.
     """
     if dataflow not in DATAFLOWS:
         raise ValueError(f"dataflow must be one of {DATAFLOWS}, got {dataflow!r}")
@@ -121,12 +123,12 @@ def write_cfg(path: str | Path, *, rows: int, cols: int, dataflow: str, ifmap_ki
         "WriteRequestBuffer: 32\n\n"
         "[layout]\n"
         "IfmapCustomLayout: False\n"
-        "IfmapSRAMBankBandwidth: 10\n"
-        "IfmapSRAMBankNum: 10\n"
+        f"IfmapSRAMBankBandwidth: {bandwidth_words}\n"
+        "IfmapSRAMBankNum: 1\n"
         "IfmapSRAMBankPort: 2\n"
         "FilterCustomLayout: False\n"
-        "FilterSRAMBankBandwidth: 10\n"
-        "FilterSRAMBankNum: 10\n"
+        f"FilterSRAMBankBandwidth: {bandwidth_words}\n"
+        "FilterSRAMBankNum: 1\n"
         "FilterSRAMBankPort: 2\n\n"
         "[sparsity]\n"
         "SparsitySupport : false\n"
