@@ -94,8 +94,19 @@ module lns_add #(
   end
 
   // ---- stage 2 ---------------------------------------------------------------------------
-  wire signed [TW-1:0] t_plus = ROM_PLUS[r_idx*TW+:TW];
-  wire signed [TW-1:0] t_minus = ROM_MINUS[r_idx*TW+:TW];
+  // the tables as ROMs (Yosys maps a memory with constant contents far faster than an
+  // indexed part-select of a wide constant)
+  reg [TW-1:0] rom_plus[0:R-1];
+  reg [TW-1:0] rom_minus[0:R-1];
+  integer k;
+  initial begin
+    for (k = 0; k < R; k = k + 1) begin
+      rom_plus[k]  = ROM_PLUS[k*TW+:TW];
+      rom_minus[k] = ROM_MINUS[k*TW+:TW];
+    end
+  end
+  wire signed [TW-1:0] t_plus = rom_plus[r_idx];
+  wire signed [TW-1:0] t_minus = rom_minus[r_idx];
   wire signed [TW-1:0] t = (r_pass | ~r_near) ? {TW{1'b0}} : (r_sub ? t_minus : t_plus);
   // |e| <= 3*2^(W-2) < 2^W: no overflow in TW = W+1 bits
   wire signed [TW-1:0] e = {{2{r_e[EW-1]}}, r_e} + t;
