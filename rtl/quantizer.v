@@ -48,7 +48,7 @@ module quantizer #(
   localparam integer CW = (OUT_W > F + 7) ? OUT_W : F + 7;  // exponent width, see stage 2
 
   generate
-    if (OUT_W < 2 || OUT_W > IN_W || IN_W > 32 || F < 0 || F > 6) begin : g_unsupported
+    if (OUT_W < 2 || OUT_W > IN_W || IN_W > 32 || F < 0 || F > 6) begin : g_unsupported_parameters
       quantizer_parameters_out_of_range u_error ();  // no such module: elaboration stops here
     end
   endgenerate

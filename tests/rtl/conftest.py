@@ -132,6 +132,12 @@ def run(sim: str, top: str, params: Mapping[str, int], latency: int, test_module
 
 
 @pytest.fixture
+def rtl_tool() -> Callable[[str, str], str]:
+    """:func:`require_tool`, as a fixture: path of a tool, or skip (fail in CI) without it."""
+    return require_tool
+
+
+@pytest.fixture
 def run_cocotb(tmp_path: Path) -> Callable[..., None]:
     """:func:`run` with a fresh run dir, as a fixture so tests need no import of this conftest."""
     return functools.partial(run, run_dir=tmp_path)
