@@ -122,7 +122,7 @@ def render(results: list[SynthResult], version: str) -> str:
     ]
     for r in results:
         lines.append(f"| {r.top} | {_p(r)} | {r.total} | {r.flops} | {r.transistors} |")
-    lines += ["", "## Reading the figures", ""] + notes(results)
+    lines += ["", "## Reading the figures", "", *notes(results)]
     lines += ["", "## Cells by type", ""]
     types = sorted({t for r in results for t in r.cells})
     lines.append("| unit | parameters | " + " | ".join(f"`{t}`" for t in types) + " |")

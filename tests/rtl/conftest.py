@@ -3,9 +3,10 @@
 Each RTL test computes its stimulus and the golden model's outputs, then calls the
 ``run_cocotb`` fixture, which builds ``rtl/<top>.v`` with ``cocotb_tools.runner`` into
 ``build/rtl/<sim>/<top>_<params>/`` at the repository root and runs the cocotb tests of the
-calling test module, one per vector group (tests/rtl/stream.py drives and compares). Verilator skips unchanged builds itself
-(``--skip-identical``: it tracks every file it read, includes too), so a warm rerun costs no
-compile; Icarus compiles in well under a second and is always rebuilt.
+calling test module, one per vector group (tests/rtl/stream.py drives and compares). Verilator
+skips unchanged builds itself (``--skip-identical``: it tracks every file it read, includes
+too), so a warm rerun costs no compile; Icarus compiles in well under a second and is always
+rebuilt.
 
 A missing simulator skips the test with a message on a developer machine and fails it when the
 environment variable ``CI`` is ``true`` (``.ci/install_rtl_tools.sh`` installs both).

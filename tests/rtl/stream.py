@@ -34,7 +34,6 @@ async def stream(
     Inputs are driven on idle cycles too, and must be ignored there. Returns the outputs seen
     while out_valid was 1, in order, and the cycle index at which each appeared.
     """
-    n = len(valid)
     Clock(dut.clk, 10, unit="ns").start()
     fall = FallingEdge(dut.clk)
     out_valid = dut.out_valid
@@ -42,7 +41,7 @@ async def stream(
     columns = {**{port: [int(v) for v in vals] for port, vals in inputs.items()},
                "in_valid": [int(v) for v in valid]}
     handles = [getattr(dut, port) for port in columns]
-    rows = list(zip(*columns.values()))
+    rows = list(zip(*columns.values(), strict=True))
     sample = [getattr(dut, port) for port in outputs]
     dut.rst_n.value = 0
     last = [0] * len(handles)
@@ -58,14 +57,14 @@ async def stream(
     for cycle, row in enumerate(rows):
         if int(out_valid.value):
             out_cycles.append(cycle)
-            for store, h in zip(got, sample):
+            for store, h in zip(got, sample, strict=True):
                 store.append(int(h.value))
         for k, v in enumerate(row):
             if v != last[k]:
                 handles[k].value = v
                 last[k] = v
         await fall
-    result = {port: np.array(vals, dtype=np.int64) for port, vals in zip(outputs, got)}
+    result = {port: np.array(vals, dtype=np.int64) for port, vals in zip(outputs, got, strict=True)}
     return result, np.array(out_cycles, dtype=np.int64)
 
 

@@ -138,7 +138,7 @@ def test_scalar_and_numpy_models_agree(in_w: int, out_w: int, f: int) -> None:
     shift, mode = rng.integers(0, 32, size=n), rng.integers(0, 4, size=n)
     rnd = rng.integers(0, 1 << in_w, size=n)
     y, sat = quantize_np(x, shift, mode, rnd, in_w, out_w, f)
-    ref = [quantize(*map(int, v), in_w, out_w, f) for v in zip(x, shift, mode, rnd)]
+    ref = [quantize(*map(int, v), in_w, out_w, f) for v in zip(x, shift, mode, rnd, strict=True)]
     np.testing.assert_array_equal(np.stack([y, sat], axis=1), np.array(ref))
 
 
