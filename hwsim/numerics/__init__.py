@@ -2,8 +2,19 @@
 
 ``lns`` defines the LNS word and ``lns_add`` (``rtl/lns_add.v``); ``quantize`` defines the
 quantizer (``rtl/quantizer.v``). The cost model and the RTL tests use the same functions.
+``formats`` quantizes and dequantizes numpy arrays to every format hwsim names (int, uint, fp,
+lns, luq, binary), with round to nearest even or seeded stochastic rounding and per-tensor or
+per-channel scales; ``docs/numerics.md`` states each format's semantics.
 """
 
+from hwsim.numerics.formats import (
+    Quantized,
+    choose_scale,
+    dequantize_array,
+    fake_quantize,
+    max_level,
+    quantize_array,
+)
 from hwsim.numerics.lns import (
     decode,
     encode,
@@ -18,15 +29,21 @@ from hwsim.numerics.lns import (
 from hwsim.numerics.quantize import quantize, quantize_np, value_of
 
 __all__ = [
+    "Quantized",
+    "choose_scale",
     "decode",
+    "dequantize_array",
     "encode",
     "encode_scaled",
+    "fake_quantize",
     "lns_add",
     "lns_add_np",
     "log_round",
     "log_thresholds",
+    "max_level",
     "phi_tables",
     "quantize",
+    "quantize_array",
     "quantize_np",
     "value_of",
     "zero_word",
