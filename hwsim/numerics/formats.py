@@ -260,12 +260,13 @@ def _explicit_scale(ndim: int, scale: float | npt.ArrayLike, axis: int | None) -
     return s
 
 
-def _resolve_scale(x: FloatArray, f: NumberFormat, scale: object, axis: int | None) -> FloatArray:
+def _resolve_scale(x: FloatArray, f: NumberFormat, scale: float | npt.ArrayLike | str | None,
+                   axis: int | None) -> FloatArray:
     if scale is None:
         return np.ones((1,) * x.ndim)
     if isinstance(scale, str):
         return choose_scale(x, f, scale, axis=axis)
-    s = _explicit_scale(x.ndim, scale, axis)  # type: ignore[arg-type]
+    s = _explicit_scale(x.ndim, scale, axis)
     np.broadcast_shapes(s.shape, x.shape)  # raises ValueError for a scale that does not fit x
     return s
 

@@ -2,9 +2,10 @@
 
 Source: Chmiel, Banner, Hoffer, Ben-Yaacov, Soudry, "Accurate Neural Training with 4-bit Matrix
 Multiplications at Standard Formats" (ICLR 2023; arXiv 2112.10769, first titled "Logarithmic
-Unbiased Quantization"), Section 4, and the supplementary code published with it
-(``GradStochasticClippingQ.backward``: ``alpha = mx / 2**(2**bits - 1)`` with ``bits = 3``
-exponent bits, i.e. ``max / 2^7`` for the 4-bit format).
+Unbiased Quantization"), Section 4, and the supplementary code published with it on
+OpenReview (https://openreview.net/forum?id=yTbNYYcopd; ``GradStochasticClippingQ.backward``:
+``alpha = mx / 2**(2**bits - 1)`` with ``bits = 3`` exponent bits, i.e. ``max / 2^7`` for the
+4-bit format).
 
 Word (``luqN``, N bits): ``sign | exponent field E`` (N-1 bits). ``E = 0`` is zero; ``E >= 1``
 reads ``(-1)^s * 2^E`` in units of the scale. With ``Emax = 2^(N-1) - 1`` (7 for luq4) and the
