@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
+from hwsim.dataflow.scalable import KIND_CODES, SERIAL_CODES, throughput_factors
 from hwsim.kernels.memory import memory_model
 from hwsim.kernels.systolic import systolic_compute
 from hwsim.lower import ProblemTable
@@ -36,6 +37,10 @@ class DesignArrays:
     dram_bw_bits: F64
     per_operand: I64
     lanes: I64
+    kind: I64
+    serial: I64
+    bits_per_cycle: I64
+    window_lanes: I64
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,8 @@ class RawCounts:
     dram_bits: F64     # [D, P, 4]: A read, B read, output write, partial-sum read
     stall_cycles: F64  # [D, P]
     vector_cycles: F64 # [D, P]
+    k_pack: I64        # [D, P]: products a PE completes per cycle (hwsim.dataflow.scalable)
+    t_steps: I64       # [D, P]: cycles a PE spends per MAC
 
 
 def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
@@ -74,14 +81,21 @@ def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
                                 dtype=np.float64),
         per_operand=ints([int(a.memory.dram_ports == "per_operand") for a in archs]),
         lanes=ints([a.vector.lanes for a in archs]),
+        kind=ints([KIND_CODES[a.compute.kind] for a in archs]),
+        serial=ints([SERIAL_CODES[a.compute.serial] for a in archs]),
+        bits_per_cycle=ints([a.compute.bits_per_cycle for a in archs]),
+        window_lanes=ints([a.compute.window_lanes for a in archs]),
     )
 
 
 def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
     """Evaluate every problem of `table` on every design."""
+    k_pack, t_steps, m_pack = throughput_factors(
+        designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
+        table.a_bits, table.b_bits, table.from_conv)
     sram_counts, ratios = systolic_compute(
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
-        designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK)
+        designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK, k_pack, t_steps, m_pack)
     bits = np.stack([table.a_bits, table.b_bits, table.out_bits, table.acc_bits], axis=1)
     vec = np.stack([table.vector_elements, table.vector_ops_per_element,
                     table.vector_read_bits + table.vector_write_bits, table.vector_in_dram],
@@ -91,5 +105,5 @@ def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
         np.ascontiguousarray(bits), np.ascontiguousarray(vec), sram_counts, designs.rows,
         designs.cols, designs.dataflow, designs.caps_bits, designs.sram_bw_bits,
         designs.unified, designs.dram_bw_bits, designs.per_operand, designs.lanes, ROLE_DIMS,
-        ROW_COEF)
-    return RawCounts(sram_counts, ratios, dram_bits, stall, vector_cycles)
+        ROW_COEF, k_pack, t_steps, m_pack)
+    return RawCounts(sram_counts, ratios, dram_bits, stall, vector_cycles, k_pack, t_steps)

@@ -25,7 +25,7 @@ parameter-holding layer (`hwsim.training.optimizer_update`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +67,7 @@ class ProblemTable:
     vector_read_bits: IntArray
     vector_write_bits: IntArray
     vector_in_dram: IntArray
+    from_conv: IntArray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -84,7 +85,7 @@ class ProblemTable:
 INT_FIELDS = ("layer_index", "pass_code", "is_vector", "M", "N", "K", "count", "a_unique",
               "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
               "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
-              "vector_in_dram")
+              "vector_in_dram", "from_conv")
 
 
 @dataclass(slots=True)
@@ -105,7 +106,7 @@ class Problem:
     vector_read_bits: int = 0
     vector_write_bits: int = 0
     vector_in_dram: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
+    from_conv: int = 0
 
     @property
     def is_vector(self) -> int:
@@ -133,7 +134,10 @@ def forward_problem(layer: Layer, index: int, formats: Formats, batch: int) -> P
         m = batch * layer.out_h * layer.out_w
         k = (layer.in_channels // g) * layer.kernel_h * layer.kernel_w
         unique = batch * (layer.in_channels // g) * layer.in_h * layer.in_w
-        return gemm(layer.name, index, "fwd", formats, m, layer.out_channels // g, k, g, unique)
+        problem = gemm(layer.name, index, "fwd", formats, m, layer.out_channels // g, k, g,
+                       unique)
+        problem.from_conv = 1
+        return problem
     if isinstance(layer, Linear):
         return gemm(layer.name, index, "fwd", formats, batch * layer.rows, layer.out_features,
                     layer.in_features, 1)
@@ -170,7 +174,8 @@ def pack(problems: list[Problem]) -> ProblemTable:
                   "vector_elements": p.vector_elements,
                   "vector_ops_per_element": p.vector_ops_per_element,
                   "vector_read_bits": p.vector_read_bits,
-                  "vector_write_bits": p.vector_write_bits, "vector_in_dram": p.vector_in_dram}
+                  "vector_write_bits": p.vector_write_bits, "vector_in_dram": p.vector_in_dram,
+                  "from_conv": p.from_conv}
         for name in INT_FIELDS:
             cols[name].append(values[name])
     arrays = {f: np.asarray(v, dtype=np.int64) for f, v in cols.items()}

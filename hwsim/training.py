@@ -85,10 +85,13 @@ def backward_problems(layer: Layer, index: int, fwd: Problem,
         hw = batch * layer.in_h * layer.in_w
         out_g, in_g = layer.out_channels // groups, layer.in_channels // groups
         rs = layer.kernel_h * layer.kernel_w
-        return [gemm(f"{name}.dgrad", index, "dgrad", (g, w, g, acc), hw, in_g, out_g * rs,
-                     groups, batch_pq * out_g),
-                gemm(f"{name}.wgrad", index, "wgrad", (g, a, g, acc), out_g, in_g * rs,
-                     batch_pq, groups)]
+        problems = [gemm(f"{name}.dgrad", index, "dgrad", (g, w, g, acc), hw, in_g,
+                         out_g * rs, groups, batch_pq * out_g),
+                    gemm(f"{name}.wgrad", index, "wgrad", (g, a, g, acc), out_g, in_g * rs,
+                         batch_pq, groups)]
+        for problem in problems:
+            problem.from_conv = 1
+        return problems
     if isinstance(layer, Linear):
         return [gemm(f"{name}.dgrad", index, "dgrad", (g, w, g, acc), fwd.M, fwd.K, fwd.N, 1),
                 gemm(f"{name}.wgrad", index, "wgrad", (g, a, g, acc), fwd.N, fwd.K, fwd.M, 1)]

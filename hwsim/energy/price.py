@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from hwsim.energy import scalable
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import RawCounts
 from hwsim.lower import ProblemTable
@@ -32,6 +33,21 @@ from hwsim.spec.arch import Arch
 F64 = npt.NDArray[np.float64]
 COMPONENTS = ("mac", "vector", "register_file", "forwarding", "sram_ifmap", "sram_filter",
               "sram_ofmap", "sram_unified", "dram", "static")
+
+
+def _mac_pj(arch: Arch, energy: EnergyTable, table: ProblemTable, raw: RawCounts, design: int,
+            p: int, formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
+    """Energy of one MAC of problem `p` on this array kind (`hwsim.energy.scalable`)."""
+    kind = arch.compute.kind
+    k_pack, t_steps = int(raw.k_pack[design, p]), int(raw.t_steps[design, p])
+    if kind == "bitfusion":
+        return scalable.bitfusion_mac_pj(k_pack, t_steps) * energy.scale
+    if kind == "bitserial":
+        return scalable.bitserial_mac_pj(
+            arch.compute.serial, arch.compute.bits_per_cycle, int(table.a_bits[p]),
+            int(table.b_bits[p]), int(table.acc_bits[p]), bool(table.from_conv[p]),
+            t_steps) * energy.scale
+    return energy.mac_pj(*formats)
 
 
 def _moving_bits(dataflow: str, a: int, b: int, acc: int) -> int:
@@ -69,7 +85,8 @@ def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
             macs = float(table.macs[p])
             if executed is not None:
                 a_fmt, b_fmt = executed[p]
-            out["mac"][p] = macs * energy.mac_pj(a_fmt, b_fmt, acc_fmt)
+            out["mac"][p] = macs * _mac_pj(arch, energy, table, raw, design, p,
+                                           (a_fmt, b_fmt, acc_fmt))
             if energy.pe_register_file:
                 out["register_file"][p] = macs * (a + b + 2 * acc) * \
                     energy.register_file_pj_per_bit

@@ -106,13 +106,17 @@ def fold_fetch_bits(cls: int, keep: bool, tile: float, first_col_fold: bool,
 @jit
 def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, cols: int,
                 df: int, role_dims: I64, row_coef: I64, caps_bits: F64, unified: bool,
-                bw_bits: float, per_operand: bool) -> tuple[float, float, float, float, float]:
+                bw_bits: float, per_operand: bool, k_pack: int = 1, t_steps: int = 1,
+                m_pack: int = 1) -> tuple[float, float, float, float, float]:
     """One GEMM: DRAM bits (A read, B read, output written, partial sums read) and stalls.
 
-    `bits` holds the element widths of A, B, the output and the accumulator.
+    `bits` holds the element widths of A, B, the output and the accumulator; `k_pack` and
+    `t_steps` are the precision-scalable factors of `systolic_gemm` (folds over ceil(K/k_pack),
+    `t_steps` cycles per streaming step; A and B tiles hold k_pack elements per position).
     """
     dims = role_dims[df]
-    sr, sc, t, fr, fc = fold_geometry(m, n, k, rows, cols, dims)
+    sr, sc, t, fr, fc = fold_geometry(ceil_div(m, m_pack), n, ceil_div(k, k_pack), rows, cols,
+                                      dims)
     extents = np.array([min(rows, sr), min(cols, sc), t], dtype=np.int64)
     op_dims = ((0, 2), (2, 1), (0, 1))  # A = M x K, B = K x N, output = M x N
     cls = np.empty(3, dtype=np.int64)
@@ -122,8 +126,9 @@ def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, col
         tile[i] = tile_elements(op_dims[i][0], op_dims[i][1], dims, extents)
     unique_ratio = a_unique / (m * k)
     accumulates = cls[2] != SPANS_BOTH and fr > 1
-    tile[0] *= bits[0] * unique_ratio
-    tile[1] *= bits[1]
+    tile[0] *= bits[0] * unique_ratio * k_pack * m_pack
+    tile[1] *= bits[1] * k_pack
+    tile[2] *= m_pack
     out_tile_bits = tile[2] * bits[2]
     tile[2] *= bits[3] if accumulates else bits[2]
     total = np.array([a_unique * bits[0], k * n * bits[1], m * n * bits[2]], dtype=np.float64)
@@ -137,7 +142,7 @@ def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, col
     if accumulates and not keep[2]:
         o_read = m * n * bits[3] * (fr - 1.0)
         o_write += o_read
-    fold_cycles = row_coef[df] * rows + cols + t - 2
+    fold_cycles = row_coef[df] * rows + cols + t * t_steps - 2
     out_per_fold = (o_write + o_read) / (fr * fc)
     stall = transfer_cycles(tile[0], tile[1], 0.0, bw_bits, per_operand)
     for first_col, first_row, folds in ((True, False, fr - 1), (False, True, fc - 1),
@@ -186,8 +191,8 @@ def sram_stall(accesses: I64, bits: I64, compute_cycles: int, sram_bw_bits: F64,
 def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I64,
                  bits: I64, vec: I64, sram_counts: I64, rows: I64, cols: I64, dataflow: I64,
                  caps_bits: F64, sram_bw_bits: F64, unified: I64, dram_bw_bits: F64,
-                 per_operand: I64, lanes: I64, role_dims: I64,
-                 row_coef: I64) -> tuple[F64, F64, F64]:
+                 per_operand: I64, lanes: I64, role_dims: I64, row_coef: I64, k_pack: I64,
+                 t_steps: I64, m_pack: I64) -> tuple[F64, F64, F64]:
     """All problems (P) on all designs (D).
 
     `bits[P, 4]`: A, B, output, accumulator widths; `vec[P, 4]`: vector elements, ops per
@@ -212,7 +217,8 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
                 continue
             res = gemm_memory(m[p], n[p], k[p], a_unique[p], bits[p], rows[d], cols[d],
                               dataflow[d], role_dims, row_coef, caps_bits[d], uni,
-                              dram_bw_bits[d], per_operand[d] == 1)
+                              dram_bw_bits[d], per_operand[d] == 1, k_pack[d, p],
+                              t_steps[d, p], m_pack[d, p])
             for i in range(4):
                 dram[d, p, i] = res[i] * count[p]
             compute_one = sram_counts[d, p, 0] // count[p]

@@ -53,27 +53,39 @@ def folds_along(dim: int, dims: I64, fr: int, fc: int) -> int:
 
 @jit
 def systolic_gemm(m: int, n: int, k: int, rows: int, cols: int, df: int, role_dims: I64,
-                  row_coef: I64, util_coefs: I64,
-                  write_quirk: I64) -> tuple[int, int, int, int, int, float, float]:
-    """One GEMM: (cycles, folds, A reads, B reads, out writes, mapping eff, compute util)."""
+                  row_coef: I64, util_coefs: I64, write_quirk: I64, k_pack: int = 1,
+                  t_steps: int = 1, m_pack: int = 1) -> tuple[int, int, int, int, int, float,
+                                                             float]:
+    """One GEMM: (cycles, folds, A reads, B reads, out writes, mapping eff, compute util).
+
+    Precision-scalable PEs (`hwsim.dataflow.scalable`) enter through two factors: a PE that
+    fuses `k_pack` products of the reduction per cycle (Bit Fusion) folds ceil(K / k_pack)
+    instead of K, and a PE that needs `t_steps` cycles per MAC (bit-serial) stretches every
+    streaming step; a PE that serves `m_pack` output rows at once (Stripes' windows) folds
+    ceil(M / m_pack). All 1: SCALE-Sim's systolic array exactly. Access counts stay in elements
+    of the real GEMM.
+    """
     dims = role_dims[df]
-    sr, sc, t, fr, fc = fold_geometry(m, n, k, rows, cols, dims)
+    mg = ceil_div(m, m_pack)
+    sr, sc, t, fr, fc = fold_geometry(mg, n, ceil_div(k, k_pack), rows, cols, dims)
     folds = fr * fc
-    cycles = folds * (row_coef[df] * rows + cols + t - 2) - 1
+    cycles = folds * (row_coef[df] * rows + cols + t * t_steps - 2) - 1
     a_reads = m * k * folds_along(1, dims, fr, fc)
     b_reads = k * n * folds_along(0, dims, fr, fc)
     o_writes = m * n * folds_along(2, dims, fr, fc) + write_quirk[df] * folds * (rows + cols)
     mapping = sr * sc / (rows * cols * folds)
     u = util_coefs[df]
-    util = m * n * k / (rows * cols * folds * (u[0] * rows + u[1] * cols + t + u[2]))
+    busy = mg * n * ceil_div(k, k_pack) * t_steps  # PE-cycles of work
+    util = busy / (rows * cols * folds * (u[0] * rows + u[1] * cols + t * t_steps + u[2]))
     return cycles, folds, a_reads, b_reads, o_writes, mapping, util
 
 
 @jit_parallel
 def systolic_compute(m: I64, n: I64, k: I64, count: I64, is_vector: I64, rows: I64, cols: I64,
                      dataflow: I64, role_dims: I64, row_coef: I64, util_coefs: I64,
-                     write_quirk: I64) -> tuple[I64, F64]:
-    """All problems (length P) on all designs (length D).
+                     write_quirk: I64, k_pack: I64, t_steps: I64,
+                     m_pack: I64) -> tuple[I64, F64]:
+    """All problems (length P) on all designs (length D); the packing factors are [D, P].
 
     Returns ``counts[D, P, 5]`` (cycles, folds, A reads, B reads, output writes, each times
     `count`) and ``ratios[D, P, 2]`` (mapping efficiency, compute utilisation). Vector problems
@@ -87,7 +99,8 @@ def systolic_compute(m: I64, n: I64, k: I64, count: I64, is_vector: I64, rows: I
             if is_vector[p]:
                 continue
             res = systolic_gemm(m[p], n[p], k[p], rows[d], cols[d], dataflow[d], role_dims,
-                                row_coef, util_coefs, write_quirk)
+                                row_coef, util_coefs, write_quirk, k_pack[d, p], t_steps[d, p],
+                                m_pack[d, p])
             cycles, folds, a_reads, b_reads, o_writes, mapping, util = res
             counts[d, p, 0] = cycles * count[p]
             counts[d, p, 1] = folds * count[p]

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from hwsim.precision.formats import NumberFormat
 
 DATAFLOWS = ("os", "ws", "is")
-ARRAY_KINDS = ("systolic",)
+ARRAY_KINDS = ("systolic", "bitserial", "bitfusion", "lns")
+SERIAL_OPERANDS = ("activations", "both")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
 
@@ -33,8 +34,9 @@ DRAM_PORTS = ("shared", "per_operand")
 class ComputeArray:
     """A 2-D MAC array: `rows` x `cols` PEs, a dataflow, a clock, a native operand width.
 
-    `native_formats` are the operand formats the MACs execute (default: ``int<word_bits>``);
-    other formats are an error or promoted (`promote`), see `hwsim.precision.execution`.
+    `native_formats` are the operand formats the MACs execute (default: ``int<word_bits>``, or
+    every integer width up to it on precision-scalable kinds); other formats are an error or
+    promoted (`promote`), see `hwsim.precision.execution`. Kinds: `hwsim.dataflow.scalable`.
     """
 
     kind: str
@@ -45,6 +47,9 @@ class ComputeArray:
     word_bits: int
     native_formats: tuple[NumberFormat, ...] = ()
     promote: bool = True
+    serial: str = "activations"      # bitserial: which operands stream bit by bit
+    bits_per_cycle: int = 1          # bitserial: bits of a serial operand per cycle
+    window_lanes: int = 1            # bitserial: output rows (windows) a PE serves at once
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,17 +9,22 @@ import yaml
 
 from hwsim.energy.scaling import supported_nodes
 from hwsim.precision import NumberFormat, parse_format
-from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, OPERANDS, Arch, BufferEnergy,
-                             ComputeArray, EnergySpec, Memory, SramBuffer, VectorUnit)
+from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, OPERANDS, SERIAL_OPERANDS, Arch,
+                             BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,
+                             VectorUnit)
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
 KIB = 1024
 
 
-def _native_formats(f: Fields, word_bits: int) -> tuple[NumberFormat, ...]:
+def _native_formats(f: Fields, word_bits: int, kind: str) -> tuple[NumberFormat, ...]:
     value = f.raw("native_formats", None)
     if value is None:
+        if kind in ("bitserial", "bitfusion"):
+            return tuple(parse_format(f"int{b}") for b in range(1, word_bits + 1))
+        if kind == "lns":
+            return (parse_format(f"lns{word_bits}_f3"),)
         return (parse_format(f"int{word_bits}"),)
     if not isinstance(value, list) or not value:
         f.error("native_formats", f"expected a non-empty list of formats, got {value!r}")
@@ -35,11 +40,13 @@ def _native_formats(f: Fields, word_bits: int) -> tuple[NumberFormat, ...]:
 
 def _compute(f: Fields) -> ComputeArray:
     word_bits = f.integer("word_bits", 8)
-    array = ComputeArray(f.choice("kind", ARRAY_KINDS), f.integer("rows"), f.integer("cols"),
+    kind = f.choice("kind", ARRAY_KINDS)
+    array = ComputeArray(kind, f.integer("rows"), f.integer("cols"),
                          f.choice("dataflow", DATAFLOWS), f.number("clock_mhz"), word_bits,
-                         _native_formats(f, word_bits),
+                         _native_formats(f, word_bits, kind),
                          f.choice("unsupported_formats", ("promote", "error"), "promote")
-                         == "promote")
+                         == "promote", f.choice("serial", SERIAL_OPERANDS, "activations"),
+                         f.integer("bits_per_cycle", 1), f.integer("window_lanes", 1))
     f.finish()
     return array
 
@@ -161,7 +168,9 @@ def arch_to_yaml(arch: Arch, source: str = "") -> str:
         "compute": {"kind": c.kind, "rows": c.rows, "cols": c.cols, "dataflow": c.dataflow,
                     "clock_mhz": c.clock_mhz, "word_bits": c.word_bits,
                     "native_formats": [n.name for n in c.native_formats],
-                    "unsupported_formats": "promote" if c.promote else "error"},
+                    "unsupported_formats": "promote" if c.promote else "error",
+                    "serial": c.serial, "bits_per_cycle": c.bits_per_cycle,
+                    "window_lanes": c.window_lanes},
         "vector": {"lanes": arch.vector.lanes},
         "memory": {"sram": sram, "dram": {"bandwidth_bytes_per_cycle":
                                           m.dram_bandwidth_bytes_per_cycle,

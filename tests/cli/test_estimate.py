@@ -83,8 +83,8 @@ def test_convert_scalesim_round_trip(tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["estimate", "missing.yaml"], "missing.yaml: cannot read file"),
     (["estimate", "workloads/resnet18.yaml", "--arch", "tpu_lik"],
-     "tpu_lik: no such file or shipped arch; expected a path or one of eyeriss_like, "
-     "scalesim_default, tpu_like (did you mean 'tpu_like'?)"),
+     f"tpu_lik: no such file or shipped arch; expected a path or one of "
+     f"{', '.join(shipped_arch_names())} (did you mean 'tpu_like'?)"),
     (["estimate", "workloads/resnet18.yaml", "--batch", "0"],
      "--batch: expected a positive integer, got 0"),
     (["estimate"], "the following arguments are required: workload"),

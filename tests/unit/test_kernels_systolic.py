@@ -57,7 +57,9 @@ def run_kernel(m: int, n: int, k: int, count: int, rows: int, cols: int,
     one = lambda v: np.array([v], dtype=np.int64)  # noqa: E731
     counts, ratios = systolic_compute(one(m), one(n), one(k), one(count), one(0), one(rows),
                                       one(cols), one(DATAFLOW_CODES[dataflow]), ROLE_DIMS,
-                                      ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK)
+                                      ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK,
+                                      np.ones((1, 1), np.int64), np.ones((1, 1), np.int64),
+                                      np.ones((1, 1), np.int64))
     return counts[0, 0], ratios[0, 0]
 
 
