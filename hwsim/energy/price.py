@@ -47,6 +47,10 @@ def _mac_pj(arch: Arch, energy: EnergyTable, table: ProblemTable, raw: RawCounts
             arch.compute.serial, arch.compute.bits_per_cycle, int(table.a_bits[p]),
             int(table.b_bits[p]), int(table.acc_bits[p]), bool(table.from_conv[p]),
             t_steps) * energy.scale
+    if kind == "lns" and formats[0].kind == "lns":
+        return scalable.lns_mac_pj(max(formats[0].bits, formats[1].bits),
+                                   max(formats[0].frac_bits, formats[1].frac_bits),
+                                   formats[2].bits, int(table.K[p])) * energy.scale
     return energy.mac_pj(*formats)
 
 
