@@ -4,5 +4,6 @@ __version__ = "0.1.0"
 
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.result import Result
+from hwsim.sweep import sweep  # the function: `hwsim.sweep(...)`; its modules are hwsim.sweep.*
 
-__all__ = ["Result", "__version__", "estimate", "load_arch", "load_workload"]
+__all__ = ["Result", "__version__", "estimate", "load_arch", "load_workload", "sweep"]

@@ -83,6 +83,21 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("--strict", action="store_true",
                        help="unsupported operators are an error instead of a warning")
 
+    sw = sub.add_parser("sweep", help="evaluate a design space (see hwsim.sweep.spec)")
+    sw.add_argument("spec", type=Path, help="sweep YAML: workload, base arch, space, ...")
+    sw.add_argument("-o", "--output", type=Path, required=True,
+                    help="results .csv or .parquet; finished chunks go to OUTPUT.parts/")
+    sw.add_argument("--backend", choices=("local", "dask"), default="local")
+    sw.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    sw.add_argument("--chunk-size", type=int, help="designs per chunk (default: the file's)")
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    rep = sub.add_parser("report", help="plots and a summary of a sweep's results")
+    rep.add_argument("results", type=Path, help="results .csv or .parquet of `hwsim sweep`")
+    rep.add_argument("-o", "--output", type=Path, required=True, help="report folder")
+    rep.add_argument("--objectives", help="comma-separated, e.g. energy_pj,latency_s "
+                     "(default: energy_pj,latency_s)")
+
     conv = sub.add_parser("convert", help="convert another tool's inputs to hwsim YAML")
     conv.add_argument("tool", choices=["scalesim"])
     conv.add_argument("cfg", type=Path, help="SCALE-Sim .cfg")
@@ -190,6 +205,30 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from hwsim.sweep import sweep
+    from hwsim.sweep.progress import ProgressBar
+    from hwsim.sweep.spec import load_sweep
+    logging.getLogger("hwsim.sweep").setLevel(logging.INFO)  # says when a sweep resumes
+    options = load_sweep(args.spec).arguments()
+    if args.chunk_size is not None:
+        options["chunk_size"] = args.chunk_size
+    bar = None if args.no_progress else ProgressBar(sys.stderr)
+    table = sweep(**options, backend=args.backend, scheduler=args.scheduler,
+                  output=args.output, progress=bar)
+    print(f"wrote {args.output}: {len(table)} designs, {int(table['feasible'].sum())} "
+          f"feasible, {int(table['pareto'].sum())} on the Pareto front")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from hwsim.sweep.report import write_report
+    written = write_report(args.results, args.output, objectives=(
+        args.objectives.split(",") if args.objectives else None))
+    print(f"wrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="hwsim: %(message)s")
     args = _parser().parse_args(argv)
@@ -200,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _energy_table(args)
         if args.command == "trace":
             return _trace(args)
+        if args.command in ("sweep", "report"):
+            return _sweep(args) if args.command == "sweep" else _report(args)
         return _convert(args)
     except SpecError as exc:
         for issue in exc.issues:

@@ -1,0 +1,197 @@
+"""Evaluate a chunk of a plan's designs: one kernel call per problem table.
+
+Designs differ in their arch, which the kernels take as arrays (`hwsim.evaluate.pack_designs`),
+and in their precision (policy, schedule bits, batch), which changes the problems themselves.
+A chunk's designs are therefore grouped by problem table: each table is lowered once, and all
+the distinct archs that need it are evaluated in one `run_kernels` call (Numba, `prange` over
+designs) and priced together (`hwsim.sweep.pricing`). A training schedule splits a design into
+its iteration groups (`iteration_groups`); each group's step cost, times its iterations, adds
+to the design's totals, exactly as `hwsim.training_run.training_run` totals a run.
+
+An `Evaluator` caches archs, tables, energy tables and schedule groups across the chunks it
+evaluates; it holds no other state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hwsim.api import executed_formats
+from hwsim.energy.price import COMPONENTS
+from hwsim.energy.table import EnergyTable, energy_table
+from hwsim.evaluate import pack_designs, run_kernels
+from hwsim.lower import ProblemTable, lower
+from hwsim.precision import parse_format
+from hwsim.spec.arch import Arch
+from hwsim.sweep import design
+from hwsim.sweep.metrics import ENERGY_COLUMNS
+from hwsim.sweep.plan import Plan
+from hwsim.sweep.pricing import (Executed, design_energy, mac_energy, price_designs,
+                                 vector_add_pj_45)
+
+Columns = dict[str, npt.NDArray[Any]]
+TableKey = tuple[tuple[Any, ...], int | None, int | None]
+INT_TOTALS = ("cycles", "compute_cycles", "stall_cycles", "macs", "bitops", "dram_bytes")
+
+
+def _keys(plan: Plan, kind: str, start: int, stop: int) -> list[tuple[Any, ...]]:
+    columns = [plan.samples[p][start:stop].tolist() for p in plan.paths(kind)]
+    return list(zip(*columns, strict=True)) if columns else [()] * (stop - start)
+
+
+def step_totals(table: ProblemTable, archs: list[Arch], raw_energy: tuple[Any, dict[str, Any]]
+                ) -> Columns:
+    """Totals of one step per design (length D) from kernel counts and priced energy, as
+    `hwsim.result.Result.totals` sums its layers: stalls rounded up per problem, DRAM bytes
+    rounded up per stream, a vector problem's traffic split into its reads and writes."""
+    raw, energy = raw_energy
+    isv = table.is_vector.astype(bool)[None, :]
+    compute = np.where(isv, np.floor(raw.vector_cycles), raw.sram_counts[:, :, 0])
+    stall = np.ceil(raw.stall_cycles)
+    elements = table.vector_elements.astype(np.float64)[None, :]
+    moved = raw.dram_bits[:, :, 0] > 0
+    vector_bytes = np.where(moved, np.ceil(elements * table.vector_read_bits / 8) +
+                            np.ceil(elements * table.vector_write_bits / 8), 0.0)
+    dram = np.where(isv, vector_bytes, np.ceil(raw.dram_bits / 8).sum(axis=2))
+    n = len(archs)
+    out: Columns = {
+        "compute_cycles": compute.sum(axis=1).astype(np.int64),
+        "stall_cycles": stall.sum(axis=1).astype(np.int64),
+        "macs": np.full(n, int(table.macs.sum()), dtype=np.int64),
+        "bitops": np.full(n, int(table.bitops.sum()), dtype=np.int64),
+        "dram_bytes": dram.sum(axis=1).astype(np.int64),
+    }
+    out["cycles"] = out["compute_cycles"] + out["stall_cycles"]
+    for component, column in zip(COMPONENTS, ENERGY_COLUMNS, strict=True):
+        out[column] = energy[component].sum(axis=1)
+    return out
+
+
+class Evaluator:
+    """Evaluates chunks of one plan (see the module doc)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._archs: dict[Hashable, Arch] = {}
+        self._tables: dict[TableKey, ProblemTable] = {}
+        self._executed: dict[Hashable, Executed] = {}
+        self._energy: dict[Hashable, EnergyTable] = {}
+        self._groups: dict[Hashable, list[tuple[int | None, int | None, int]]] = {}
+        self._add: dict[TableKey, Any] = {}
+        self._mac: dict[TableKey, dict[Hashable, Any]] = {}
+
+    def arch(self, key: tuple[Any, ...]) -> Arch:
+        if key not in self._archs:
+            values = dict(zip(self.plan.paths("arch"), key, strict=True))
+            self._archs[key] = design.apply_arch(self.plan.base_arch, values)
+        return self._archs[key]
+
+    def groups(self, key: tuple[Any, ...]) -> list[tuple[int | None, int | None, int]]:
+        """(bits, gradient bits, iterations) of a design's schedule, or the plain run."""
+        if key not in self._groups:
+            plan = self.plan
+            if plan.schedule is None and not plan.paths("schedule"):
+                self._groups[key] = [(None, None, plan.iterations)]
+            else:
+                from hwsim.precision.schedule import iteration_groups
+                schedule = design.schedule_for(
+                    plan.schedule, dict(zip(plan.paths("schedule"), key, strict=True)))
+                self._groups[key] = [(b, g, c) for b, g, c in
+                                     iteration_groups(schedule, plan.iterations)]
+        return self._groups[key]
+
+    def table(self, key: TableKey) -> ProblemTable:
+        if key not in self._tables:
+            plan = self.plan
+            values = dict(zip(plan.paths("precision") + plan.paths("workload"), key[0],
+                              strict=True))
+            batch = values.pop("workload.batch", plan.batch)
+            policy = design.policy_for(plan.policy, values)
+            bits, grad = key[1], key[2]
+            if bits is not None:
+                policy = policy.with_default({"weights": parse_format(f"int{bits}"),
+                                              "activations": parse_format(f"int{bits}"),
+                                              "gradients": parse_format(f"int{grad}")})
+            self._tables[key] = lower(policy.apply(plan.workload), batch=batch,
+                                      training=plan.training, optimizer=plan.optimizer)
+        return self._tables[key]
+
+    def _executed_formats(self, key: TableKey, arch: Arch) -> Executed:
+        ek = (key, arch.compute.native_formats, arch.compute.promote)
+        if ek not in self._executed:
+            self._executed[ek] = executed_formats(self.table(key), self.plan.workload, arch)
+        return self._executed[ek]
+
+    def _energy_table(self, arch: Arch) -> EnergyTable:
+        ek = (arch.memory.buffers, arch.energy)
+        if ek not in self._energy:
+            self._energy[ek] = energy_table(arch)
+        return self._energy[ek]
+
+    def evaluate(self, key: TableKey, archs: list[Arch]) -> Columns:
+        """One step of table `key` on every arch: totals per arch."""
+        table = self.table(key)
+        raw = run_kernels(table, pack_designs(archs))
+        tables = [self._energy_table(a) for a in archs]
+        executed = [self._executed_formats(key, a) for a in archs]
+        if key not in self._add:
+            self._add[key] = vector_add_pj_45(table)
+        mac = mac_energy(table, raw, archs, tables, executed, self._mac.setdefault(key, {}))
+        energy = price_designs(table, raw, design_energy(archs, tables), mac, self._add[key])
+        return step_totals(table, archs, (raw, energy))
+
+    def rows(self, start: int, stop: int) -> Columns:
+        """Parameters and metrics of designs start .. stop-1 (see `hwsim.sweep.metrics`)."""
+        plan, n = self.plan, stop - start
+        arch_keys = _keys(plan, "arch", start, stop)
+        prec_keys = [p + w for p, w in zip(_keys(plan, "precision", start, stop),
+                                           _keys(plan, "workload", start, stop), strict=True)]
+        sched_keys = _keys(plan, "schedule", start, stop)
+        work: dict[TableKey, tuple[list[int], list[Any], list[int]]] = {}
+        for i in range(n):
+            for bits, grad, count in self.groups(sched_keys[i]):
+                rows, keys, weights = work.setdefault((prec_keys[i], bits, grad), ([], [], []))
+                rows.append(i)
+                keys.append(arch_keys[i])
+                weights.append(count)
+        totals: Columns = {name: np.zeros(n, dtype=np.int64) for name in INT_TOTALS}
+        totals.update({name: np.zeros(n) for name in ENERGY_COLUMNS})
+        for key, (rows, keys, weights) in work.items():
+            unique = list(dict.fromkeys(keys))
+            index = {k: j for j, k in enumerate(unique)}
+            step = self.evaluate(key, [self.arch(k) for k in unique])
+            pick = np.asarray([index[k] for k in keys], dtype=np.int64)
+            r, w = np.asarray(rows, dtype=np.int64), np.asarray(weights, dtype=np.int64)
+            for name, column in step.items():
+                totals[name][r] += column[pick] * w
+        return self._finish(start, stop, arch_keys, totals)
+
+    def _finish(self, start: int, stop: int, arch_keys: list[tuple[Any, ...]],
+                totals: Columns) -> Columns:
+        archs = [self.arch(k) for k in arch_keys]
+        clock_hz = np.asarray([a.compute.clock_mhz * 1e6 for a in archs])
+        pes = np.asarray([a.compute.rows * a.compute.cols for a in archs], dtype=np.int64)
+        sram = np.asarray([sum(b.size_bytes for b in a.memory.buffers) for a in archs],
+                          dtype=np.int64)
+        energy = np.sum([totals[c] for c in ENERGY_COLUMNS], axis=0)
+        latency = totals["cycles"] / clock_hz
+        cycles = np.maximum(totals["cycles"], 1)
+        out: Columns = {"design": np.arange(start, stop, dtype=np.int64)}
+        out.update({p.path: self.plan.samples[p.path][start:stop] for p in self.plan.params})
+        out.update({"cycles": totals["cycles"], "compute_cycles": totals["compute_cycles"],
+                    "stall_cycles": totals["stall_cycles"], "latency_s": latency,
+                    "macs": totals["macs"], "bitops": totals["bitops"],
+                    "dram_bytes": totals["dram_bytes"], "sram_bytes": sram, "pes": pes,
+                    "utilization": totals["macs"] / (cycles * pes), "energy_pj": energy})
+        out.update({c: totals[c] for c in ENERGY_COLUMNS})
+        out["edp_pj_s"] = energy * latency
+        out["tops_per_w"] = np.divide(2.0 * totals["macs"], energy,
+                                      out=np.zeros(len(energy)), where=energy > 0)
+        return out
+
+    def chunk(self, index: int) -> Columns:
+        return self.rows(*self.plan.chunk_rows(index))
