@@ -12,6 +12,7 @@ import pytest
 from hwsim.api import estimate, load_workload, shipped_arch_names
 from hwsim.lower import lower
 from hwsim.spec.workload_io import workload_to_yaml
+from tests_paths import for_arch
 
 WORKLOADS = Path(__file__).resolve().parents[2] / "workloads"
 ZOO = ("resnet18", "resnet50", "mobilenet_v2", "vgg16", "alexnet", "vit_b16", "bert_base",
@@ -89,7 +90,7 @@ def test_estimate_runs_on_every_shipped_arch(name):
     assert workload.arch == "tpu_like" and workload.batch == 1
     macs = int(lower(workload).macs.sum())
     for arch in shipped_arch_names():
-        result = estimate(workload, arch)
+        result = estimate(for_arch(workload, arch), arch)
         assert result.macs == macs and result.total_cycles > 0, arch
 
 
