@@ -5,7 +5,7 @@
 Sections: the 45 nm published points against the fits, the fits' predictions for formats with
 no published point, technology scaling factors, the Eyeriss normalized costs, and ResNet-18's
 energy by component on every shipped arch (stacked bars). The ZigZag comparison is appended by
-bench/zigzag_energy.py when ZigZag is installed.
+reports/energy_vs_zigzag.md (bench/energy_vs_zigzag.py).
 """
 
 from __future__ import annotations
@@ -102,7 +102,11 @@ def main() -> int:
              *[f"| {name} | {16 * e / mac:.3f} | {ref} |" for name, e, ref in norm], "",
              "## ResNet-18 energy by component on every shipped arch", "",
              "![breakdown](energy_breakdown.png)", "",
-             *breakdown_plot(REPO / "reports" / "energy_breakdown.png"), ""]
+             *breakdown_plot(REPO / "reports" / "energy_breakdown.png"), "",
+             "## Against ZigZag", "",
+             "ResNet-18 through ZigZag 3.9.1 beside hwsim with the same per-access energies, "
+             "per layer and in total, with the reasons for the differences: "
+             "[energy_vs_zigzag.md](energy_vs_zigzag.md).", ""]
     (REPO / "reports" / "energy.md").write_text("\n".join(lines))
     print("\n".join(lines))
     return 0
