@@ -18,12 +18,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from hwsim.api import estimate, load_arch, shipped_arch_names  # noqa: E402
+from hwsim.api import estimate, load_arch, load_workload, shipped_arch_names  # noqa: E402
 from hwsim.energy import memory, ops  # noqa: E402
 from hwsim.energy.data import base_table  # noqa: E402
 from hwsim.energy.scaling import energy_scale, supported_nodes  # noqa: E402
 from hwsim.energy.table import energy_table  # noqa: E402
 from hwsim.precision import parse_format  # noqa: E402
+from hwsim.precision.policy import Policy  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 F = parse_format
@@ -57,17 +58,27 @@ def predictions() -> list[str]:
 
 
 def breakdown_plot(path: Path) -> list[str]:
-    results = {name: estimate(REPO / "workloads" / "resnet18.yaml", load_arch(name))
-               for name in shipped_arch_names()}
+    workload = load_workload(REPO / "workloads" / "resnet18.yaml")
+    results = {}
+    for name in shipped_arch_names():
+        arch = load_arch(name)
+        if arch.compute.kind == "lns":  # runs its own LNS format
+            native = arch.compute.native_formats[0]
+            results[name] = estimate(Policy({"weights": native, "activations": native}).apply(
+                workload), arch)
+        else:
+            results[name] = estimate(workload, arch)
     components = sorted({c for r in results.values() for c in r.energy_breakdown_pj})
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
     bottoms = [0.0] * len(results)
     for comp in components:
         values = [r.energy_breakdown_pj.get(comp, 0.0) / 1e6 for r in results.values()]
         ax.bar(list(results), values, bottom=bottoms, label=comp)
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     ax.set_ylabel("energy (uJ)")
-    ax.set_title("ResNet-18 (batch 1, int8, int32 accumulate) by component")
+    ax.set_yscale("log")
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    ax.set_title("ResNet-18 (batch 1, int8 or the array's LNS format) by component")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
