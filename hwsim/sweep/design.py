@@ -121,12 +121,18 @@ def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
             memory["dram_ports"] = str(value)
         else:
             raise KeyError(path)
-    new_buffers = tuple(replace(b, **buffers[b.name]) if buffers[b.name] else b
-                        for b in base.memory.buffers)
-    return replace(base, compute=replace(base.compute, **compute),
-                   vector=replace(base.vector, **vector),
-                   memory=replace(base.memory, buffers=new_buffers, **memory),
-                   energy=replace(base.energy, **energy) if energy else base.energy)
+    sections: dict[str, Any] = {}
+    if compute:
+        sections["compute"] = replace(base.compute, **compute)
+    if vector:
+        sections["vector"] = replace(base.vector, **vector)
+    if energy:
+        sections["energy"] = replace(base.energy, **energy)
+    if memory or any(buffers.values()):
+        new_buffers = tuple(replace(b, **buffers[b.name]) if buffers[b.name] else b
+                            for b in base.memory.buffers)
+        sections["memory"] = replace(base.memory, buffers=new_buffers, **memory)
+    return replace(base, **sections) if sections else base
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:

@@ -30,8 +30,7 @@ from hwsim.spec.arch import Arch
 from hwsim.sweep import design
 from hwsim.sweep.metrics import ENERGY_COLUMNS
 from hwsim.sweep.plan import Plan
-from hwsim.sweep.pricing import (Executed, design_energy, mac_energy, price_designs,
-                                 vector_add_pj_45)
+from hwsim.sweep.pricing import Executed, design_energy, mac_energy, price_totals, table_sums
 
 Columns = dict[str, npt.NDArray[Any]]
 TableKey = tuple[tuple[Any, ...], int | None, int | None]
@@ -43,31 +42,29 @@ def _keys(plan: Plan, kind: str, start: int, stop: int) -> list[tuple[Any, ...]]
     return list(zip(*columns, strict=True)) if columns else [()] * (stop - start)
 
 
-def step_totals(table: ProblemTable, archs: list[Arch], raw_energy: tuple[Any, dict[str, Any]]
-                ) -> Columns:
+def step_totals(table: ProblemTable, raw: Any, energy: dict[str, Any]) -> Columns:
     """Totals of one step per design (length D) from kernel counts and priced energy, as
     `hwsim.result.Result.totals` sums its layers: stalls rounded up per problem, DRAM bytes
-    rounded up per stream, a vector problem's traffic split into its reads and writes."""
-    raw, energy = raw_energy
-    isv = table.is_vector.astype(bool)[None, :]
-    compute = np.where(isv, np.floor(raw.vector_cycles), raw.sram_counts[:, :, 0])
-    stall = np.ceil(raw.stall_cycles)
-    elements = table.vector_elements.astype(np.float64)[None, :]
-    moved = raw.dram_bits[:, :, 0] > 0
-    vector_bytes = np.where(moved, np.ceil(elements * table.vector_read_bits / 8) +
-                            np.ceil(elements * table.vector_write_bits / 8), 0.0)
-    dram = np.where(isv, vector_bytes, np.ceil(raw.dram_bits / 8).sum(axis=2))
-    n = len(archs)
+    rounded up per stream, a vector problem's traffic split into its reads and writes (all
+    of them or none move, `hwsim.result`)."""
+    gemm = np.flatnonzero(table.is_vector == 0)
+    vec = np.flatnonzero(table.is_vector)
+    elements = table.vector_elements[vec].astype(np.float64)
+    vector_bytes = np.ceil(elements * table.vector_read_bits[vec] / 8) + \
+        np.ceil(elements * table.vector_write_bits[vec] / 8)
+    n = raw.stall_cycles.shape[0]
     out: Columns = {
-        "compute_cycles": compute.sum(axis=1).astype(np.int64),
-        "stall_cycles": stall.sum(axis=1).astype(np.int64),
+        "compute_cycles": (raw.sram_counts[:, :, 0].sum(axis=1) +
+                           np.floor(raw.vector_cycles).sum(axis=1)).astype(np.int64),
+        "stall_cycles": np.ceil(raw.stall_cycles).sum(axis=1).astype(np.int64),
         "macs": np.full(n, int(table.macs.sum()), dtype=np.int64),
         "bitops": np.full(n, int(table.bitops.sum()), dtype=np.int64),
-        "dram_bytes": dram.sum(axis=1).astype(np.int64),
+        "dram_bytes": (np.ceil(raw.dram_bits[:, gemm, :] / 8).sum(axis=(1, 2)) +
+                       (raw.dram_bits[:, vec, 0] > 0) @ vector_bytes).astype(np.int64),
     }
     out["cycles"] = out["compute_cycles"] + out["stall_cycles"]
     for component, column in zip(COMPONENTS, ENERGY_COLUMNS, strict=True):
-        out[column] = energy[component].sum(axis=1)
+        out[column] = energy[component]
     return out
 
 
@@ -76,17 +73,18 @@ class Evaluator:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
+        self.arch_paths = plan.paths("arch")
         self._archs: dict[Hashable, Arch] = {}
         self._tables: dict[TableKey, ProblemTable] = {}
         self._executed: dict[Hashable, Executed] = {}
         self._energy: dict[Hashable, EnergyTable] = {}
         self._groups: dict[Hashable, list[tuple[int | None, int | None, int]]] = {}
-        self._add: dict[TableKey, Any] = {}
+        self._sums: dict[TableKey, dict[str, float]] = {}
         self._mac: dict[TableKey, dict[Hashable, Any]] = {}
 
     def arch(self, key: tuple[Any, ...]) -> Arch:
         if key not in self._archs:
-            values = dict(zip(self.plan.paths("arch"), key, strict=True))
+            values = dict(zip(self.arch_paths, key, strict=True))
             self._archs[key] = design.apply_arch(self.plan.base_arch, values)
         return self._archs[key]
 
@@ -138,11 +136,11 @@ class Evaluator:
         raw = run_kernels(table, pack_designs(archs))
         tables = [self._energy_table(a) for a in archs]
         executed = [self._executed_formats(key, a) for a in archs]
-        if key not in self._add:
-            self._add[key] = vector_add_pj_45(table)
+        if key not in self._sums:
+            self._sums[key] = table_sums(table)
         mac = mac_energy(table, raw, archs, tables, executed, self._mac.setdefault(key, {}))
-        energy = price_designs(table, raw, design_energy(archs, tables), mac, self._add[key])
-        return step_totals(table, archs, (raw, energy))
+        energy = price_totals(table, raw, design_energy(archs, tables), mac, self._sums[key])
+        return step_totals(table, raw, energy)
 
     def rows(self, start: int, stop: int) -> Columns:
         """Parameters and metrics of designs start .. stop-1 (see `hwsim.sweep.metrics`)."""

@@ -1,13 +1,14 @@
-"""Energy of many designs at once: `hwsim.energy.price.price` as numpy over designs x problems.
+"""Energy of many designs at once: `hwsim.energy.price.price` summed over problems, in numpy.
 
-`price` walks the problems of one design in Python; a sweep prices thousands of designs, so
-this module evaluates the same formulas (see `hwsim.energy.price` for each component and its
-source) on [D, P] arrays. The one per-problem, per-kind quantity, the energy of a MAC, is taken
-from `price` itself: designs that share a MAC datapath (array kind, serial operands, bits per
-cycle, window lanes, native formats) have the same per-MAC energy at 45 nm, up to their node's
-scale factor, so `price` runs once per such group (and problem table) on one of its designs,
-and every other design of the group rescales it. The unit tests check the result equals `price`
-design by design.
+`price` walks the problems of one design in Python; a sweep prices thousands of designs and
+needs only each design's totals, so this module evaluates the same formulas (see
+`hwsim.energy.price` for each component and its source) as matrix-vector products of the
+kernels' [D, P] counts with per-problem bit widths. The one per-problem, per-kind quantity, the
+energy of a MAC, is taken from `price` itself: designs that share a MAC datapath (array kind,
+serial operands, bits per cycle, window lanes, native formats) spend the same MAC energy at
+45 nm, up to their node's scale factor, so `price` runs once per such group (and problem
+table) on one of its designs, and every other design of the group rescales it. The unit tests
+check the totals equal `price`'s, component by component, design by design.
 """
 
 from __future__ import annotations
@@ -83,71 +84,75 @@ def mac_key(arch: Arch) -> tuple[object, ...]:
 
 def mac_energy(table: ProblemTable, raw: RawCounts, archs: Sequence[Arch],
                tables: Sequence[EnergyTable], executed: Sequence[Executed],
-               cache: dict[Hashable, F64] | None = None) -> F64:
-    """Energy of each problem's MACs on each design, [D, P] pJ (zero for vector problems).
-    `executed[d]` are design d's executed operand formats (`hwsim.api.executed_formats`).
-    `cache` (one per problem table) keeps each MAC datapath's energies at scale 1 across
-    calls, so `price` runs once per datapath and table."""
+               cache: dict[Hashable, float] | None = None) -> F64:
+    """Energy of all MACs of `table` on each design (length D, pj). `executed[d]` are design
+    d's executed operand formats (`hwsim.api.executed_formats`). `cache` (one per problem
+    table) keeps each MAC datapath's total at scale 1 across calls, so `price` runs once per
+    datapath and table."""
     cache = {} if cache is None else cache
-    scale = np.asarray([t.scale for t in tables])
-    unit = np.empty((len(archs), len(table)))
+    unit = np.empty(len(archs))
     for d, arch in enumerate(archs):
         key = mac_key(arch)
         if key not in cache:
-            cache[key] = price(table, raw, tables[d], arch, executed[d], design=d)["mac"] / \
-                tables[d].scale
+            cache[key] = float(price(table, raw, tables[d], arch, executed[d],
+                                     design=d)["mac"].sum()) / tables[d].scale
         unit[d] = cache[key]
-    return unit * scale[:, None]
+    return unit * np.asarray([t.scale for t in tables])
 
 
-def vector_add_pj_45(table: ProblemTable) -> F64:
-    """Per problem: one add in the output format at 45 nm (vector work), else 0."""
-    return np.asarray([ops.add_pj(fmts[2]) if table.is_vector[p] else 0.0
-                       for p, fmts in enumerate(table.formats)])
+def table_sums(table: ProblemTable) -> dict[str, float]:
+    """Design-independent sums over the problems of `table` that pricing needs (bits and
+    element counts; adds of vector work at 45 nm)."""
+    isv = table.is_vector.astype(bool)
+    elements = table.vector_elements.astype(np.float64)
+    add_45 = np.asarray([ops.add_pj(fmts[2]) if isv[p] else 0.0
+                         for p, fmts in enumerate(table.formats)])
+    macs = table.macs.astype(np.float64)
+    final = (table.M * table.N * table.count).astype(np.float64)
+    return {"vector_45": float(np.sum(elements * table.vector_ops_per_element * add_45)),
+            "rf_bits": float(macs @ (table.a_bits + table.b_bits + 2 * table.acc_bits)),
+            "macs_a": float(macs @ table.a_bits), "macs_b": float(macs @ table.b_bits),
+            "macs_acc": float(macs @ table.acc_bits),
+            "vector_read": float(elements @ table.vector_read_bits),
+            "vector_write": float(elements @ table.vector_write_bits),
+            "final_out": float(final @ table.out_bits)}
 
 
-def price_designs(table: ProblemTable, raw: RawCounts, energy: DesignEnergy, mac: F64,
-                  add_45: F64) -> dict[str, F64]:
-    """Energy in pJ of every problem on every design, by component ([D, P] arrays with the
-    keys of `hwsim.energy.price.COMPONENTS`). `mac` from `mac_energy`, `add_45` from
-    `vector_add_pj_45`."""
-    isv = table.is_vector.astype(bool)[None, :]
-    gemm = ~isv
-    counts = raw.sram_counts.astype(np.float64)
-    a, b, o, acc = (x.astype(np.float64)[None, :] for x in
-                    (table.a_bits, table.b_bits, table.out_bits, table.acc_bits))
-    macs = table.macs.astype(np.float64)[None, :]
-    elements = table.vector_elements.astype(np.float64)[None, :]
-    col = (lambda x: x[:, None])  # noqa: E731
-    read_if, read_f, read_o = (energy.read[:, i:i + 1] for i in range(3))
-    write_o = energy.write[:, 2:3]
-
-    vector = np.where(isv, elements * table.vector_ops_per_element[None, :] *
-                      (add_45[None, :] * col(energy.scale)), 0.0)
-    rf_bits = macs * (a + b + 2 * acc)
-    pe_rf = col(energy.pe_register_file)
-    register_file = np.where(gemm & pe_rf, rf_bits * col(energy.register_file), 0.0)
-    sram_bits = counts[:, :, 2] * a + counts[:, :, 3] * b + counts[:, :, 4] * acc
-    moving = energy.moving[:, 0:1] * a + energy.moving[:, 1:2] * b + energy.moving[:, 2:3] * acc
-    forwarding = np.where(gemm, np.where(pe_rf, sram_bits, macs * moving) *
-                          col(energy.forwarding), 0.0)
-    final = (table.M * table.N * table.count).astype(np.float64)[None, :]
-    partial = np.maximum(0.0, counts[:, :, 4] - final)
-    s_if = np.where(isv, elements * table.vector_read_bits[None, :] * read_if,
-                    counts[:, :, 2] * a * read_if)
-    s_f = np.where(isv, 0.0, counts[:, :, 3] * b * read_f)
-    s_o = np.where(isv, elements * table.vector_write_bits[None, :] * write_o,
-                   final * o * write_o + partial * acc * (write_o + read_o))
-    uni = col(energy.unified)
-    cycles = np.where(isv, raw.vector_cycles, counts[:, :, 0]) + raw.stall_cycles
+def price_totals(table: ProblemTable, raw: RawCounts, energy: DesignEnergy, mac: F64,
+                 sums: dict[str, float]) -> dict[str, F64]:
+    """Energy in pJ of all the problems of `table` on every design, by component (length-D
+    arrays keyed as `hwsim.energy.price.COMPONENTS`): `price`'s formulas summed over the
+    problems, as matrix-vector products over the [D, P] counts. `mac` from `mac_energy`,
+    `sums` from `table_sums`."""
+    counts = raw.sram_counts
+    a, b, acc = (x.astype(np.float64) for x in (table.a_bits, table.b_bits, table.acc_bits))
+    a_reads = counts[:, :, 2].astype(np.float64)
+    b_reads = counts[:, :, 3].astype(np.float64)
+    o_writes = counts[:, :, 4].astype(np.float64)
+    final = (table.M * table.N * table.count).astype(np.float64)
+    partial_bits = np.maximum(0.0, o_writes - final[None, :]) @ acc
+    sram_bits = a_reads @ a + b_reads @ b + o_writes @ acc
+    m = energy.moving
+    moving = m[:, 0] * sums["macs_a"] + m[:, 1] * sums["macs_b"] + m[:, 2] * sums["macs_acc"]
+    read_if, read_f, read_o = energy.read.T
+    write_o = energy.write[:, 2]
+    s_if = read_if * (sums["vector_read"] + a_reads @ a)
+    s_f = read_f * (b_reads @ b)
+    s_o = write_o * (sums["vector_write"] + sums["final_out"]) + (write_o + read_o) * partial_bits
+    uni = energy.unified
+    cycles = counts[:, :, 0].sum(axis=1) + raw.vector_cycles.sum(axis=1) + \
+        raw.stall_cycles.sum(axis=1)
+    zero = np.zeros(len(uni))
     out = {
-        "mac": np.where(gemm, mac, 0.0), "vector": vector, "register_file": register_file,
-        "forwarding": forwarding,
-        "sram_ifmap": np.where(uni, 0.0, s_if), "sram_filter": np.where(uni, 0.0, s_f),
-        "sram_ofmap": np.where(uni, 0.0, s_o),
-        "sram_unified": np.where(uni, s_if + s_f + s_o, 0.0),
-        "dram": raw.dram_bits.sum(axis=2) * col(energy.dram),
-        "static": col(energy.static_mw) * 1e-3 * cycles / col(energy.clock_hz) * 1e12,
+        "mac": mac, "vector": energy.scale * sums["vector_45"],
+        "register_file": np.where(energy.pe_register_file,
+                                  sums["rf_bits"] * energy.register_file, 0.0),
+        "forwarding": np.where(energy.pe_register_file, sram_bits, moving) * energy.forwarding,
+        "sram_ifmap": np.where(uni, zero, s_if), "sram_filter": np.where(uni, zero, s_f),
+        "sram_ofmap": np.where(uni, zero, s_o),
+        "sram_unified": np.where(uni, s_if + s_f + s_o, zero),
+        "dram": raw.dram_bits.sum(axis=(1, 2)) * energy.dram,
+        "static": energy.static_mw * 1e-3 * cycles / energy.clock_hz * 1e12,
     }
     assert tuple(out) == COMPONENTS
     return out

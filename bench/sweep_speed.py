@@ -1,0 +1,174 @@
+"""Sweep throughput: designs per second and layer x design evaluations per second, and the ratio
+to SCALE-Sim's compute model evaluating the same layers for one design.
+
+    python bench/sweep_speed.py [--designs 20000] [--threads 1,2] [--no-scalesim]
+        -> reports/sweep_speed.md
+
+Measured, each warm (kernels compiled or loaded from Numba's cache by a first small sweep) and
+best of `--repeats`, with the workload already loaded:
+
+1. `hwsim.sweep` end to end (plan, sampling, evaluation, pricing, totals, Pareto front) over an
+   LHS sample of `--designs` systolic arrays (rows, cols, dataflow, unified buffer, DRAM
+   bandwidth) for one ResNet-50 training step at batch 32 (456 problems per design: forward,
+   backward-data, backward-weight, vector work, SGD updates);
+2. the shipped example, examples/sweep_resnet50.yaml (2,700 designs, 3 weight formats, so 3
+   problem tables);
+3. the kernels alone (`run_kernels` on the packed designs of sweep 1);
+4. the same as 1 for ResNet-50 inference at batch 1 (its 54 forward GEMMs plus vector work),
+   and SCALE-Sim v3.0.0's compute model (`tests/peers/scalesim_runner.run_compute_only`) on
+   those 54 GEMMs for one design (128x128, ws). SCALE-Sim's compute model gives cycles and SRAM
+   counts; a hwsim evaluation also runs the DRAM model and prices energy. hwsim's compute
+   cycles of that design are checked equal to SCALE-Sim's layer by layer.
+
+Numba's thread count is set per run (`--threads`); the machine's other load is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+SPACE = {"compute.rows": {"low": 8, "high": 256, "log": True},
+         "compute.cols": {"low": 8, "high": 256, "log": True},
+         "compute.dataflow": ["os", "ws", "is"],
+         "memory.sram.unified.size_kib": {"low": 256, "high": 65536, "log": True},
+         "memory.dram.bandwidth_bytes_per_cycle": {"low": 32, "high": 1024, "log": True}}
+
+
+def best_of(repeats: int, func) -> tuple[float, object]:
+    best, value = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        value = func()
+        best = min(best, time.perf_counter() - t0)
+    return best, value
+
+
+def sweep_rate(workload, designs: int, repeats: int, **kwargs) -> tuple[float, int]:
+    """(seconds, problems per design) of an LHS sweep of `designs` archs."""
+    import hwsim
+    from hwsim.lower import lower
+    problems = len(lower(workload, batch=kwargs.get("batch"), training=kwargs.get(
+        "training", False)))
+    hwsim.sweep(workload, "tpu_like", SPACE, sampler="lhs", n=64, chunk_size=64, **kwargs)
+    seconds, _ = best_of(repeats, lambda: hwsim.sweep(
+        workload, "tpu_like", SPACE, sampler="lhs", n=designs, chunk_size=4096, **kwargs))
+    return seconds, problems
+
+
+def kernel_rate(workload, designs: int, repeats: int) -> tuple[float, int]:
+    """(seconds, problems) of `run_kernels` alone on sweep 1's designs."""
+    import hwsim
+    from hwsim.evaluate import pack_designs, run_kernels
+    from hwsim.lower import lower
+    from hwsim.sweep.design import apply_arch
+    from hwsim.sweep.plan import build_plan
+    base = hwsim.load_arch("tpu_like")
+    plan = build_plan(workload, base, SPACE, sampler="lhs", n=designs, batch=32, training=True)
+    archs = [apply_arch(base, {p: plan.samples[p][i].item() for p in plan.paths("arch")})
+             for i in range(designs)]
+    table = lower(workload, batch=32, training=True)
+    packed = pack_designs(archs)
+    run_kernels(table, pack_designs(archs[:4]))
+    seconds, _ = best_of(repeats, lambda: run_kernels(table, packed))
+    return seconds, len(table)
+
+
+def scalesim(workload, rows: int, cols: int, dataflow: str) -> tuple[float, int, int]:
+    """(seconds, layers, layers with equal compute cycles) of SCALE-Sim's compute model."""
+    from dataclasses import replace
+
+    from peers.scalesim_runner import GemmLayer, expected_total_cycles, run_compute_only
+
+    import hwsim
+    from hwsim.lower import lower
+    table = lower(workload, batch=1)
+    gemms = [(table.names[p], int(table.M[p]), int(table.N[p]), int(table.K[p]))
+             for p in range(len(table)) if not table.is_vector[p] and table.count[p] == 1]
+    base = hwsim.load_arch("tpu_like")
+    arch = replace(base, compute=replace(base.compute, rows=rows, cols=cols,
+                                         dataflow=dataflow))
+    ours = {layer.name: layer.compute_cycles for layer in hwsim.estimate(workload, arch).layers}
+    t0 = time.perf_counter()
+    equal = 0
+    for name, m, n, k in gemms:
+        peer = run_compute_only(rows, cols, dataflow, GemmLayer(name.replace(".", "_"), m, n, k),
+                                gemm=True)
+        equal += expected_total_cycles(peer["demand_rows"]) == ours[name]
+    return time.perf_counter() - t0, len(gemms), equal
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--designs", type=int, default=20000)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-scalesim", action="store_true")
+    parser.add_argument("--output", type=Path, default=REPO / "reports" / "sweep_speed.md")
+    args = parser.parse_args()
+    import numba
+
+    import hwsim
+    from hwsim.sweep.spec import load_sweep
+    load_start = os.getloadavg()
+    resnet50 = hwsim.load_workload(REPO / "workloads" / "resnet50.yaml")
+    example = load_sweep(REPO / "examples" / "sweep_resnet50.yaml").arguments()
+    example["workload"] = resnet50
+    rows = []
+    for threads in (int(t) for t in args.threads.split(",")):
+        numba.set_num_threads(threads)
+        sec, problems = sweep_rate(resnet50, args.designs, args.repeats, batch=32,
+                                   training=True)
+        rows.append((f"sweep, ResNet-50 training step (LHS, {args.designs} designs)", threads,
+                     args.designs, problems, sec))
+        hwsim.sweep(**{**example, "space": {**example["space"], "compute.rows": [16]}})
+        sec_ex, _ = best_of(args.repeats, lambda: hwsim.sweep(**example))
+        rows.append(("sweep, examples/sweep_resnet50.yaml (grid)", threads, 2700, problems,
+                     sec_ex))
+        sec_k, _ = kernel_rate(resnet50, args.designs, args.repeats)
+        rows.append(("run_kernels only, ResNet-50 training step", threads, args.designs,
+                     problems, sec_k))
+        sec_i, problems_i = sweep_rate(resnet50, args.designs, args.repeats, batch=1)
+        rows.append((f"sweep, ResNet-50 inference batch 1 (LHS, {args.designs} designs)",
+                     threads, args.designs, problems_i, sec_i))
+        print(rows[-4:], file=sys.stderr)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    lines = ["# Sweep throughput", "",
+             f"Command: `python bench/sweep_speed.py --designs {args.designs} --threads "
+             f"{args.threads} --repeats {args.repeats}`; machine: {os.cpu_count()} cores "
+             f"({platform.machine()}), Python {platform.python_version()}, numba "
+             f"{numba.__version__}; load average at start {load_start[0]:.2f} (other work "
+             "shares the cores). Times are the best of the repeats, warm, workload loaded.", "",
+             "| what | Numba threads | designs | problems per design | s | designs/s | "
+             "layer x design evaluations/s |", "|---|---|---|---|---|---|---|"]
+    for what, threads, designs, problems, sec in rows:
+        lines.append(f"| {what} | {threads} | {designs} | {problems} | {sec:.3f} | "
+                     f"{designs / sec:,.0f} | {designs * problems / sec:,.0f} |")
+    if not args.no_scalesim:
+        sec_s, layers, equal = scalesim(resnet50, 128, 128, "ws")
+        inference = [r for r in rows if "inference" in r[0]]
+        best = max(inference, key=lambda r: r[2] * r[3] / r[4])
+        hwsim_rate = best[2] * best[3] / best[4]
+        lines += ["", "## Against SCALE-Sim v3.0.0's compute model", "",
+                  f"One design (128x128, ws), the {layers} forward GEMMs of ResNet-50 at batch "
+                  f"1 through `run_compute_only`: {sec_s:.1f} s, {layers / sec_s:.2f} layers/s; "
+                  f"hwsim's compute cycles equal SCALE-Sim's on {equal} of {layers} layers. "
+                  f"hwsim's sweep of the same workload ({best[1]} thread(s)) evaluates "
+                  f"{hwsim_rate:,.0f} layer x design per second, DRAM model and energy "
+                  f"included: **{hwsim_rate / (layers / sec_s):,.0f}x** SCALE-Sim's rate."]
+    lines.append("")
+    args.output.parent.mkdir(exist_ok=True)
+    args.output.write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
