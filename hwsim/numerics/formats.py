@@ -136,18 +136,8 @@ def floor_log_thresholds(F: int) -> tuple[int, ...]:
     :func:`hwsim.numerics.lns.log_thresholds_q63`.
     """
     n = 1 << F
-    out = []
-    for j in range(1, n):
-        target = 1 << (52 * n + j)
-        lo, hi = 1 << 52, 1 << 53
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if mid**n >= target:
-                hi = mid
-            else:
-                lo = mid + 1
-        out.append(lo)
-    return tuple(out)
+    return tuple(lns.least_root_at_least(1 << (52 * n + j), n, 1 << 52, 1 << 53)
+                 for j in range(1, n))
 
 
 def _mantissa_q52(a: FloatArray) -> tuple[IntArray, IntArray]:

@@ -97,6 +97,17 @@ def decode(word: int, W: int, F: int) -> float:
 # --- rounding a real to the format ---------------------------------------------------------------
 
 
+def least_root_at_least(target: int, n: int, lo: int, hi: int) -> int:
+    """The least integer C in [lo, hi] with ``C^n >= target`` (bisection on exact integers)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if mid**n >= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 @cache
 def log_thresholds_q63(F: int) -> tuple[int, ...]:
     """``C_j = ceil(2^63 * 2^((2j-1)/2^(F+1)))`` for ``j = 1..2^F``, exact integers < 2^64.
@@ -105,18 +116,8 @@ def log_thresholds_q63(F: int) -> tuple[int, ...]:
     j-1 to j. Computed exactly as the least C with ``C^n >= 2^(63n + 2j - 1)``, ``n = 2^(F+1)``.
     """
     n = 1 << (F + 1)
-    out = []
-    for j in range(1, (1 << F) + 1):
-        target = 1 << (63 * n + 2 * j - 1)
-        lo, hi = 1 << 63, 1 << 64  # t_j in (1, 2)
-        while lo < hi:  # least C in [lo, hi] with C^n >= target
-            mid = (lo + hi) // 2
-            if mid**n >= target:
-                hi = mid
-            else:
-                lo = mid + 1
-        out.append(lo)
-    return tuple(out)
+    return tuple(least_root_at_least(1 << (63 * n + 2 * j - 1), n, 1 << 63, 1 << 64)
+                 for j in range(1, (1 << F) + 1))  # t_j in (1, 2)
 
 
 @cache
