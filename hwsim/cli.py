@@ -223,8 +223,10 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from hwsim.sweep.report import write_report
+    command = " ".join(["hwsim", "report", str(args.results), "-o", str(args.output)] +
+                       (["--objectives", args.objectives] if args.objectives else []))
     written = write_report(args.results, args.output, objectives=(
-        args.objectives.split(",") if args.objectives else None))
+        args.objectives.split(",") if args.objectives else None), command=command)
     print(f"wrote {', '.join(str(p) for p in written)}")
     return 0
 

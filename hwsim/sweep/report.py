@@ -70,7 +70,7 @@ def _figure(width: float, height: float) -> Any:
 
 def _log_if_wide(ax: Any, values: npt.NDArray[Any], axis: str) -> None:
     positive = values[values > 0]
-    if len(positive) and positive.max() / positive.min() > 30:
+    if len(positive) and positive.max() / positive.min() > 10:
         (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
 
 
@@ -85,9 +85,14 @@ def plot_pareto(table: SweepTable, front: npt.NDArray[np.bool_],
         figure.colorbar(points, ax=ax, label=objectives[2].metric)
     else:
         ax.scatter(x, y, s=10, color="0.6", alpha=0.6, label="feasible designs")
-    order = np.argsort(x[front])
-    ax.plot(x[front][order], y[front][order], "-o", color="crimson", markersize=5,
-            markerfacecolor="none", label=f"Pareto front ({int(front.sum())})")
+    label = f"Pareto front ({int(front.sum())})"
+    if len(objectives) > 2:  # a 3-objective front is no line in this plane: circle its points
+        ax.scatter(x[front], y[front], s=40, facecolors="none", edgecolors="crimson",
+                   linewidths=1.2, label=label)
+    else:
+        order = np.argsort(x[front])
+        ax.plot(x[front][order], y[front][order], "-o", color="crimson", markersize=5,
+                markerfacecolor="none", label=label)
     _log_if_wide(ax, x, "x")
     _log_if_wide(ax, y, "y")
     ax.set_xlabel(str(objectives[0]))
@@ -168,8 +173,9 @@ def summary(table: SweepTable, feasible: SweepTable, front: SweepTable,
 
 
 def write_report(results: str | Path, folder: str | Path,
-                 objectives: Sequence[str] | None = None) -> list[Path]:
-    """Plots and summary of a results table (see the module doc); returns the files written."""
+                 objectives: Sequence[str] | None = None, command: str = "") -> list[Path]:
+    """Plots and summary of a results table (see the module doc); returns the files written.
+    `command`, if given, is recorded in the summary as what made it."""
     table = read_table(results)
     names = [c for c in table if table[c].dtype.kind in "if"]
     missing = [m for m in ("design", "energy_pj", "cycles") if m not in table.columns]
@@ -196,5 +202,8 @@ def write_report(results: str | Path, folder: str | Path,
         written.insert(1, folder / "sensitivity.png")
         plot_sensitivity(feasible, parsed, parameters, written[1])
     text = summary(table, feasible, feasible.select(on), parsed, parameters, str(results))
+    if command:
+        title, rest = text.split("\n", 1)
+        text = f"{title}\n\nCommand: `{command}`\n{rest}"
     written[-1].write_text(text)
     return written
