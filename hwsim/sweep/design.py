@@ -206,8 +206,11 @@ def path_kind(path: str, known_arch: Sequence[str], workload: Workload, file: st
 
 
 def format_of(value: Any) -> NumberFormat:
-    """A precision value: a format name, or an integer meaning ``int<bits>``."""
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+    """A precision value: a format name, or an integer meaning ``int<bits>`` (also as text:
+    a list mixing bit counts and names is sampled as text)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         return parse_format(f"int{value}")
     return parse_format(str(value))
 
@@ -230,7 +233,7 @@ def policy_for(base: Policy, values: Mapping[str, Any]) -> Policy:
     return replace(policy, rules=policy.rules + extra) if extra else policy
 
 
-def _bits(value: Any) -> tuple[int, ...]:
+def bits_of(value: Any) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         return (value,)
     try:
@@ -248,8 +251,8 @@ def schedule_for(base: Schedule | None, values: Mapping[str, Any]) -> Schedule:
     if kind not in SCHEDULE_KINDS:
         raise ScheduleError(f"expected a schedule kind among {', '.join(SCHEDULE_KINDS)}, got "
                             f"{kind!r}" + suggest(kind, SCHEDULE_KINDS))
-    bits = _bits(values["schedule.bits"]) if "schedule.bits" in values else base.bits
-    grad = _bits(values["schedule.grad_bits"]) if "schedule.grad_bits" in values \
+    bits = bits_of(values["schedule.bits"]) if "schedule.bits" in values else base.bits
+    grad = bits_of(values["schedule.grad_bits"]) if "schedule.grad_bits" in values \
         else base.grad_bits
     if kind == "cyclic":
         bits, grad = (bits * 2)[:2], (grad * 2)[:2]

@@ -106,7 +106,7 @@ def _check_formats(plan: Plan, file: str) -> None:
             formats |= {design.format_of(v) for v in p.representatives()}
         if p.path in ("schedule.bits", "schedule.grad_bits"):
             formats |= {design.format_of(b) for v in p.representatives()
-                        for b in design._bits(v)}
+                        for b in design.bits_of(v)}
     table = lower(plan.policy.apply(plan.workload), batch=plan.batch, training=plan.training,
                   optimizer=plan.optimizer)
     for combo in itertools.product(*(p.representatives() for p in arch_params)):

@@ -116,7 +116,9 @@ def read_table(path: str | Path) -> SweepTable:
     if path.suffix == ".parquet":
         _, pq = _pyarrow()
         data = pq.read_table(path)
-        return SweepTable({name: data.column(name).to_numpy() for name in data.column_names})
+        columns = {name: data.column(name).to_numpy() for name in data.column_names}
+        return SweepTable({k: v.astype(np.str_) if v.dtype == object else v
+                           for k, v in columns.items()})
     with path.open(newline="") as fh:
         rows = list(csv.reader(fh))
     if not rows:

@@ -90,11 +90,14 @@ def test_chunking_and_order_do_not_change_rows(resnet18, tmp_path):
 
 def test_parquet_round_trip(resnet18, tmp_path):
     pytest.importorskip("pyarrow")
-    table = hwsim.sweep(resnet18, "tpu_like", {"compute.rows": [32, 64]},
+    table = hwsim.sweep(resnet18, "tpu_like", {"compute.rows": [32, 64],
+                                               "compute.dataflow": ["os"]},
                         output=tmp_path / "r.parquet")
     back = read_table(tmp_path / "r.parquet")
     for name in table:
         assert back[name].tolist() == table[name].tolist(), name
+        assert back[name].dtype.kind == table[name].dtype.kind, name
+    assert back.row(1) == table.row(1)
 
 
 def test_pareto_and_feasible_columns(resnet18):
