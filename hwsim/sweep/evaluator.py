@@ -9,7 +9,9 @@ its iteration groups (`iteration_groups`); each group's step cost, times its ite
 to the design's totals, exactly as `hwsim.training_run.training_run` totals a run.
 
 An `Evaluator` caches archs, tables, energy tables and schedule groups across the chunks it
-evaluates; it holds no other state.
+evaluates (a grid revisits them in every chunk); it holds no other state. A cache that outgrows
+`CACHE_LIMITS` is emptied before the next chunk, so a random sweep of millions of distinct
+designs keeps memory bounded.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from hwsim.sweep.pricing import Executed, design_energy, mac_energy, price_total
 
 Columns = dict[str, npt.NDArray[Any]]
 TableKey = tuple[tuple[Any, ...], int | None, int | None]
+CACHE_LIMITS = {"_archs": 50_000, "_energy": 50_000, "_tables": 64, "_executed": 256,
+                "_mac": 64, "_sums": 64, "_groups": 4096}
 INT_TOTALS = ("cycles", "compute_cycles", "stall_cycles", "macs", "bitops", "dram_bytes")
 
 
@@ -144,6 +148,10 @@ class Evaluator:
 
     def rows(self, start: int, stop: int) -> Columns:
         """Parameters and metrics of designs start .. stop-1 (see `hwsim.sweep.metrics`)."""
+        for name, limit in CACHE_LIMITS.items():
+            cache = getattr(self, name)
+            if len(cache) > limit:
+                cache.clear()
         plan, n = self.plan, stop - start
         arch_keys = _keys(plan, "arch", start, stop)
         prec_keys = [p + w for p, w in zip(_keys(plan, "precision", start, stop),
