@@ -149,3 +149,19 @@ def test_policy_argument_is_the_base(resnet18):
     for i, act in enumerate(("int4", "int8")):
         policy = base_policy.with_default({"activations": parse_format(act)})
         assert table["bitops"][i] == estimate(policy.apply(resnet18), arch).totals()["bitops"]
+
+
+def test_batch_and_glob_rules_equal_estimate(resnet18):
+    table = hwsim.sweep(resnet18, "scalesim_default", {
+        "workload.batch": [1, 3], "precision.rules[layer4.*].weights": [4, 8]})
+    arch = load_arch("scalesim_default")
+    for i in range(len(table)):
+        row = table.row(i)
+        policy = Policy({}, (Rule("layer4.*", {"weights": parse_format(
+            f"int{row['precision.rules[layer4.*].weights']}")}),))
+        totals = estimate(policy.apply(resnet18), arch, batch=row["workload.batch"]).totals()
+        assert (row["cycles"], row["bitops"], row["dram_bytes"]) == \
+            (totals["cycles"], totals["bitops"], totals["dram_bytes_total"])
+        assert row["energy_pj"] == pytest.approx(totals["energy_pj"], rel=1e-12)
+    # the rule changes the bits of layer4's weights only: bitops differ, MACs do not
+    assert table["macs"][0] == table["macs"][1] and table["bitops"][0] < table["bitops"][1]
