@@ -210,6 +210,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from hwsim.sweep.progress import ProgressBar
     from hwsim.sweep.spec import load_sweep
     logging.getLogger("hwsim.sweep").setLevel(logging.INFO)  # says when a sweep resumes
+    if args.scheduler and args.backend != "dask":
+        raise SpecError.single("--scheduler", "", "expected --backend dask with --scheduler")
     options = load_sweep(args.spec).arguments()
     if args.chunk_size is not None:
         options["chunk_size"] = args.chunk_size

@@ -78,6 +78,9 @@ def test_bad_sweep_files_exit_2_with_one_line(tmp_path, change, message):
 def test_bad_output_suffix_and_report_input(tmp_path):
     run = hwsim("sweep", str(write_spec(tmp_path)), "-o", str(tmp_path / "r.json"))
     assert run.returncode == 2 and "expected an output ending in .csv or .parquet" in run.stderr
+    run = hwsim("sweep", str(write_spec(tmp_path)), "-o", str(tmp_path / "r.csv"),
+                "--scheduler", "tcp://127.0.0.1:8786")
+    assert run.returncode == 2 and "expected --backend dask with --scheduler" in run.stderr
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     run = hwsim("report", str(tmp_path / "x.csv"), "-o", str(tmp_path / "rep"))
     assert run.returncode == 2 and "expected a sweep results table" in run.stderr
