@@ -19,7 +19,7 @@ from hwsim.precision.execution import UnsupportedFormatError, execution_format
 from hwsim.result import Result, build_layers
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import load_arch as _load_arch_yaml
-from hwsim.spec.errors import SpecError
+from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.workload import Workload
 from hwsim.spec.workload_io import load_workload as _load_workload_yaml
 from hwsim.workload.scalesim import load_scalesim_cfg, load_topology
@@ -54,7 +54,6 @@ def load_arch(name_or_path: str | Path) -> Arch:
         return _load_arch_yaml(path)
     name = str(name_or_path)
     if name not in shipped_arch_names():
-        from hwsim.spec.errors import suggest
         raise SpecError.single(name, "", "no such file or shipped arch; expected a path or one "
                                f"of {', '.join(shipped_arch_names())}"
                                + suggest(name, shipped_arch_names()))

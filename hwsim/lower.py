@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.precision import NumberFormat
-from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp, Workload
+from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, Workload
 
 PASS_CODES = {"fwd": 0, "dgrad": 1, "wgrad": 2, "update": 3}
 IntArray = npt.NDArray[np.int64]

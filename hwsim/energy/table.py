@@ -99,7 +99,8 @@ def energy_table(arch: Arch, *, node_nm: int | None = None) -> EnergyTable:
         if buffer.name in overrides:
             reads[buffer.name] = overrides[buffer.name].read_pj_per_bit * rescale
             writes[buffer.name] = overrides[buffer.name].write_pj_per_bit * rescale
-            sources[buffer.name] = "arch override (energy.sram)"
+            sources[buffer.name] = "arch override (energy.sram)" + (
+                "" if rescale == 1.0 else f", rescaled by {rescale:.4g} to the requested node")
         else:
             reads[buffer.name] = writes[buffer.name] = \
                 memory.sram_pj_per_bit(buffer.size_bytes) * scale

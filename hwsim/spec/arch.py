@@ -125,9 +125,3 @@ class Arch:
     path: str = ""
     sha256: str = ""
     energy: EnergySpec = EnergySpec()
-
-    def buffer_size_bytes(self, operand: str) -> int:
-        """Capacity available to `operand` (the whole buffer when it is unified)."""
-        if self.memory.unified:
-            return self.memory.buffers[0].size_bytes
-        return next(b.size_bytes for b in self.memory.buffers if b.name == operand)
