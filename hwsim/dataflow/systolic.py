@@ -37,4 +37,3 @@ UTIL_COEFS = np.array([[1, 1, -2], [2, 2, -3], [2, 2, -3]], dtype=np.int64)
 # OS adds rows + cols to its ofmap write count for every fold (systolic_compute_os.py counts the
 # padded fold's shape[0] + shape[1] on top of its elements); the others add nothing.
 OFMAP_WRITE_QUIRK = np.array([1, 0, 0], dtype=np.int64)
-
