@@ -6,21 +6,30 @@ from dataclasses import dataclass, replace
 
 from hwsim.precision.formats import NumberFormat, parse_format
 
-TENSOR_KINDS = ("weights", "activations", "gradients", "accumulator")
+TENSOR_KINDS = ("weights", "activations", "gradients", "accumulator", "saved")
 
 
 @dataclass(frozen=True, slots=True)
 class TensorPrecision:
-    """Formats of the four tensor kinds of a layer.
+    """Formats of the tensor kinds of a layer.
 
     Activations cover a layer's inputs and outputs (the output of one layer is the input of the
     next); the accumulator holds partial sums inside the array and when they spill to memory.
+    `saved` is the format a training step stores the activations a layer keeps for its backward
+    pass in (activation-compressed training: GACT, MESA, COMET); None stores them as computed,
+    in the activations' format.
     """
 
     weights: NumberFormat
     activations: NumberFormat
     gradients: NumberFormat
     accumulator: NumberFormat
+    saved: NumberFormat | None = None
+
+    @property
+    def saved_activations(self) -> NumberFormat:
+        """The format saved activations are stored in."""
+        return self.activations if self.saved is None else self.saved
 
     @classmethod
     def default(cls) -> TensorPrecision:
@@ -32,4 +41,5 @@ class TensorPrecision:
         return replace(self, **overrides) if overrides else self
 
     def to_dict(self) -> dict[str, str]:
-        return {kind: getattr(self, kind).name for kind in TENSOR_KINDS}
+        return {kind: getattr(self, kind).name for kind in TENSOR_KINDS
+                if getattr(self, kind) is not None}
