@@ -103,7 +103,11 @@ class Matmul:
 @dataclass(frozen=True, slots=True)
 class VectorOp:
     """Element-wise or reduction work on the vector unit: `elements` outputs per sample, each
-    costing `ops_per_element` operations and reading `inputs` operands."""
+    costing `ops_per_element` operations and reading `inputs` operands.
+
+    `channels` (norms only, 0 when unknown) is the size of the dimension a norm keeps statistics
+    for: a batchnorm's channel count, a layernorm's normalised (last) dimension.
+    """
 
     name: str
     op: str
@@ -111,6 +115,7 @@ class VectorOp:
     ops_per_element: int
     inputs: int = 1
     precision: TensorPrecision | None = None
+    channels: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,7 @@ def _layer(f: Fields, base: TensorPrecision) -> Layer | None:
         layer = VectorOp(name, op, f.integer("elements"),
                          f.integer("ops_per_element", per_element, minimum=0),
                          f.integer("inputs", 2 if op in ("add", "mul") else 1),
-                         _precision(f, base))
+                         _precision(f, base), f.integer("channels", 0, minimum=0))
     f.finish()
     return layer
 
@@ -142,9 +142,11 @@ def layer_to_dict(layer: Layer, default: TensorPrecision) -> dict[str, Any]:
     else:
         out.update(op=layer.op, elements=layer.elements, ops_per_element=layer.ops_per_element,
                    inputs=layer.inputs)
+        if layer.channels:
+            out["channels"] = layer.channels
     if layer.precision is not None:
         diff = {k: v for k, v in layer.precision.to_dict().items()
-                if v != default.to_dict()[k]}
+                if v != default.to_dict().get(k)}
         if diff:
             out["precision"] = diff
     return out

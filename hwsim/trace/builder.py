@@ -29,6 +29,9 @@ from hwsim.spec.workload import (POOL_OPS, VECTOR_OPS, Conv2d, Embedding, Layer,
 log = logging.getLogger(__name__)
 
 Shape = tuple[int, ...]
+# The output dimension a norm keeps statistics for: batchnorm per channel (NC... layout),
+# layernorm per position over the last (normalised) dimension.
+NORM_CHANNEL_DIM = {"batchnorm": 1, "layernorm": -1}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -125,7 +128,9 @@ class LayerBuilder:
         if elements is None or elements == 0:
             return
         ops = VECTOR_OPS[op] * (window if op in POOL_OPS else 1)
-        self.layers.append(VectorOp(self.unique(name), op, elements, ops, inputs))
+        channels = NORM_CHANNEL_DIM.get(op)
+        self.layers.append(VectorOp(self.unique(name), op, elements, ops, inputs,
+                                    channels=0 if channels is None else out[channels]))
 
     def embedding(self, name: str, indices: Shape, table: Shape) -> None:
         """Rows of a [num_embeddings, embedding_dim] table looked up by `indices`."""
