@@ -26,12 +26,16 @@ parameter-holding layer (`hwsim.training.optimizer_update`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from hwsim.precision import NumberFormat
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, Workload
+
+if TYPE_CHECKING:
+    from hwsim.footprint.compression import FrequencySplit
 
 PASS_CODES = {"fwd": 0, "dgrad": 1, "wgrad": 2, "update": 3}
 IntArray = npt.NDArray[np.int64]
@@ -184,9 +188,11 @@ def pack(problems: list[Problem]) -> ProblemTable:
 
 
 def lower(workload: Workload, *, batch: int | None = None, training: bool = False,
-          optimizer: str = "sgd") -> ProblemTable:
-    """Lower every layer of `workload`: the forward pass, plus backward passes and optimizer
-    updates when `training`."""
+          optimizer: str = "sgd", split: FrequencySplit | None = None) -> ProblemTable:
+    """Lower every layer of `workload`: the forward pass, plus, when `training`, the
+    compression of saved activations (when stored compressed: a layer's `saved` format, or the
+    frequency `split`), backward passes and optimizer updates."""
+    from hwsim.footprint.work import compression_problems
     from hwsim.training import backward_problems, optimizer_update
 
     batch = batch or workload.batch
@@ -194,13 +200,20 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
                 for i, layer in enumerate(workload.layers)]
     if not training:
         return pack(forwards)
+    forward_pass: list[Problem] = []
     backwards: list[Problem] = []
     updates: list[Problem] = []
+    for index, layer in enumerate(workload.layers):
+        compress, _ = compression_problems(layer, index, workload.layer_precision(layer), batch,
+                                           split)
+        forward_pass += [forwards[index], *compress]
     for index in reversed(range(len(workload.layers))):  # backward runs last layer first
         layer = workload.layers[index]
         prec = workload.layer_precision(layer)
+        _, decompress = compression_problems(layer, index, prec, batch, split)
+        backwards += decompress
         backwards.extend(backward_problems(layer, index, forwards[index], prec))
         update = optimizer_update(layer, index, prec, optimizer)
         if update is not None:
             updates.append(update)
-    return pack(forwards + backwards + updates)
+    return pack(forward_pass + backwards + updates)

@@ -17,7 +17,8 @@ Vector ops run their backward on the vector unit (operations per element in
 backward scatters gradient rows into its table: one add per element.
 
 The optimizer update runs per parameter on the vector unit with its tensors in DRAM
-(`OPTIMIZERS`: operations and state tensors per parameter).
+(`OPTIMIZERS`: operations and state tensors per parameter, plus an fp32 master copy of weights
+stored narrower than fp32).
 """
 
 from __future__ import annotations
@@ -47,7 +48,17 @@ class Optimizer:
     state_tensors: int
     state_format: str
     reference: str
+    master_weights: bool = True
 
+    def state_bits(self, weights: NumberFormat) -> int:
+        """Optimizer-state bits per parameter: its state tensors, plus an fp32 master copy of
+        the weights when they are stored narrower than fp32 (mixed-precision training keeps
+        one, Micikevicius et al., ICLR 2018, Sec. 3.1; ZeRO's K = 12 for Adam is 4 + 4 + 4)."""
+        master = MASTER_BITS if self.master_weights and weights.bits < MASTER_BITS else 0
+        return self.state_tensors * parse_format(self.state_format).bits + master
+
+
+MASTER_BITS = 32
 
 # SGD with momentum: v = mu v + g + wd w; w -= lr v (4 operations, 1 state).
 # Adam: m, v moving averages, bias corrections, sqrt, divide, update (12 operations, 2 states).
@@ -57,7 +68,9 @@ OPTIMIZERS = {
     "sgd": Optimizer("sgd", 4, 1, "fp32", "SGD with momentum (PyTorch torch.optim.SGD)"),
     "adam": Optimizer("adam", 12, 2, "fp32", "Kingma & Ba 2015, Algorithm 1"),
     "madam": Optimizer("madam", 3, 1, "fp16",
-                       "Zhao et al., LNS-Madam, 2022: multiplicative update as a log-domain add"),
+                       "Zhao et al., LNS-Madam, 2022: multiplicative update as a log-domain add "
+                       "on the stored LNS weights, no full-precision master copy",
+                       master_weights=False),
 }
 
 
@@ -116,9 +129,9 @@ def optimizer_update(layer: Layer, index: int, prec: TensorPrecision,
     if not count:
         return None
     opt = OPTIMIZERS[optimizer]
-    state: NumberFormat = parse_format(opt.state_format)
     w, g = prec.weights, prec.gradients
-    reads = w.bits + g.bits + opt.state_tensors * state.bits
-    writes = w.bits + opt.state_tensors * state.bits
+    state_bits = opt.state_bits(w)
+    reads = w.bits + g.bits + state_bits
+    writes = w.bits + state_bits
     return vector(f"{layer.name}.update", index, "update", (w, g, w, prec.accumulator), count,
                   opt.ops_per_parameter, reads, writes, in_dram=True)

@@ -61,10 +61,12 @@ def test_backward_order_and_vector_backward():
 
 
 @pytest.mark.parametrize(("optimizer", "ops", "state_bits"), [
-    ("sgd", 4, 32), ("adam", 12, 64), ("madam", 3, 16)])
+    ("sgd", 4, 32 + 32), ("adam", 12, 64 + 32), ("madam", 3, 16)])
 def test_optimizer_update_per_parameter(optimizer, ops, state_bits):
     """The update reads w (4 b), g (16 b) and its states, writes w and the states, per
-    parameter (300*200 of them), all through DRAM."""
+    parameter (300*200 of them), all through DRAM. States: SGD one fp32 momentum, Adam fp32 m
+    and v, each plus the fp32 master copy of the int4 weights; Madam one fp16 state and no
+    master copy (it updates the stored log weights)."""
     t = lower(wl(Linear("fc", 300, 200)), training=True, optimizer=optimizer)
     (u,) = rows_of(t, "update")
     assert t.vector_elements[u] == 300 * 200 and t.vector_ops_per_element[u] == ops

@@ -1,0 +1,9 @@
+"""Training memory on one device: model state, the activations each op saves for its backward
+pass (optionally compressed), and the peak over a training step's live ranges."""
+
+from hwsim.footprint.compression import FrequencySplit, parse_frequency_split
+from hwsim.footprint.peak import Footprint, footprint, max_batch
+from hwsim.footprint.saved import SavedTensor, saved_tensors
+
+__all__ = ["Footprint", "FrequencySplit", "SavedTensor", "footprint", "max_batch",
+           "parse_frequency_split", "saved_tensors"]

@@ -1,0 +1,62 @@
+"""Activation compression for training: what stored saved activations cost in bits per element,
+and the vector-unit work of compressing and decompressing them.
+
+Two schemes:
+
+- **Quantisation** (GACT, Liu et al. ICML 2022; Mesa, Pan et al. 2021; COMET): a saved
+  activation is stored in the layer's `saved` format (``--precision s=int4``, or ``saved:`` in
+  a policy rule, per layer) instead of the activations' format.
+- **Frequency split** (DIVISION, Wang et al., ICLR 2023, Sec. 4): the low-frequency component
+  (LFC), an average pool over ``block x block`` windows, is kept at `lfc_bits`; the
+  high-frequency residual (HFC) is quantised to `hfc_bits` per element. Stored bits per element
+  are ``hfc_bits + lfc_bits / block**2``.
+
+Work per element on the vector unit (operations, one per lane per cycle):
+
+- quantise: subtract the zero point, multiply by the scale, round, clamp (4), plus the min/max
+  reduction that sets the range (2): `QUANTIZE_OPS` = 6;
+- dequantise: multiply by the scale, add the zero point (2): `DEQUANTIZE_OPS`;
+- frequency split: one add per element for the average pool, one subtract for the residual, then
+  the residual's quantisation (6): `SPLIT_OPS` = 8; merging back upsamples the LFC (a copy,
+  counted 0), dequantises the HFC (2) and adds the two (1): `MERGE_OPS` = 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+QUANTIZE_OPS = 6
+DEQUANTIZE_OPS = 2
+SPLIT_OPS = 8
+MERGE_OPS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FrequencySplit:
+    """DIVISION's dual-precision storage of saved activations."""
+
+    block: int = 8
+    hfc_bits: int = 2
+    lfc_bits: int = 8
+
+    def bits_per_element(self) -> float:
+        """Stored bits per saved activation element: the HFC plus the LFC shared by a block."""
+        return self.hfc_bits + self.lfc_bits / self.block ** 2
+
+
+LIMITS = {"block": 1 << 16, "hfc_bits": 32, "lfc_bits": 32}
+
+
+def parse_frequency_split(text: str) -> FrequencySplit:
+    """``block=8,hfc_bits=2,lfc_bits=8`` (any subset; the rest keep DIVISION's defaults) ->
+    FrequencySplit; ValueError naming what was expected."""
+    values = {"block": 8, "hfc_bits": 2, "lfc_bits": 8}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or key not in values:
+            raise ValueError(f"expected key=value with key one of {', '.join(values)}, "
+                             f"got {item!r}")
+        if not value.isdigit() or not 1 <= int(value) <= LIMITS[key]:
+            raise ValueError(f"{key}: expected an integer in 1..{LIMITS[key]}, got {value!r}")
+        values[key] = int(value)
+    return FrequencySplit(**values)

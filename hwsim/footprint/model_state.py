@@ -1,0 +1,41 @@
+"""Model state of a training step: weights, weight gradients and optimizer states, per layer.
+
+Bytes per parameter follow each layer's formats: weights and gradients at their own widths, the
+optimizer's state tensors plus, for optimizers that keep one, an fp32 master copy of weights
+stored narrower than fp32 (`hwsim.training.Optimizer.state_bits`). With fp16 weights and
+gradients and Adam this is ZeRO's (2 + 2 + 12) bytes per parameter (Rajbhandari et al., SC'20,
+Sec. 3.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwsim.spec.workload import Workload
+from hwsim.training import OPTIMIZERS, parameters
+
+
+@dataclass(frozen=True, slots=True)
+class LayerState:
+    """One parameter-holding layer's model state, in bytes."""
+
+    layer_index: int
+    parameters: int
+    weights_bytes: float
+    gradients_bytes: float
+    optimizer_bytes: float
+
+
+def model_state(workload: Workload, optimizer: str) -> tuple[LayerState, ...]:
+    """Model state of every layer that holds parameters, in layer order."""
+    opt = OPTIMIZERS[optimizer]
+    out = []
+    for index, layer in enumerate(workload.layers):
+        count = parameters(layer)
+        if not count:
+            continue
+        prec = workload.layer_precision(layer)
+        out.append(LayerState(index, count, count * prec.weights.bits / 8,
+                              count * prec.gradients.bits / 8,
+                              count * opt.state_bits(prec.weights) / 8))
+    return tuple(out)

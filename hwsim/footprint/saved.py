@@ -1,0 +1,126 @@
+"""What each op keeps for its backward pass, and the tensors it reads and writes.
+
+The saved tensors follow what reverse-mode autodiff needs (PyTorch's autograd formulas,
+``tools/autograd/derivatives.yaml``), stored the way a memory-efficient trainer stores them:
+
+- conv2d and linear keep their input (the weight is model state); a matmul of two activations
+  keeps both operands;
+- relu/relu6 keep a 1-bit mask (the derivative is 0 or 1; Mesa and GACT store it so);
+- gelu, silu and hardswish keep their input; sigmoid, tanh and softmax their output;
+- mul keeps both inputs; add, avgpool and identity keep nothing;
+- layernorm keeps its input and, per normalised row, a mean and a reciprocal standard deviation
+  (fp32); batchnorm keeps its input and, per channel, the batch mean and inverse standard
+  deviation (fp32, shared by the whole batch);
+- maxpool keeps the argmax position inside each window (ceil(log2 window) bits per output);
+  an embedding keeps its token ids (ceil(log2 num_embeddings) bits each).
+
+Tensors a backward needs at full precision for routing (masks, indices, statistics) are never
+compressed; inputs, outputs and operands are stored in the layer's `saved` format (activation
+compression), or at the frequency split's bits per element.
+
+Sizes are per sample unless `per_sample` is False (batchnorm's statistics). A layer whose stored
+copy is its input itself (`aliases_input`: stored uncompressed) needs no second copy while it runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from hwsim.footprint.compression import FrequencySplit
+from hwsim.precision import TensorPrecision
+from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp
+
+STATISTIC_BITS = 32
+SAVES_INPUT = ("gelu", "silu", "hardswish", "layernorm", "batchnorm")
+SAVES_OUTPUT = ("sigmoid", "tanh", "softmax")
+SAVES_MASK = ("relu", "relu6")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedTensor:
+    """One tensor a layer keeps from its forward to its backward pass."""
+
+    layer: str
+    what: str
+    elements: int
+    bits: float
+    per_sample: bool = True
+    compressible: bool = True
+    aliases_input: bool = False
+
+    def bytes(self, batch: int) -> float:
+        """Stored bytes at `batch` samples."""
+        return self.elements * (batch if self.per_sample else 1) * self.bits / 8
+
+
+def input_elements(layer: Layer) -> int:
+    """Elements of a layer's input(s), per sample (a vector op's inputs as many as outputs)."""
+    if isinstance(layer, Conv2d):
+        return layer.in_channels * layer.in_h * layer.in_w
+    if isinstance(layer, Linear):
+        return layer.in_features * layer.rows
+    if isinstance(layer, Matmul):
+        return layer.count * (layer.M * layer.K + layer.K * layer.N)
+    if isinstance(layer, Embedding):
+        return layer.tokens
+    return layer.elements * layer.inputs
+
+
+def output_elements(layer: Layer) -> int:
+    """Elements of a layer's output, per sample."""
+    if isinstance(layer, Conv2d):
+        return layer.out_channels * layer.out_h * layer.out_w
+    if isinstance(layer, Linear):
+        return layer.out_features * layer.rows
+    if isinstance(layer, Matmul):
+        return layer.count * layer.M * layer.N
+    if isinstance(layer, Embedding):
+        return layer.tokens * layer.embedding_dim
+    return layer.elements
+
+
+def saved_tensors(layer: Layer, prec: TensorPrecision,
+                  split: FrequencySplit | None = None) -> tuple[SavedTensor, ...]:
+    """The tensors `layer` keeps for its backward pass, at their stored widths."""
+    stored = prec.saved_activations
+    compressed = split is not None or stored != prec.activations
+    bits = split.bits_per_element() if split is not None else float(stored.bits)
+    name = layer.name
+
+    def data(what: str, elements: int, aliases: bool = False) -> SavedTensor:
+        return SavedTensor(name, what, elements, bits, aliases_input=aliases and not compressed)
+
+    if isinstance(layer, (Conv2d, Linear)):
+        return (data("input", input_elements(layer), aliases=True),)
+    if isinstance(layer, Matmul):
+        return (data("operands", input_elements(layer), aliases=True),)
+    if isinstance(layer, Embedding):
+        index_bits = max(1, math.ceil(math.log2(layer.num_embeddings)))
+        return (SavedTensor(name, "indices", layer.tokens, index_bits, compressible=False),)
+    return _vector_saves(layer, data)
+
+
+def _vector_saves(layer: VectorOp, data) -> tuple[SavedTensor, ...]:  # type: ignore[no-untyped-def]
+    op, name = layer.op, layer.name
+    if op in SAVES_MASK:
+        return (SavedTensor(name, "mask", layer.elements, 1, compressible=False),)
+    if op == "maxpool":
+        window = max(1, layer.ops_per_element)
+        return (SavedTensor(name, "argmax", layer.elements,
+                            max(1, math.ceil(math.log2(window))), compressible=False),)
+    if op == "mul":
+        return (data("inputs", input_elements(layer), aliases=True),)
+    if op in SAVES_OUTPUT:
+        return (data("output", layer.elements),)
+    if op not in SAVES_INPUT:
+        return ()
+    saved = [data("input", layer.elements, aliases=True)]
+    if layer.channels:
+        if op == "batchnorm":
+            saved.append(SavedTensor(name, "statistics", 2 * layer.channels, STATISTIC_BITS,
+                                     per_sample=False, compressible=False))
+        else:
+            saved.append(SavedTensor(name, "statistics", 2 * (layer.elements // layer.channels),
+                                     STATISTIC_BITS, compressible=False))
+    return tuple(saved)
