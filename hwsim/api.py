@@ -13,6 +13,7 @@ from pathlib import Path
 from hwsim.energy.price import price, relevant_components
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
+from hwsim.footprint import FrequencySplit, footprint, max_batch
 from hwsim.lower import ProblemTable, lower
 from hwsim.precision import NumberFormat
 from hwsim.precision.execution import UnsupportedFormatError, execution_format
@@ -63,10 +64,16 @@ def load_arch(name_or_path: str | Path) -> Arch:
 
 def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = None, *,
              batch: int | None = None, training: bool = False,
-             optimizer: str = "sgd") -> Result:
+             optimizer: str = "sgd", split: FrequencySplit | None = None,
+             device_memory_bytes: float | None = None) -> Result:
     """Cost of one inference (or, with `training`, one training step: forward, backward and
     optimizer update) of `workload` on `arch` (default: the workload's `arch:`, else
-    ``tpu_like``)."""
+    ``tpu_like``).
+
+    Training also gives the step's memory (`Result.footprint`): saved activations stored in
+    each layer's `saved` format or at the frequency `split` (DIVISION), peak memory from live
+    ranges and, with `device_memory_bytes`, the largest batch that fits (SpecError if not even
+    batch 1 does)."""
     if not isinstance(workload, Workload):
         workload = load_workload(workload, batch=batch)
     if arch is None:
@@ -74,14 +81,20 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     if not isinstance(arch, Arch):
         arch = load_arch(arch)
     used_batch = batch or workload.batch
-    table = lower(workload, batch=used_batch, training=training, optimizer=optimizer)
+    table = lower(workload, batch=used_batch, training=training, optimizer=optimizer,
+                  split=split)
     executed = executed_formats(table, workload, arch)
     raw = run_kernels(table, pack_designs([arch]))
     energy = relevant_components(price(table, raw, energy_table(arch), arch, executed), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
+    memory = footprint(workload, batch=used_batch, optimizer=optimizer, split=split) \
+        if training else None
+    if memory is not None and device_memory_bytes is not None:
+        max_batch(memory, device_memory_bytes, source=workload.path or workload.name)
     return Result(workload, arch, "training" if training else "inference", used_batch,
-                  build_layers(workload, table, raw, energy, executed), inputs)
+                  build_layers(workload, table, raw, energy, executed), inputs, memory,
+                  device_memory_bytes)
 
 
 def executed_formats(table: ProblemTable, workload: Workload,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hwsim import __version__
 from hwsim.api import DEFAULT_ARCH, estimate, load_arch, load_workload
+from hwsim.footprint import FrequencySplit, parse_frequency_split
 from hwsim.lower import lower
 from hwsim.energy.scaling import supported_nodes
 from hwsim.energy.table import energy_table
@@ -68,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--bits", help="weight/activation bits: b, min:max, or b1,b2,... per epoch")
     train.add_argument("--grad-bits", help="gradient bits, same forms as --bits (default 8)")
     train.add_argument("--cycles", type=int, default=32, help="cyclic schedule: cycles (CPT's N)")
+    mem = est.add_argument_group("training memory (with --train; store saved activations "
+                                 "compressed with --precision s=FMT or a policy's saved:)")
+    mem.add_argument("--device-memory-gib", type=float, metavar="GIB",
+                     help="device memory: report the largest batch that fits")
+    mem.add_argument("--division", metavar="block=B,hfc_bits=H,lfc_bits=L",
+                     help="store saved activations as DIVISION's low/high-frequency split")
 
     table = sub.add_parser("energy-table", help="per-operation and per-access energies in use")
     table.add_argument("--arch", default="tpu_like", help="arch YAML or shipped arch name")
@@ -131,6 +138,28 @@ def _schedule(args: argparse.Namespace) -> Schedule | None:
         raise SpecError.single("--schedule", "", str(exc)) from None
 
 
+def _split(args: argparse.Namespace) -> FrequencySplit | None:
+    if args.division is None:
+        return None
+    if not args.train:
+        raise SpecError.single("--division", "", "expected --train with --division")
+    try:
+        return parse_frequency_split(args.division)
+    except ValueError as exc:
+        raise SpecError.single("--division", "", str(exc)) from None
+
+
+def _device_memory(args: argparse.Namespace) -> float | None:
+    gib = args.device_memory_gib
+    if gib is None:
+        return None
+    if not args.train:
+        raise SpecError.single("--device-memory-gib", "", "expected --train with a device memory")
+    if not gib > 0:
+        raise SpecError.single("--device-memory-gib", "", f"expected a positive size, got {gib}")
+    return gib * 2**30
+
+
 def _estimate(args: argparse.Namespace) -> int:
     for flag, value in (("--batch", args.batch), ("--iterations", args.iterations)):
         if value is not None and value < 1:
@@ -152,7 +181,8 @@ def _estimate(args: argparse.Namespace) -> int:
                          else training_table(run))
         return 0
     result = estimate(policy.apply(workload), arch, batch=args.batch, training=args.train,
-                      optimizer=args.optimizer)
+                      optimizer=args.optimizer, split=_split(args),
+                      device_memory_bytes=_device_memory(args))
     if args.csv is not None:
         write_atomic(args.csv, to_csv(result))
     sys.stdout.write(to_json(result) + "\n" if args.json else to_table(result))

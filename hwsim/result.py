@@ -16,6 +16,8 @@ import numpy.typing as npt
 
 from hwsim import __version__
 from hwsim.evaluate import RawCounts
+from hwsim.footprint import Footprint
+from hwsim.footprint.work import is_compression
 from hwsim.lower import PASS_CODES, ProblemTable
 from hwsim.spec.arch import Arch
 from hwsim.precision import NumberFormat
@@ -81,6 +83,8 @@ class Result:
     batch: int
     layers: tuple[LayerResult, ...]
     inputs: dict[str, str] = field(default_factory=dict)
+    footprint: Footprint | None = None
+    device_memory_bytes: float | None = None
 
     @property
     def total_cycles(self) -> int:
@@ -117,7 +121,19 @@ class Result:
                                for k in ("ifmap", "filter")},
                 "sram_writes": {"ofmap": sum(lr.sram_writes["ofmap"] for lr in self.layers)},
                 "dram_bytes": dram, "dram_bytes_total": sum(dram.values()),
-                "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown_pj}
+                "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown_pj,
+                **self.memory_totals()}
+
+    def memory_totals(self) -> dict[str, Any]:
+        """Training memory (bytes) and the cost of activation compression, if any."""
+        if self.footprint is None:
+            return {}
+        extra = [layer for layer in self.layers if is_compression(layer.name)]
+        return {**self.footprint.to_dict(self.device_memory_bytes),
+                "activation_compression": {
+                    "cycles": sum(layer.total_cycles for layer in extra),
+                    "energy_pj": sum(layer.total_energy_pj for layer in extra),
+                    "dram_bytes": sum(sum(layer.dram_bytes.values()) for layer in extra)}}
 
     def to_dict(self) -> dict[str, Any]:
         pes = self.arch.compute.rows * self.arch.compute.cols

@@ -18,6 +18,13 @@ from hwsim.lower import Formats, Problem, vector
 from hwsim.precision import TensorPrecision
 from hwsim.spec.workload import Layer
 
+COMPRESSION_STEPS = ("compress", "compress_lfc", "decompress", "decompress_lfc")
+
+
+def is_compression(problem_name: str) -> bool:
+    """Whether a problem is the compression work `compression_problems` adds."""
+    return problem_name.rpartition(".")[2] in COMPRESSION_STEPS
+
 
 def compression_problems(layer: Layer, index: int, prec: TensorPrecision, batch: int,
                          split: FrequencySplit | None) -> tuple[list[Problem], list[Problem]]:

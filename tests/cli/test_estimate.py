@@ -124,6 +124,22 @@ def test_train_step_json_has_every_pass():
     assert result["totals"]["bitops"] == sum(x["bitops"] for x in result["layers"])
 
 
+def test_train_step_reports_memory_and_compression():
+    """Stored at int2 (--precision s=int2) the saved activations shrink and compression work
+    appears; the JSON carries the memory keys with units in their names."""
+    plain = json.loads(hwsim("estimate", "workloads/resnet18.yaml", "--train", "--json",
+                             "--device-memory-gib", "16").stdout)["totals"]
+    packed = json.loads(hwsim("estimate", "workloads/resnet18.yaml", "--train", "--json",
+                              "--device-memory-gib", "16", "--precision", "s=int2").stdout)
+    totals = packed["totals"]
+    assert totals["model_state_bytes"] == plain["model_state_bytes"]
+    assert totals["activation_bytes"] < plain["activation_bytes"]
+    assert totals["max_batch"] > plain["max_batch"]
+    assert totals["peak_memory_bytes"] <= plain["peak_memory_bytes"]
+    assert totals["activation_compression"]["cycles"] > 0
+    assert any(x["name"] == "conv1.compress" for x in packed["layers"])
+
+
 def test_cyclic_schedule_whole_training(tmp_path):
     run = hwsim("estimate", "workloads/resnet18.yaml", "--arch", "tpu_like", "--train",
                 "--schedule", "cyclic", "--bits", "3:8", "--grad-bits", "8",
@@ -149,6 +165,12 @@ def test_policy_rule_matching_nothing_warns(tmp_path):
     (["--train", "--iterations", "0"], "--iterations: expected a positive integer, got 0"),
     (["--precision", "w=int0"], "--precision: expected a number format"),
     (["--schedule", "static", "--bits", "8", "--iterations", "5"], "expected --train"),
+    (["--device-memory-gib", "16"], "--device-memory-gib: expected --train"),
+    (["--train", "--device-memory-gib", "-1"], "expected a positive size, got -1.0"),
+    (["--train", "--division", "block=0"], "--division: block: expected an integer in 1..65536"),
+    (["--train", "--precision", "s=int0"], "--precision: expected a number format"),
+    # resnet18's int8 weights alone are 11.7 MB (parameters x 1 byte): 0.001 GiB cannot hold them
+    (["--train", "--device-memory-gib", "0.001"], "to train at batch 1, got 1073742 bytes"),
 ])
 def test_bad_training_flags(args, message):
     run = hwsim("estimate", "workloads/resnet18.yaml", *args)
