@@ -50,6 +50,7 @@ class LayerResult:
     compute_utilization: float
     precision: dict[str, str]
     energy_pj: dict[str, float]
+    layer_index: int = -1     # the workload layer the problem comes from
 
     @property
     def total_cycles(self) -> int:
@@ -61,7 +62,8 @@ class LayerResult:
 
     def to_dict(self, array_pes: int) -> dict[str, Any]:
         util = self.macs / (self.total_cycles * array_pes) if self.total_cycles else 0.0
-        return {"name": self.name, "pass": self.pass_name, "kind": self.kind,
+        return {"name": self.name, "layer_index": self.layer_index, "pass": self.pass_name,
+                "kind": self.kind,
                 "M": self.M, "N": self.N, "K": self.K, "count": self.count, "macs": self.macs,
                 "bitops": self.bitops, "cycles": {"compute": self.compute_cycles, "stall": self.stall_cycles,
                            "total": self.total_cycles},
@@ -195,5 +197,6 @@ def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
             dram_bytes=_dram_bytes(table, dram_bits[p], p),
             mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
             bitops=int(table.bitops[p]), precision=_precision(table, p, executed),
-            energy_pj={component: float(values[p]) for component, values in energy.items()}))
+            energy_pj={component: float(values[p]) for component, values in energy.items()},
+            layer_index=int(table.layer_index[p])))
     return tuple(out)

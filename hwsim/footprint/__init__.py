@@ -2,8 +2,9 @@
 pass (optionally compressed), and the peak over a training step's live ranges."""
 
 from hwsim.footprint.compression import FrequencySplit, parse_frequency_split
+from hwsim.footprint.model_state import StateShares
 from hwsim.footprint.peak import Footprint, footprint, max_batch
 from hwsim.footprint.saved import SavedTensor, saved_tensors
 
-__all__ = ["Footprint", "FrequencySplit", "SavedTensor", "footprint", "max_batch",
+__all__ = ["Footprint", "FrequencySplit", "SavedTensor", "StateShares", "footprint", "max_batch",
            "parse_frequency_split", "saved_tensors"]

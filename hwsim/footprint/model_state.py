@@ -16,6 +16,17 @@ from hwsim.training import OPTIMIZERS, parameters
 
 
 @dataclass(frozen=True, slots=True)
+class StateShares:
+    """The fraction of each model-state tensor one device holds (1 = all of it): ZeRO stage 1
+    keeps 1/D of the optimizer states, stage 2 also of the gradients, stage 3 also of the
+    weights (`hwsim.distributed.zero`)."""
+
+    weights: float = 1.0
+    gradients: float = 1.0
+    optimizer: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class LayerState:
     """One parameter-holding layer's model state, in bytes."""
 
@@ -26,8 +37,9 @@ class LayerState:
     optimizer_bytes: float
 
 
-def model_state(workload: Workload, optimizer: str) -> tuple[LayerState, ...]:
-    """Model state of every layer that holds parameters, in layer order."""
+def model_state(workload: Workload, optimizer: str,
+                shares: StateShares = StateShares()) -> tuple[LayerState, ...]:
+    """Model state one device holds of every layer that has parameters, in layer order."""
     opt = OPTIMIZERS[optimizer]
     out = []
     for index, layer in enumerate(workload.layers):
@@ -35,7 +47,7 @@ def model_state(workload: Workload, optimizer: str) -> tuple[LayerState, ...]:
         if not count:
             continue
         prec = workload.layer_precision(layer)
-        out.append(LayerState(index, count, count * prec.weights.bits / 8,
-                              count * prec.gradients.bits / 8,
-                              count * opt.state_bits(prec.weights) / 8))
+        out.append(LayerState(index, count, shares.weights * count * prec.weights.bits / 8,
+                              shares.gradients * count * prec.gradients.bits / 8,
+                              shares.optimizer * count * opt.state_bits(prec.weights) / 8))
     return tuple(out)

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.footprint.compression import FrequencySplit
-from hwsim.footprint.model_state import model_state
+from hwsim.footprint.model_state import StateShares, model_state
 from hwsim.footprint.saved import SavedTensor, input_elements, output_elements, saved_tensors
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
@@ -81,10 +81,12 @@ class Footprint:
 
 
 def footprint(workload: Workload, *, batch: int | None = None, optimizer: str = "sgd",
-              split: FrequencySplit | None = None) -> Footprint:
-    """The memory timeline of one training step of `workload`."""
+              split: FrequencySplit | None = None,
+              shares: StateShares = StateShares()) -> Footprint:
+    """The memory timeline of one training step of `workload` on one device holding `shares`
+    of the model state."""
     layers = workload.layers
-    states = model_state(workload, optimizer)
+    states = model_state(workload, optimizer, shares)
     grad_at = {s.layer_index: s.gradients_bytes for s in states}
     always = sum(s.weights_bytes + s.optimizer_bytes for s in states)
     saved = [saved_tensors(layer, workload.layer_precision(layer), split) for layer in layers]

@@ -130,3 +130,11 @@ def test_compression_work_moves_the_compressed_size_through_dram():
     plain = estimate(Workload("c", "t", 2, INT8, wl.layers), load_arch("tpu_like"),
                      training=True)
     assert not any(layer.name.endswith("compress") for layer in plain.layers)
+
+
+def test_state_shares_scale_what_a_device_holds():
+    """ZeRO-2 over 4 devices: a device keeps all weights and a quarter of the gradients and
+    optimizer states: 192 + 192/4 + 1536/4 bytes of `chain`'s model state."""
+    from hwsim.footprint import StateShares
+    fp = footprint(chain(), shares=StateShares(1.0, 0.25, 0.25))
+    assert fp.model_state_bytes == 192 + 48 + 384
