@@ -15,6 +15,9 @@ from pathlib import Path
 
 from hwsim import __version__
 from hwsim.api import DEFAULT_ARCH, estimate, load_arch, load_workload
+from hwsim.distributed import BOARD_LINK_PJ_PER_BIT, Link
+from hwsim.distributed.pipeline import SCHEDULES
+from hwsim.distributed_run import GRAD_CODECS, Parallelism, distributed_estimate, parse_parallel
 from hwsim.footprint import FrequencySplit, parse_frequency_split
 from hwsim.lower import lower
 from hwsim.energy.scaling import supported_nodes
@@ -22,11 +25,14 @@ from hwsim.energy.table import energy_table
 from hwsim.precision import parse_format
 from hwsim.precision.policy import Policy, load_policy, parse_precision_flag
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, parse_bits
-from hwsim.report import to_csv, to_json, to_table, training_table, write_atomic
+from hwsim.report import (distributed_table, to_csv, to_json, to_table, training_table,
+                          write_atomic)
 from hwsim.training import OPTIMIZERS
 from hwsim.training_run import training_run
+from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import arch_to_yaml
 from hwsim.spec.errors import SpecError
+from hwsim.spec.workload import Workload
 from hwsim.spec.workload_io import workload_to_yaml
 
 EXIT_BAD_INPUT = 2
@@ -75,6 +81,32 @@ def _parser() -> argparse.ArgumentParser:
                      help="device memory: report the largest batch that fits")
     mem.add_argument("--division", metavar="block=B,hfc_bits=H,lfc_bits=L",
                      help="store saved activations as DIVISION's low/high-frequency split")
+    dist = est.add_argument_group("distributed training (with --train; --batch is per device, "
+                                  "or per micro-batch in a pipeline)")
+    dist.add_argument("--devices", type=int, help="devices training together (default 1)")
+    dist.add_argument("--parallel", default="dp", metavar="dp|zero1|zero2|zero3|pp:STAGES",
+                      help="data parallel, ZeRO stage, or a pipeline of STAGES stages "
+                      "(devices/STAGES data-parallel replicas)")
+    dist.add_argument("--micro-batches", type=int, default=0,
+                      help="pipeline micro-batches per step (default 4 x stages)")
+    dist.add_argument("--pipeline-schedule", choices=SCHEDULES, default="1f1b")
+    dist.add_argument("--link-gbps", type=float, default=25.0,
+                      help="link bandwidth per device and direction, Gbit/s (default 25)")
+    dist.add_argument("--link-latency-us", type=float, default=0.0,
+                      help="latency per message, microseconds (default 0)")
+    dist.add_argument("--link-pj-per-bit", type=float, default=BOARD_LINK_PJ_PER_BIT,
+                      help=f"link energy per bit sent (default {BOARD_LINK_PJ_PER_BIT}: a "
+                      "board-level PHY, docs/distributed.md)")
+    dist.add_argument("--comm-grad-bits", type=int,
+                      help="send gradients quantised to this many bits (CGX max-min)")
+    dist.add_argument("--comm-grad-codec", choices=GRAD_CODECS, default="maxmin",
+                      help="gradient compression: maxmin (CGX) or natural (sign + exponent)")
+    dist.add_argument("--comm-act-bits", type=int,
+                      help="pipeline activations sent at this many bits (AC-SGD, changes)")
+    dist.add_argument("--comm-act-grad-bits", type=int,
+                      help="pipeline activation gradients sent at this many bits (AC-SGD)")
+    dist.add_argument("--overlap", action="store_true",
+                      help="overlap communication with compute (bucketed gradient reduction)")
 
     table = sub.add_parser("energy-table", help="per-operation and per-access energies in use")
     table.add_argument("--arch", default="tpu_like", help="arch YAML or shipped arch name")
@@ -180,12 +212,40 @@ def _estimate(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(run.to_dict(), indent=2) + "\n" if args.json
                          else training_table(run))
         return 0
+    if args.devices is not None or args.parallel != "dp":
+        return _distributed(args, policy.apply(workload), arch)
     result = estimate(policy.apply(workload), arch, batch=args.batch, training=args.train,
                       optimizer=args.optimizer, split=_split(args),
                       device_memory_bytes=_device_memory(args))
     if args.csv is not None:
         write_atomic(args.csv, to_csv(result))
     sys.stdout.write(to_json(result) + "\n" if args.json else to_table(result))
+    return 0
+
+
+def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch) -> int:
+    if not args.train:
+        raise SpecError.single("--devices", "", "expected --train with --devices/--parallel")
+    devices = 1 if args.devices is None else args.devices
+    if devices < 1:
+        raise SpecError.single("--devices", "", f"expected a positive integer, got {devices}")
+    if args.micro_batches < 0:
+        raise SpecError.single("--micro-batches", "", f"expected a positive integer, got "
+                               f"{args.micro_batches}")
+    scheme, stages = parse_parallel(args.parallel, devices)
+    try:
+        link = Link(args.link_gbps, args.link_latency_us * 1e-6, args.link_pj_per_bit)
+    except SpecError as exc:
+        raise SpecError.single("--link-gbps", "", str(exc.issues[0]).split(": ", 2)[-1]) \
+            from None
+    parallel = Parallelism(devices, scheme, stages, args.micro_batches, args.pipeline_schedule,
+                           link, args.comm_grad_bits, args.comm_grad_codec, args.comm_act_bits,
+                           args.comm_act_grad_bits, args.overlap)
+    result = distributed_estimate(workload, arch, parallel, batch=args.batch,
+                                  optimizer=args.optimizer, split=_split(args),
+                                  device_memory_bytes=_device_memory(args))
+    sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n" if args.json
+                     else distributed_table(result))
     return 0
 
 

@@ -9,6 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from hwsim.distributed_run import DistributedResult
 from hwsim.result import DRAM_KEYS, Result
 from hwsim.training_run import TrainingRun
 
@@ -111,4 +112,25 @@ def training_table(run: TrainingRun) -> str:
                      f"{step['bitops']:>16}")
     lines.append(f"total_cycles {t['cycles']}  latency_s {t['latency_s']:.6g}  "
                  f"energy_J {t['energy_pj'] / 1e12:.6g}  bitops {t['bitops']}  macs {t['macs']}")
+    return "\n".join(lines) + "\n"
+
+
+def distributed_table(result: DistributedResult) -> str:
+    """One device's step on a distributed run: time, communication, energy and memory."""
+    t, p = result.totals(), result.parallel
+    scheme = f"pp:{p.stages} x {p.replicas} replicas, {p.pipeline_micro_batches} " \
+        "micro-batches" if p.scheme == "pp" else p.scheme
+    lines = [f"training {result.step.workload.name} on {p.devices} x {result.step.arch.name} "
+             f"({scheme}), batch {result.step.batch} per device, link {p.link.bandwidth_gbps:g} "
+             f"Gbit/s" + (", overlapped" if p.overlap else ""),
+             f"step_s {t['step_s']:.6g} = compute_s {t['compute_s']:.6g} + exposed_comm_s "
+             f"{t['exposed_comm_s']:.6g} + bubble_s {t['bubble_s']:.6g}  (comm_s "
+             f"{t['comm_s']:.6g}, codec_s {t['codec_s']:.6g})",
+             f"comm_bytes {t['comm_bytes']:.0f}  energy_J {t['energy_pj'] / 1e12:.6g} (compute "
+             f"{t['compute_energy_pj'] / 1e12:.6g}, codec {t['codec_energy_pj'] / 1e12:.6g}, "
+             f"comm {t['comm_energy_pj'] / 1e12:.6g})",
+             f"memory per device: peak_memory_bytes {t['peak_memory_bytes']:.0f} (at "
+             f"{t['peak_step']})  model_state_bytes {t['model_state_bytes']:.0f}  "
+             f"activation_bytes {t['activation_bytes']:.0f}"
+             + (f"  max_batch {t['max_batch']}" if "max_batch" in t else "")]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,297 @@
+"""A training step on D devices: data parallel, ZeRO stages 1-3, or a pipeline of data-parallel
+replicas, costed from one device's step (`hwsim.api.estimate`) and the communication models of
+`hwsim.distributed`.
+
+Conventions:
+
+- ``batch`` is the batch one device runs per step (data parallel: the global batch is D times
+  it); in a pipeline it is the micro-batch, and a step runs `micro_batches` of them.
+- Phase times come from the device's step: the forward problems, the backward ones (dgrad and
+  wgrad, plus the decompression of saved activations), the optimizer update. ZeRO stages 1-3
+  update only their 1/D of the parameters, so the update takes 1/D of the time and energy.
+- Gradients travel at the gradients' format, or compressed: ``maxmin`` (CGX bucketed max-min at
+  `grad_bits`) or ``natural`` (Natural Compression, sign and exponent of a floating-point
+  gradient). Their compress/decompress/reduce work runs on the vector unit (`codec_s`), during the
+  backward pass.
+- Pipeline boundaries carry the boundary layer's output forward and its gradient backward, at
+  the activations' and gradients' formats, or as AC-SGD messages (`act_bits` forward with
+  compress-the-change, `act_grad_bits` backward, one fp16 scale per output channel). Layers form
+  a chain: a residual that skips over a boundary is not sent. Stages are balanced on per-layer
+  compute time (`hwsim.distributed.partition_layers`).
+- Memory per device: the single-device footprint with the model state a scheme leaves on a
+  device (`StateShares`); a pipeline stage holds its layers' state and the saved activations of
+  the micro-batches in flight (1F1B by default), on the stage with the highest peak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from hwsim.api import estimate
+from hwsim.distributed import (ACSGD_DELTA, ACSGD_DIRECT, MAXMIN, NATURAL, NONE, Boundary, Codec,
+                               Link, StepBreakdown, acsgd_message_bytes,
+                               bucketed_quantized_bytes, data_parallel_step,
+                               natural_compression_bytes, p2p_codec_work, partition_layers,
+                               pipeline_step, ring_all_reduce, ring_all_reduce_codec_work,
+                               zero_collectives)
+from hwsim.distributed.pipeline import in_flight
+from hwsim.energy.table import energy_table
+from hwsim.footprint import Footprint, FrequencySplit, StateShares, footprint, max_batch
+from hwsim.footprint.saved import output_elements
+from hwsim.result import Result
+from hwsim.spec.arch import Arch
+from hwsim.spec.errors import SpecError
+from hwsim.spec.workload import Conv2d, Linear, Workload
+from hwsim.training import parameters
+
+SCHEMES = ("dp", "zero1", "zero2", "zero3", "pp")
+GRAD_CODECS = ("maxmin", "natural")
+ZERO_SHARES = {"dp": (False, False, False), "zero1": (False, False, True),
+               "zero2": (False, True, True), "zero3": (True, True, True)}
+
+
+@dataclass(frozen=True, slots=True)
+class Parallelism:
+    """How a step is spread over `devices` and what its links and messages are."""
+
+    devices: int = 1
+    scheme: str = "dp"
+    stages: int = 1
+    micro_batches: int = 0          # pipeline: 0 means 4 x stages (GPipe's m >= 4p advice)
+    schedule: str = "1f1b"
+    link: Link = field(default_factory=lambda: Link(25.0))
+    grad_bits: int | None = None
+    grad_codec: str = "maxmin"
+    act_bits: int | None = None
+    act_grad_bits: int | None = None
+    overlap: bool = False
+
+    @property
+    def replicas(self) -> int:
+        return self.devices // self.stages
+
+    @property
+    def pipeline_micro_batches(self) -> int:
+        return self.micro_batches or 4 * self.stages
+
+
+def parse_parallel(text: str, devices: int) -> tuple[str, int]:
+    """``dp``, ``zero1``..``zero3`` or ``pp:P`` -> (scheme, pipeline stages); SpecError naming
+    the flag otherwise."""
+    scheme, _, stages = text.partition(":")
+    if scheme not in SCHEMES or (scheme == "pp") != bool(stages):
+        raise SpecError.single("--parallel", "", "expected dp, zero1, zero2, zero3 or pp:STAGES,"
+                               f" got {text!r}")
+    if scheme != "pp":
+        return scheme, 1
+    if not stages.isdigit() or int(stages) < 1:
+        raise SpecError.single("--parallel", "stages", f"expected a positive integer, got "
+                               f"{stages!r}")
+    if devices % int(stages):
+        raise SpecError.single("--parallel", "stages", f"expected a divisor of the {devices} "
+                               f"devices, got {stages}")
+    return scheme, int(stages)
+
+
+@dataclass(frozen=True, slots=True)
+class DistributedResult:
+    """One device's share of a distributed training step."""
+
+    step: Result
+    parallel: Parallelism
+    breakdown: StepBreakdown
+    memory: Footprint
+    codec_s: float
+    compute_energy_pj: float
+    codec_energy_pj: float
+    stage_starts: tuple[int, ...] = (0,)
+    device_memory_bytes: float | None = None
+
+    def totals(self) -> dict[str, Any]:
+        b, fp = self.breakdown, self.memory
+        out: dict[str, Any] = {
+            "step_s": b.step_s, "compute_s": b.compute_s, "comm_s": b.comm_s,
+            "exposed_comm_s": b.exposed_comm_s, "bubble_s": b.bubble_s,
+            "codec_s": self.codec_s, "comm_bytes": b.comm_bytes,
+            "compute_energy_pj": self.compute_energy_pj, "codec_energy_pj": self.codec_energy_pj,
+            "comm_energy_pj": b.comm_energy_pj,
+            "energy_pj": self.compute_energy_pj + self.codec_energy_pj + b.comm_energy_pj,
+            **fp.to_dict(self.device_memory_bytes)}
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.parallel
+        return {"workload": self.step.workload.name, "arch": self.step.arch.name,
+                "mode": "training", "batch_per_device": self.step.batch,
+                "parallel": {"devices": p.devices, "scheme": p.scheme, "stages": p.stages,
+                             "replicas": p.replicas,
+                             "micro_batches": p.pipeline_micro_batches if p.scheme == "pp"
+                             else None,
+                             "link_gbps": p.link.bandwidth_gbps, "link_latency_s": p.link.latency_s,
+                             "link_pj_per_bit": p.link.energy_pj_per_bit,
+                             "grad_bits": p.grad_bits, "grad_codec": p.grad_codec,
+                             "act_bits": p.act_bits, "act_grad_bits": p.act_grad_bits,
+                             "overlap": p.overlap},
+                "stage_starts": list(self.stage_starts),
+                "totals": self.totals(), "device_step": self.step.totals()}
+
+
+def distributed_estimate(workload: Workload, arch: Arch, parallel: Parallelism, *,
+                         batch: int | None = None, optimizer: str = "sgd",
+                         split: FrequencySplit | None = None,
+                         device_memory_bytes: float | None = None) -> DistributedResult:
+    """One training step of `workload` on `parallel.devices` devices of `arch`."""
+    _check(workload, parallel)
+    step = estimate(workload, arch, batch=batch, training=True, optimizer=optimizer, split=split)
+    if parallel.scheme == "pp":
+        return _pipeline(workload, arch, parallel, step, optimizer, split, device_memory_bytes)
+    return _data_parallel(workload, arch, parallel, step, optimizer, split, device_memory_bytes)
+
+
+def _check(workload: Workload, parallel: Parallelism) -> None:
+    if parallel.devices < 1:
+        raise SpecError.single("--devices", "", f"expected a positive integer, got "
+                               f"{parallel.devices}")
+    for flag, bits in (("--comm-grad-bits", parallel.grad_bits),
+                       ("--comm-act-bits", parallel.act_bits),
+                       ("--comm-act-grad-bits", parallel.act_grad_bits)):
+        if bits is not None and not 1 <= bits <= 32:
+            raise SpecError.single(flag, "", f"expected bits in 1..32, got {bits}")
+    if parallel.grad_codec not in GRAD_CODECS:
+        raise SpecError.single("--comm-grad-codec", "", f"expected one of "
+                               f"{', '.join(GRAD_CODECS)}, got {parallel.grad_codec!r}")
+    if parallel.scheme == "pp" and parallel.stages > len(workload.layers):
+        raise SpecError.single("--parallel", "stages", f"expected at most the workload's "
+                               f"{len(workload.layers)} layers, got {parallel.stages}")
+
+
+def _seconds(step: Result, passes: tuple[str, ...], layers: range | None = None) -> float:
+    hz = step.arch.compute.clock_mhz * 1e6
+    return sum(lr.total_cycles for lr in step.layers if lr.pass_name in passes and
+               (layers is None or lr.layer_index in layers)) / hz
+
+
+def _energy(step: Result, passes: tuple[str, ...], layers: range | None = None) -> float:
+    return sum(lr.total_energy_pj for lr in step.layers if lr.pass_name in passes and
+               (layers is None or lr.layer_index in layers))
+
+
+def _gradient_payload(workload: Workload, parallel: Parallelism,
+                      layers: range) -> tuple[float, float, Codec]:
+    """(parameter count, gradient bytes on the wire, codec) of `layers`."""
+    count, raw_bits, exponent = 0, 0.0, None
+    for i in layers:
+        layer = workload.layers[i]
+        n = parameters(layer)
+        g = workload.layer_precision(layer).gradients
+        count += n
+        raw_bits += n * g.bits
+        exponent = g.exponent_bits if g.kind == "fp" else None
+    if parallel.grad_bits is None and parallel.grad_codec != "natural":
+        return count, raw_bits / 8, NONE
+    if parallel.grad_codec == "natural":
+        if exponent is None:
+            raise SpecError.single("--comm-grad-codec", "", "expected floating-point gradients "
+                                   "for natural compression (sign and exponent are sent)")
+        return count, natural_compression_bytes(count, exponent), NATURAL
+    meta = int(raw_bits // count) if count else 32
+    return count, bucketed_quantized_bytes(count, parallel.grad_bits or 8, meta_bits=meta), MAXMIN
+
+
+def _codec_cost(arch: Arch, workload: Workload, ops: float) -> tuple[float, float]:
+    """Seconds and pJ of `ops` vector operations (one per lane per cycle, an add each)."""
+    seconds = ops / arch.vector.lanes / (arch.compute.clock_mhz * 1e6)
+    return seconds, ops * energy_table(arch).add_pj(workload.precision.gradients)
+
+
+def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Result,
+                   optimizer: str, split: FrequencySplit | None,
+                   device_memory: float | None) -> DistributedResult:
+    d, scheme = par.devices, par.scheme
+    split_w, split_g, split_o = ZERO_SHARES[scheme]
+    update_share = 1 / d if split_o else 1.0
+    count, grad_bytes, codec = _gradient_payload(workload, par, range(len(workload.layers)))
+    weight_bytes = sum(parameters(x) * workload.layer_precision(x).weights.bits / 8
+                       for x in workload.layers)
+    collectives = zero_collectives(scheme, d, weight_bytes, grad_bytes)
+    codec_ops = sum(w.ops for w in ring_all_reduce_codec_work(count, d, codec)) \
+        if codec is not NONE else 0.0
+    codec_s, codec_pj = _codec_cost(arch, workload, codec_ops)
+    breakdown = data_parallel_step(_seconds(step, ("fwd",)),
+                                   _seconds(step, ("dgrad", "wgrad")) + codec_s,
+                                   _seconds(step, ("update",)) * update_share, collectives,
+                                   par.link, overlap=par.overlap)
+    shares = StateShares(1 / d if split_w else 1.0, 1 / d if split_g else 1.0, update_share)
+    memory = footprint(workload, batch=step.batch, optimizer=optimizer, split=split,
+                       shares=shares)
+    if device_memory is not None:
+        max_batch(memory, device_memory, source=workload.path or workload.name)
+    energy = _energy(step, ("fwd", "dgrad", "wgrad")) + _energy(step, ("update",)) * update_share
+    return DistributedResult(step, par, breakdown, memory, codec_s, energy, codec_pj,
+                             device_memory_bytes=device_memory)
+
+
+def _boundary(workload: Workload, par: Parallelism, last: int, batch: int) -> tuple[Boundary,
+                                                                                    float]:
+    """What crosses after layer `last` per micro-batch, and its codec ops (both sides)."""
+    layer = workload.layers[last]
+    prec = workload.layer_precision(layer)
+    n = output_elements(layer) * batch
+    channels = layer.out_channels if isinstance(layer, Conv2d) else \
+        layer.out_features if isinstance(layer, Linear) else 1
+    fwd = n * prec.activations.bits / 8 if par.act_bits is None else \
+        acsgd_message_bytes(n, par.act_bits, channels)
+    bwd = n * prec.gradients.bits / 8 if par.act_grad_bits is None else \
+        acsgd_message_bytes(n, par.act_grad_bits, channels)
+    ops = 0.0
+    for bits, codec in ((par.act_bits, ACSGD_DELTA), (par.act_grad_bits, ACSGD_DIRECT)):
+        if bits is not None:
+            ops += sum(w.ops for w in p2p_codec_work(n, codec))
+    return Boundary(fwd, bwd), ops
+
+
+def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, optimizer: str,
+              split: FrequencySplit | None, device_memory: float | None) -> DistributedResult:
+    p, m, layers = par.stages, par.pipeline_micro_batches, len(workload.layers)
+    per_layer = [_seconds(step, ("fwd", "dgrad", "wgrad"), range(i, i + 1)) for i in range(layers)]
+    part = partition_layers(per_layer, p)
+    bounds = [*part.starts, layers]
+    stages = [range(bounds[s], bounds[s + 1]) for s in range(p)]
+    edges = [_boundary(workload, par, bounds[s + 1] - 1, step.batch) for s in range(p - 1)]
+    codec_ops = max((edges[s - 1][1] if s else 0.0) + (edges[s][1] if s < p - 1 else 0.0)
+                    for s in range(p)) * m
+    grads = [_gradient_payload(workload, par, r) for r in stages]
+    busiest = max(range(p), key=lambda s: grads[s][1])
+    collectives = (ring_all_reduce(grads[busiest][1], par.replicas),) if par.replicas > 1 else ()
+    codec_ops += sum(w.ops for w in ring_all_reduce_codec_work(
+        grads[busiest][0], par.replicas, grads[busiest][2])) if grads[busiest][2] is not NONE \
+        else 0.0
+    codec_s, codec_pj = _codec_cost(arch, workload, codec_ops)
+    stage_s = [t + codec_s / m for t in part.stage_s]
+    update_s = max(_seconds(step, ("update",), r) for r in stages)
+    breakdown = pipeline_step(stage_s, [e[0] for e in edges], par.link, m, update_s,
+                              overlap=par.overlap, gradient_collectives=collectives)
+    memories = [_stage_memory(workload, r, step.batch, optimizer, split, count)
+                for r, count in zip(stages, in_flight(par.schedule, p, m), strict=True)]
+    worst = max(range(p), key=lambda s: memories[s].peak_memory_bytes())
+    if device_memory is not None:
+        for memory in memories:
+            max_batch(memory, device_memory, source=workload.path or workload.name)
+    energy = max(_energy(step, ("fwd", "dgrad", "wgrad"), r) * m + _energy(step, ("update",), r)
+                 for r in stages)
+    return DistributedResult(step, par, breakdown, memories[worst], codec_s, energy, codec_pj,
+                             tuple(part.starts), device_memory)
+
+
+def _stage_memory(workload: Workload, layers: range, batch: int, optimizer: str,
+                  split: FrequencySplit | None, in_flight_count: int) -> Footprint:
+    """A stage's footprint at the micro-batch, with the saved activations of `in_flight_count`
+    micro-batches live through every step (the earlier ones wait for their backward)."""
+    stage = replace(workload, layers=workload.layers[layers.start:layers.stop])
+    fp = footprint(stage, batch=batch, optimizer=optimizer, split=split)
+    waiting = (in_flight_count - 1) * sum(t.bytes(1) for t in fp.saved if t.per_sample)
+    return replace(fp, per_sample_bytes=fp.per_sample_bytes + waiting,
+                   saved=fp.saved * in_flight_count)
