@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.precision import NumberFormat
+from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, Workload
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ class ProblemTable:
     accumulator (the bit widths below are theirs); they price the problem's energy. Vector
     problems move `vector_read_bits` and `vector_write_bits` per element; those with
     `vector_in_dram` keep their tensors in DRAM (optimizer state) and always move them.
+    `b_store_bits` is the width operand B is stored and moved in (DRAM traffic, SRAM reads):
+    `b_bits` unless the layer's weights are stored wider than used (`stored_weights`, read by
+    MSB truncation), when `b_bits` is the used width that sets compute.
     """
 
     names: tuple[str, ...]
@@ -72,6 +76,7 @@ class ProblemTable:
     vector_write_bits: IntArray
     vector_in_dram: IntArray
     from_conv: IntArray
+    b_store_bits: IntArray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -89,7 +94,7 @@ class ProblemTable:
 INT_FIELDS = ("layer_index", "pass_code", "is_vector", "M", "N", "K", "count", "a_unique",
               "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
               "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
-              "vector_in_dram", "from_conv")
+              "vector_in_dram", "from_conv", "b_store_bits")
 
 
 @dataclass(slots=True)
@@ -111,6 +116,7 @@ class Problem:
     vector_write_bits: int = 0
     vector_in_dram: int = 0
     from_conv: int = 0
+    b_store_bits: int = 0          # 0: operand B is stored at its own width
 
     @property
     def is_vector(self) -> int:
@@ -130,8 +136,16 @@ def vector(name: str, index: int, pass_name: str, formats: Formats, elements: in
                    vector_write_bits=write_bits, vector_in_dram=int(in_dram))
 
 
-def forward_problem(layer: Layer, index: int, formats: Formats, batch: int) -> Problem:
-    """The forward pass of one layer."""
+def forward_problem(layer: Layer, index: int, formats: Formats, batch: int,
+                    b_store_bits: int = 0) -> Problem:
+    """The forward pass of one layer; `b_store_bits` (0: B's own width) is the width its
+    weights are stored in (`weight_store_bits`)."""
+    problem = _forward_problem(layer, index, formats, batch)
+    problem.b_store_bits = b_store_bits
+    return problem
+
+
+def _forward_problem(layer: Layer, index: int, formats: Formats, batch: int) -> Problem:
     a, _, out, _ = formats
     if isinstance(layer, Conv2d):
         g = layer.groups
@@ -166,6 +180,23 @@ def operand_formats(layer: Layer, workload: Workload) -> Formats:
             prec.activations, prec.accumulator)
 
 
+def weight_store_bits(layer: Layer, workload: Workload) -> int:
+    """Width the weights operand of a conv or linear layer is stored in when its precision
+    stores them wider than it uses them (`TensorPrecision.stored_weights`); 0 otherwise. The
+    used weights are the stored ones' most significant bits, so the stored format must be an
+    integer of the same kind and at least as wide (else a SpecError)."""
+    prec = workload.layer_precision(layer)
+    stored, used = prec.stored_weights, prec.weights
+    if not isinstance(layer, (Conv2d, Linear)) or stored is None:
+        return 0
+    if stored.kind not in ("int", "uint") or stored.kind != used.kind or stored.bits < used.bits:
+        raise SpecError.single(workload.path or workload.name,
+                               f"{layer.name}: precision.stored_weights",
+                               f"expected an integer format of the weights' kind at least as "
+                               f"wide as the weights ({used.name}), got {stored.name}")
+    return stored.bits
+
+
 def pack(problems: list[Problem]) -> ProblemTable:
     """Struct-of-arrays view of a problem list."""
     cols: dict[str, list[int]] = {f: [] for f in INT_FIELDS}
@@ -179,7 +210,7 @@ def pack(problems: list[Problem]) -> ProblemTable:
                   "vector_ops_per_element": p.vector_ops_per_element,
                   "vector_read_bits": p.vector_read_bits,
                   "vector_write_bits": p.vector_write_bits, "vector_in_dram": p.vector_in_dram,
-                  "from_conv": p.from_conv}
+                  "from_conv": p.from_conv, "b_store_bits": p.b_store_bits or b.bits}
         for name in INT_FIELDS:
             cols[name].append(values[name])
     arrays = {f: np.asarray(v, dtype=np.int64) for f, v in cols.items()}
@@ -196,7 +227,8 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
     from hwsim.training import backward_problems, optimizer_update
 
     batch = batch or workload.batch
-    forwards = [forward_problem(layer, i, operand_formats(layer, workload), batch)
+    forwards = [forward_problem(layer, i, operand_formats(layer, workload), batch,
+                                weight_store_bits(layer, workload))
                 for i, layer in enumerate(workload.layers)]
     if not training:
         return pack(forwards)

@@ -10,7 +10,8 @@ YAML (``--policy policy.yaml``)::
       - {layers: "layer4.*", gradients: int16}              # fnmatch glob on layer names
 
 and from the command line, ``--precision w=int4,a=int4,g=int8,acc=int32`` sets the default
-(``s=int2`` or ``saved: int2`` stores the activations kept for the backward pass at 2 bits).
+(``s=int2`` or ``saved: int2`` stores the activations kept for the backward pass at 2 bits;
+``sw=int8`` or ``stored_weights: int8`` stores int8 weights used at the ``w`` width).
 A rule that matches no layer is reported (`unmatched_rules`) so the CLI can warn about it.
 """
 
@@ -27,7 +28,7 @@ from hwsim.spec.workload import Conv2d, Layer, Linear, Matmul, Workload
 from hwsim.spec.yaml_io import open_document
 
 SHORT_KINDS = {"w": "weights", "a": "activations", "g": "gradients", "acc": "accumulator",
-               "s": "saved",
+               "s": "saved", "sw": "stored_weights",
                **{k: k for k in TENSOR_KINDS}}
 SELECTORS = ("first", "last")
 

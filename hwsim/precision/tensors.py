@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from hwsim.precision.formats import NumberFormat, parse_format
 
-TENSOR_KINDS = ("weights", "activations", "gradients", "accumulator", "saved")
+TENSOR_KINDS = ("weights", "activations", "gradients", "accumulator", "saved", "stored_weights")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,13 @@ class TensorPrecision:
     `saved` is the format a training step stores the activations a layer keeps for its backward
     pass in (activation-compressed training: GACT, MESA, COMET); None stores them as computed,
     in the activations' format.
+
+    `stored_weights` is the format one stored model keeps its weights in when it is run at a
+    narrower `weights` width by dropping least significant bits (vertical-layered or
+    any-precision models: Wu et al., "Vertical Layering of Quantized Neural Networks for
+    Heterogeneous Inference", TPAMI 2023; Yu et al., "Any-Precision Deep Neural Networks",
+    AAAI 2021): memory moves the stored width, the array computes with `weights`. None stores
+    them as used.
     """
 
     weights: NumberFormat
@@ -25,6 +32,7 @@ class TensorPrecision:
     gradients: NumberFormat
     accumulator: NumberFormat
     saved: NumberFormat | None = None
+    stored_weights: NumberFormat | None = None
 
     @property
     def saved_activations(self) -> NumberFormat:
