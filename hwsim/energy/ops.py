@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from hwsim.energy.data import Point, base_table
+from hwsim.fitting import power_law
 from hwsim.precision import NumberFormat
 
 LOG_KINDS = ("lns", "luq")
@@ -35,14 +36,7 @@ LOG_KINDS = ("lns", "luq")
 
 def loglog_interp(points: Sequence[Point], x: float) -> float:
     """Piecewise power law through `points` (sorted by x), extended by the end slopes."""
-    if len(points) == 1:
-        return points[0].energy_pj
-    i = 0
-    while i < len(points) - 2 and x > points[i + 1].x:
-        i += 1
-    p, q = points[i], points[i + 1]
-    slope = math.log(q.energy_pj / p.energy_pj) / math.log(q.x / p.x)
-    return p.energy_pj * (x / p.x) ** slope
+    return power_law([(p.x, p.energy_pj) for p in points], x)
 
 
 def int_add_pj(bits: float) -> float:
