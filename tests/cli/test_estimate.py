@@ -140,6 +140,19 @@ def test_train_step_reports_memory_and_compression():
     assert any(x["name"] == "conv1.compress" for x in packed["layers"])
 
 
+def test_distributed_step_json_names_units():
+    run = hwsim("estimate", "workloads/resnet18.yaml", "--train", "--optimizer", "adam",
+                "--precision", "w=fp16,a=fp16,g=fp16", "--arch", "baseline_fp8", "--devices", "8",
+                "--parallel", "zero2", "--link-gbps", "25", "--comm-grad-bits", "8",
+                "--device-memory-gib", "16", "--json")
+    assert run.returncode == 0, run.stderr
+    totals = json.loads(run.stdout)["totals"]
+    for key in ("model_state_bytes", "activation_bytes", "peak_memory_bytes", "comm_bytes",
+                "comm_s", "exposed_comm_s", "compute_s", "step_s", "energy_pj", "max_batch"):
+        assert key in totals
+    assert totals["step_s"] == pytest.approx(totals["compute_s"] + totals["exposed_comm_s"])
+
+
 def test_cyclic_schedule_whole_training(tmp_path):
     run = hwsim("estimate", "workloads/resnet18.yaml", "--arch", "tpu_like", "--train",
                 "--schedule", "cyclic", "--bits", "3:8", "--grad-bits", "8",
@@ -171,6 +184,13 @@ def test_policy_rule_matching_nothing_warns(tmp_path):
     (["--train", "--precision", "s=int0"], "--precision: expected a number format"),
     # resnet18's int8 weights alone are 11.7 MB (parameters x 1 byte): 0.001 GiB cannot hold them
     (["--train", "--device-memory-gib", "0.001"], "to train at batch 1, got 1073742 bytes"),
+    (["--devices", "8"], "--devices: expected --train"),
+    (["--train", "--devices", "0"], "--devices: expected a positive integer, got 0"),
+    (["--train", "--devices", "8", "--parallel", "pp:3"], "expected a divisor of the 8 devices"),
+    (["--train", "--devices", "128", "--parallel", "pp:128"],  # resnet18 has 68 layers
+     "expected at most the workload's 68 layers, got 128"),
+    (["--train", "--devices", "8", "--comm-grad-bits", "33"], "expected bits in 1..32, got 33"),
+    (["--train", "--devices", "8", "--link-gbps", "0"], "--link-gbps: "),
 ])
 def test_bad_training_flags(args, message):
     run = hwsim("estimate", "workloads/resnet18.yaml", *args)

@@ -1,0 +1,125 @@
+"""A distributed training step assembled from one device's step (hwsim.distributed_run)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from hwsim.api import load_arch
+from hwsim.distributed import Link
+from hwsim.distributed_run import Parallelism, distributed_estimate, parse_parallel
+from hwsim.footprint.saved import output_elements
+from hwsim.precision import TensorPrecision, parse_format
+from hwsim.spec.errors import SpecError
+from hwsim.spec.workload import Linear, VectorOp, Workload
+
+F = parse_format
+FP16 = TensorPrecision(F("fp16"), F("fp16"), F("fp16"), F("fp32"))
+ARCH = load_arch("baseline_fp8")     # runs fp16 natively (native_formats include fp16)
+LINK = Link(10.0)                     # 10 Gbit/s, no latency
+
+
+def mlp(prec: TensorPrecision = FP16) -> Workload:
+    return Workload("mlp", "test", 4, prec,
+                    (Linear("a", 256, 512), VectorOp("r", "relu", 512, 1),
+                     Linear("b", 512, 512), VectorOp("r2", "relu", 512, 1),
+                     Linear("c", 512, 10)))
+
+
+PARAMS = 256 * 512 + 512 * 512 + 512 * 10    # 398,336 weights
+
+
+def test_data_parallel_sends_a_ring_all_reduce_of_the_gradients():
+    """D = 8: 2 (D-1)/D x 2 bytes x PARAMS sent per device, at 10 Gbit/s; nothing hidden
+    without overlap, so step = compute + comm."""
+    out = distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", link=LINK)).totals()
+    sent = 2 * 7 / 8 * 2 * PARAMS
+    assert out["comm_bytes"] == pytest.approx(sent)
+    assert out["comm_s"] == pytest.approx(sent * 8 / 10e9)
+    assert out["step_s"] == pytest.approx(out["compute_s"] + out["comm_s"])
+    assert out["comm_energy_pj"] == pytest.approx(sent * 8 * LINK.energy_pj_per_bit)
+
+
+@pytest.mark.parametrize(("scheme", "per_param"), [
+    # mixed-precision Adam: 2 + 2 + 12 bytes per parameter (ZeRO Sec. 3.1), D = 4:
+    ("dp", 2 + 2 + 12), ("zero1", 2 + 2 + 12 / 4), ("zero2", 2 + (2 + 12) / 4),
+    ("zero3", (2 + 2 + 12) / 4)])
+def test_zero_stages_leave_their_share_of_model_state(scheme, per_param):
+    out = distributed_estimate(mlp(), ARCH, Parallelism(4, scheme, link=LINK),
+                               optimizer="adam").totals()
+    assert out["model_state_bytes"] == pytest.approx(per_param * PARAMS)
+
+
+def test_zero3_communicates_one_and_a_half_times_data_parallel():
+    """ZeRO Sec. 7: stage 3 sends 3 Psi (two parameter gathers, one gradient reduce-scatter)
+    against data parallel's 2 Psi, with fp16 weights and gradients alike."""
+    dp = distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", link=LINK)).totals()
+    z3 = distributed_estimate(mlp(), ARCH, Parallelism(8, "zero3", link=LINK)).totals()
+    assert z3["comm_bytes"] == pytest.approx(1.5 * dp["comm_bytes"])
+
+
+def test_compressed_gradients_send_fewer_bytes_and_cost_vector_work():
+    """4-bit CGX buckets of 1024 with fp16 min/max: ceil(PARAMS*4/8) + 2*ceil(PARAMS/1024)*2
+    bytes per all-reduce payload, against 2*PARAMS uncompressed."""
+    cgx = distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", link=LINK, grad_bits=4))
+    payload = math.ceil(PARAMS * 4 / 8) + 2 * math.ceil(PARAMS / 1024) * 2
+    assert cgx.breakdown.comm_bytes == pytest.approx(2 * 7 / 8 * payload)
+    assert cgx.codec_s > 0 and cgx.codec_energy_pj > 0
+
+
+def test_overlap_hides_gradient_reduction_behind_the_backward_pass():
+    """With overlap only max(0, comm - backward_s) stays exposed (bucketed reduction during the
+    backward pass); a 10 Mbit/s link makes the all-reduce longer than the backward pass."""
+    slow = Link(0.01)
+    plain = distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", link=slow))
+    hidden = distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", link=slow, overlap=True))
+    hz = ARCH.compute.clock_mhz * 1e6
+    backward_s = sum(lr.total_cycles for lr in plain.step.layers
+                     if lr.pass_name in ("dgrad", "wgrad")) / hz
+    comm = plain.breakdown.comm_s
+    assert comm > backward_s and plain.breakdown.exposed_comm_s == comm
+    assert hidden.breakdown.exposed_comm_s == pytest.approx(comm - backward_s)
+    assert hidden.breakdown.step_s == pytest.approx(plain.breakdown.step_s - backward_s)
+
+
+def test_pipeline_boundaries_and_bubble():
+    """pp:2 on 2 devices, m = 4 micro-batches of 4 samples: the boundary after stage 0 carries
+    its last layer's output (4 x output elements, fp16) forward and as much back, so the
+    busiest device sends 4 messages per step; each of the m + p - 1 = 5 GPipe slots lasts the
+    slowest stage's compute plus that boundary transfer (no overlap), the bubble is p - 1 = 1 of
+    them, and the m others are the compute and exposed communication."""
+    wl = mlp()
+    run = distributed_estimate(wl, ARCH, Parallelism(2, "pp", stages=2, micro_batches=4,
+                                                     link=LINK))
+    b = run.breakdown
+    message = 4 * output_elements(wl.layers[run.stage_starts[1] - 1]) * 2
+    assert b.comm_bytes == pytest.approx(4 * message)
+    slot_comm = 2 * message * 8 / 10e9
+    assert b.exposed_comm_s == pytest.approx(4 * slot_comm)
+    hz = ARCH.compute.clock_mhz * 1e6
+
+    def stage_s(stage: int, update: bool) -> float:
+        return sum(lr.total_cycles for lr in run.step.layers
+                   if (lr.pass_name == "update") == update
+                   and (lr.layer_index >= run.stage_starts[1]) == bool(stage)) / hz
+
+    slot_compute = max(stage_s(0, False), stage_s(1, False))
+    update_s = max(stage_s(0, True), stage_s(1, True))     # stages update in parallel
+    assert b.bubble_s == pytest.approx(slot_compute + slot_comm)
+    assert b.step_s == pytest.approx(5 * (slot_compute + slot_comm) + update_s)
+
+
+def test_parse_parallel_and_bad_input():
+    assert parse_parallel("zero2", 8) == ("zero2", 1)
+    assert parse_parallel("pp:4", 8) == ("pp", 4)
+    with pytest.raises(SpecError, match="expected a divisor of the 8 devices, got 3"):
+        parse_parallel("pp:3", 8)
+    with pytest.raises(SpecError, match="expected dp, zero1, zero2, zero3 or pp:STAGES"):
+        parse_parallel("zero4", 8)
+    with pytest.raises(SpecError, match="expected at most the workload's 5 layers, got 8"):
+        distributed_estimate(mlp(), ARCH, Parallelism(8, "pp", stages=8))
+    with pytest.raises(SpecError, match="--comm-grad-bits: expected bits in 1..32, got 0"):
+        distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", grad_bits=0))
+    with pytest.raises(SpecError, match="--devices: expected a positive integer, got 0"):
+        distributed_estimate(mlp(), ARCH, Parallelism(0, "dp"))
