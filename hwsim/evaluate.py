@@ -41,6 +41,7 @@ class DesignArrays:
     serial: I64
     bits_per_cycle: I64
     window_lanes: I64
+    word_bits: I64
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +86,21 @@ def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
         serial=ints([SERIAL_CODES[a.compute.serial] for a in archs]),
         bits_per_cycle=ints([a.compute.bits_per_cycle for a in archs]),
         window_lanes=ints([a.compute.window_lanes for a in archs]),
+        word_bits=ints([a.compute.word_bits for a in archs]),
     )
 
 
 def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
     """Evaluate every problem of `table` on every design."""
-    k_pack, t_steps, m_pack = throughput_factors(
+    k_pack, t_steps, m_pack, preload = throughput_factors(
         designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
-        table.a_bits, table.b_bits, table.from_conv)
+        designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)
     sram_counts, ratios = systolic_compute(
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
-        designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK, k_pack, t_steps, m_pack)
-    bits = np.stack([table.a_bits, table.b_bits, table.out_bits, table.acc_bits], axis=1)
+        designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK, k_pack, t_steps,
+        m_pack, preload)
+    # memory moves B at its stored width; compute (above) uses the width it is used at
+    bits = np.stack([table.a_bits, table.b_store_bits, table.out_bits, table.acc_bits], axis=1)
     vec = np.stack([table.vector_elements, table.vector_ops_per_element,
                     table.vector_read_bits + table.vector_write_bits, table.vector_in_dram],
                    axis=1)
@@ -105,5 +109,5 @@ def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
         np.ascontiguousarray(bits), np.ascontiguousarray(vec), sram_counts, designs.rows,
         designs.cols, designs.dataflow, designs.caps_bits, designs.sram_bw_bits,
         designs.unified, designs.dram_bw_bits, designs.per_operand, designs.lanes, ROLE_DIMS,
-        ROW_COEF, k_pack, t_steps, m_pack)
+        ROW_COEF, k_pack, t_steps, m_pack, preload)
     return RawCounts(sram_counts, ratios, dram_bits, stall, vector_cycles, k_pack, t_steps)

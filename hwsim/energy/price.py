@@ -10,10 +10,10 @@ Components:
   ws moves A and the partial sum, is moves B and the partial sum. With PE register files the
   operands reach the PEs over a network instead: every bit read from or written to the SRAM
   crosses it once.
-- ``sram_<buffer>``: A reads (ifmap buffer), B reads (filter buffer), output writes (ofmap
-  buffer: each output's final write at the output format, the earlier partial-sum writes and
-  their read-backs at the accumulator's), vector inputs and outputs; into ``sram_unified``
-  when the buffer is unified.
+- ``sram_<buffer>``: A reads (ifmap buffer), B reads (filter buffer, at B's stored width),
+  output writes (ofmap buffer: each output's final write at the output format, the earlier
+  partial-sum writes and their read-backs at the accumulator's), vector inputs and outputs;
+  into ``sram_unified`` when the buffer is unified.
 - ``dram``: bytes moved x 8 x energy per bit.
 - ``static``: static power x the problem's time.
 """
@@ -42,6 +42,8 @@ def _mac_pj(arch: Arch, energy: EnergyTable, table: ProblemTable, raw: RawCounts
     k_pack, t_steps = int(raw.k_pack[design, p]), int(raw.t_steps[design, p])
     if kind == "bitfusion":
         return scalable.bitfusion_mac_pj(k_pack, t_steps) * energy.scale
+    if kind == "bitserial" and formats[0].kind == formats[1].kind == "binary":
+        return scalable.binary_mac_pj(int(table.acc_bits[p]), int(table.K[p])) * energy.scale
     if kind == "bitserial":
         return scalable.bitserial_mac_pj(
             arch.compute.serial, arch.compute.bits_per_cycle, int(table.a_bits[p]),
@@ -68,7 +70,7 @@ def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
     out = {c: np.zeros(n) for c in COMPONENTS}
     counts = raw.sram_counts[design]
     unified = arch.memory.unified
-    buf = (lambda name: "unified") if unified else (lambda name: name)  # noqa: E731
+    buf = (lambda name: "unified") if unified else (lambda name: name)
     read = energy.buffer_read_pj_per_bit
     write = energy.buffer_write_pj_per_bit
     clock_hz = arch.compute.clock_mhz * 1e6
@@ -102,7 +104,8 @@ def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
             final = float(table.M[p] * table.N[p] * table.count[p])
             partial = max(0.0, float(counts[p, 4]) - final)
             out[f"sram_{buf('ifmap')}"][p] += counts[p, 2] * a * read[buf("ifmap")]
-            out[f"sram_{buf('filter')}"][p] += counts[p, 3] * b * read[buf("filter")]
+            b_stored = int(table.b_store_bits[p])  # B is read at its stored width
+            out[f"sram_{buf('filter')}"][p] += counts[p, 3] * b_stored * read[buf("filter")]
             out[f"sram_{buf('ofmap')}"][p] += final * o * write[buf("ofmap")] + \
                 partial * acc * (write[buf("ofmap")] + read[buf("ofmap")])
             cycles = counts[p, 0]

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.kernels._jit import jit, jit_parallel
-from hwsim.kernels.systolic import ceil_div, fold_geometry
+from hwsim.kernels.systolic import ceil_div, fold_geometry, fold_length
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -107,12 +107,13 @@ def fold_fetch_bits(cls: int, keep: bool, tile: float, first_col_fold: bool,
 def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, cols: int,
                 df: int, role_dims: I64, row_coef: I64, caps_bits: F64, unified: bool,
                 bw_bits: float, per_operand: bool, k_pack: int = 1, t_steps: int = 1,
-                m_pack: int = 1) -> tuple[float, float, float, float, float]:
+                m_pack: int = 1, preload: int = 1) -> tuple[float, float, float, float, float]:
     """One GEMM: DRAM bits (A read, B read, output written, partial sums read) and stalls.
 
-    `bits` holds the element widths of A, B, the output and the accumulator; `k_pack` and
-    `t_steps` are the precision-scalable factors of `systolic_gemm` (folds over ceil(K/k_pack),
-    `t_steps` cycles per streaming step; A and B tiles hold k_pack elements per position).
+    `bits` holds the element widths of A, B, the output and the accumulator; `k_pack`,
+    `t_steps`, `m_pack` and `preload` are the precision-scalable factors of `systolic_gemm`
+    (folds over ceil(K/k_pack), `t_steps` cycles per streaming step; A and B tiles hold k_pack
+    elements per position).
     """
     dims = role_dims[df]
     sr, sc, t, fr, fc = fold_geometry(ceil_div(m, m_pack), n, ceil_div(k, k_pack), rows, cols,
@@ -142,7 +143,7 @@ def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, col
     if accumulates and not keep[2]:
         o_read = m * n * bits[3] * (fr - 1.0)
         o_write += o_read
-    fold_cycles = row_coef[df] * rows + cols + t * t_steps - 2
+    fold_cycles = fold_length(row_coef[df], rows, cols, t, t_steps, preload)
     out_per_fold = (o_write + o_read) / (fr * fc)
     stall = transfer_cycles(tile[0], tile[1], 0.0, bw_bits, per_operand)
     for first_col, first_row, folds in ((True, False, fr - 1), (False, True, fc - 1),
@@ -192,11 +193,12 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
                  bits: I64, vec: I64, sram_counts: I64, rows: I64, cols: I64, dataflow: I64,
                  caps_bits: F64, sram_bw_bits: F64, unified: I64, dram_bw_bits: F64,
                  per_operand: I64, lanes: I64, role_dims: I64, row_coef: I64, k_pack: I64,
-                 t_steps: I64, m_pack: I64) -> tuple[F64, F64, F64]:
+                 t_steps: I64, m_pack: I64, preload: I64) -> tuple[F64, F64, F64]:
     """All problems (P) on all designs (D).
 
     `bits[P, 4]`: A, B, output, accumulator widths; `vec[P, 4]`: vector elements, ops per
-    element, bits read and written per element, 1 if its tensors live in DRAM; `sram_counts[D, P, 5]` from `systolic_compute`. Returns
+    element, bits read and written per element, 1 if its tensors live in DRAM;
+    `sram_counts[D, P, 5]` from `systolic_compute`; the packing factors are [D, P]. Returns
     ``dram_bits[D, P, 4]`` (A read, B read, output write, partial-sum read), ``stall[D, P]``
     (DRAM plus SRAM-port stall cycles) and ``vector_cycles[D, P]``.
     """
@@ -218,7 +220,7 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
             res = gemm_memory(m[p], n[p], k[p], a_unique[p], bits[p], rows[d], cols[d],
                               dataflow[d], role_dims, row_coef, caps_bits[d], uni,
                               dram_bw_bits[d], per_operand[d] == 1, k_pack[d, p],
-                              t_steps[d, p], m_pack[d, p])
+                              t_steps[d, p], m_pack[d, p], preload[d, p])
             for i in range(4):
                 dram[d, p, i] = res[i] * count[p]
             compute_one = sram_counts[d, p, 0] // count[p]

@@ -52,39 +52,51 @@ def folds_along(dim: int, dims: I64, fr: int, fc: int) -> int:
 
 
 @jit
+def fold_length(row_coef: int, rows: int, cols: int, t: int, t_steps: int,
+                preload: int) -> int:
+    """Cycles of one fold: SCALE-Sim's ``row_coef*rows + cols + T - 2`` with each of the T
+    streaming steps `t_steps` cycles long and the stationary preload (the ``(row_coef-1)*rows``
+    part) `preload` cycles per row."""
+    return row_coef * rows + (row_coef - 1) * rows * (preload - 1) + cols + t * t_steps - 2
+
+
+@jit
 def systolic_gemm(m: int, n: int, k: int, rows: int, cols: int, df: int, role_dims: I64,
                   row_coef: I64, util_coefs: I64, write_quirk: I64, k_pack: int = 1,
-                  t_steps: int = 1, m_pack: int = 1) -> tuple[int, int, int, int, int, float,
-                                                             float]:
+                  t_steps: int = 1, m_pack: int = 1,
+                  preload: int = 1) -> tuple[int, int, int, int, int, float, float]:
     """One GEMM: (cycles, folds, A reads, B reads, out writes, mapping eff, compute util).
 
-    Precision-scalable PEs (`hwsim.dataflow.scalable`) enter through two factors: a PE that
+    Precision-scalable PEs (`hwsim.dataflow.scalable`) enter through four factors: a PE that
     fuses `k_pack` products of the reduction per cycle (Bit Fusion) folds ceil(K / k_pack)
     instead of K, and a PE that needs `t_steps` cycles per MAC (bit-serial) stretches every
     streaming step; a PE that serves `m_pack` output rows at once (Stripes' windows) folds
-    ceil(M / m_pack). All 1: SCALE-Sim's systolic array exactly. Access counts stay in elements
-    of the real GEMM.
+    ceil(M / m_pack); a PE whose stationary data takes `preload` link cycles stretches the
+    preload (`fold_length`). All 1: SCALE-Sim's systolic array exactly. Access counts stay in
+    elements of the real GEMM.
     """
     dims = role_dims[df]
     mg = ceil_div(m, m_pack)
     sr, sc, t, fr, fc = fold_geometry(mg, n, ceil_div(k, k_pack), rows, cols, dims)
     folds = fr * fc
-    cycles = folds * (row_coef[df] * rows + cols + t * t_steps - 2) - 1
+    extra = (row_coef[df] - 1) * rows * (preload - 1)
+    cycles = folds * fold_length(row_coef[df], rows, cols, t, t_steps, preload) - 1
     a_reads = m * k * folds_along(1, dims, fr, fc)
     b_reads = k * n * folds_along(0, dims, fr, fc)
     o_writes = m * n * folds_along(2, dims, fr, fc) + write_quirk[df] * folds * (rows + cols)
     mapping = sr * sc / (rows * cols * folds)
     u = util_coefs[df]
     busy = mg * n * ceil_div(k, k_pack) * t_steps  # PE-cycles of work
-    util = busy / (rows * cols * folds * (u[0] * rows + u[1] * cols + t * t_steps + u[2]))
+    util = busy / (rows * cols * folds * (u[0] * rows + u[1] * cols + t * t_steps + u[2] +
+                                          extra))
     return cycles, folds, a_reads, b_reads, o_writes, mapping, util
 
 
 @jit_parallel
 def systolic_compute(m: I64, n: I64, k: I64, count: I64, is_vector: I64, rows: I64, cols: I64,
                      dataflow: I64, role_dims: I64, row_coef: I64, util_coefs: I64,
-                     write_quirk: I64, k_pack: I64, t_steps: I64,
-                     m_pack: I64) -> tuple[I64, F64]:
+                     write_quirk: I64, k_pack: I64, t_steps: I64, m_pack: I64,
+                     preload: I64) -> tuple[I64, F64]:
     """All problems (length P) on all designs (length D); the packing factors are [D, P].
 
     Returns ``counts[D, P, 5]`` (cycles, folds, A reads, B reads, output writes, each times
@@ -100,7 +112,7 @@ def systolic_compute(m: I64, n: I64, k: I64, count: I64, is_vector: I64, rows: I
                 continue
             res = systolic_gemm(m[p], n[p], k[p], rows[d], cols[d], dataflow[d], role_dims,
                                 row_coef, util_coefs, write_quirk, k_pack[d, p], t_steps[d, p],
-                                m_pack[d, p])
+                                m_pack[d, p], preload[d, p])
             cycles, folds, a_reads, b_reads, o_writes, mapping, util = res
             counts[d, p, 0] = cycles * count[p]
             counts[d, p, 1] = folds * count[p]

@@ -20,8 +20,8 @@ LOG_KINDS = ("lns", "luq")
 def holds(native: NumberFormat, fmt: NumberFormat) -> bool:
     """True when every value of `fmt` is representable in `native`."""
     if fmt.kind in INTEGER_KINDS:
-        if native.kind == "int":
-            return native.bits >= fmt.bits + (fmt.kind == "uint")
+        if native.kind == "int":  # uint needs a sign bit more, binary's +-1 two bits
+            return native.bits >= fmt.bits + (fmt.kind in ("uint", "binary"))
         return native.kind == "fp" and native.mantissa_bits + 1 >= fmt.bits
     if fmt.kind == "fp":
         return native.kind == "fp" and native.exponent_bits >= fmt.exponent_bits and \

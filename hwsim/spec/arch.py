@@ -35,7 +35,8 @@ class ComputeArray:
     """A 2-D MAC array: `rows` x `cols` PEs, a dataflow, a clock, a native operand width.
 
     `native_formats` are the operand formats the MACs execute (default: ``int<word_bits>``, or
-    every integer width up to it on precision-scalable kinds); other formats are an error or
+    every integer width up to it on precision-scalable kinds, and ``binary`` on bit-serial ones);
+    other formats are an error or
     promoted (`promote`), see `hwsim.precision.execution`. Kinds: `hwsim.dataflow.scalable`.
     """
 

@@ -22,7 +22,9 @@ def _native_formats(f: Fields, word_bits: int, kind: str) -> tuple[NumberFormat,
     value = f.raw("native_formats", None)
     if value is None:
         if kind in ("bitserial", "bitfusion"):
-            return tuple(parse_format(f"int{b}") for b in range(1, word_bits + 1))
+            ints = tuple(parse_format(f"int{b}") for b in range(1, word_bits + 1))
+            # a bit-serial array runs +-1 operands as one bit-plane (XNOR and popcount)
+            return (*ints, parse_format("binary")) if kind == "bitserial" else ints
         if kind == "lns":
             return (parse_format(f"lns{word_bits}_f3"),)
         return (parse_format(f"int{word_bits}"),)

@@ -137,7 +137,7 @@ def price_totals(table: ProblemTable, raw: RawCounts, energy: DesignEnergy, mac:
     read_if, read_f, read_o = energy.read.T
     write_o = energy.write[:, 2]
     s_if = read_if * (sums["vector_read"] + a_reads @ a)
-    s_f = read_f * (b_reads @ b)
+    s_f = read_f * (b_reads @ table.b_store_bits.astype(np.float64))  # B read as stored
     s_o = write_o * (sums["vector_write"] + sums["final_out"]) + (write_o + read_o) * partial_bits
     uni = energy.unified
     cycles = counts[:, :, 0].sum(axis=1) + raw.vector_cycles.sum(axis=1) + \

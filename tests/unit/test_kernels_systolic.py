@@ -59,7 +59,7 @@ def run_kernel(m: int, n: int, k: int, count: int, rows: int, cols: int,
                                       one(cols), one(DATAFLOW_CODES[dataflow]), ROLE_DIMS,
                                       ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK,
                                       np.ones((1, 1), np.int64), np.ones((1, 1), np.int64),
-                                      np.ones((1, 1), np.int64))
+                                      np.ones((1, 1), np.int64), np.ones((1, 1), np.int64))
     return counts[0, 0], ratios[0, 0]
 
 
