@@ -1,0 +1,107 @@
+"""Area of one PE at 45 nm (um^2) by array kind and native formats, and of the per-column logic
+some arrays add.
+
+- ``systolic`` and ``lns``: a PE executes every one of its native formats; formats share one
+  datapath, so the PE is as large as the largest single-format PE among them (an assumption:
+  a multi-format MAC is rarely smaller, and sharing makes it not much larger). By format:
+  - integers (int, uint, binary): Bit Fusion's synthesised fixed-width PE (2, 4, 8, 16 bits;
+    a complete systolic PE with its accumulator and registers), a power law in the width
+    between them and the end slopes beyond (1-bit and 32-bit PEs are extrapolations);
+  - floating point: the integer PE of the same width times the ratio of Horowitz's fp
+    multiply + fp add to the integer multiply + add of that width (fp16: 3000 / 1060 um^2 =
+    2.83; fp32: 11884 / 3632 = 3.27), i.e. registers and accumulation scale with the datapath;
+  - log formats (lns, luq; LNS-Madam's PE, the structure `hwsim.energy.scalable` prices): an
+    integer adder of bits-1 (the product), a barrel shifter of the bucket width w (0.5 log2(w)
+    adders of width w, as a 2:1 mux bit is about half an adder bit), a w-bit bucket adder,
+    2^F buckets of w flip-flops and the two operand registers; once per column, the LUT
+    scaling (a w x (F+2) multiply), the bucket sum and the re-quantizer (three w-bit adds, the
+    synthesis ratio in reports/rtl.md) convert the buckets.
+- ``bitfusion``: one Fusion Unit (Bit Fusion's synthesis), whatever its temporal 16-bit mode.
+- ``bitserial`` (Stripes, Loom): `window_lanes` lanes, each a serial inner-product lane: an
+  (s_a x s_b)-bit partial-product multiplier (Stripes: bits_per_cycle x word_bits; Loom:
+  word_bits x 1, its fully connected mode), its node of the SIP's adder tree (s_a + s_b +
+  log2(16) bits), a word_bits operand register, and 1/16 of the SIP's accumulator (a
+  2*word_bits adder and register), as Stripes' SIPs reduce 16 products into one accumulator.
+  A derivation from unit areas, not a synthesised figure: no bit-serial PE area is published
+  in a form hwsim can use.
+
+Both precision-scalable kinds need integer native formats; any other is an `AreaDataError`.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from hwsim.area.data import area_table
+from hwsim.area.units import flip_flops_um2, fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
+from hwsim.fitting import power_law
+from hwsim.precision import NumberFormat
+
+INT_KINDS = ("int", "uint", "binary")
+LOG_KINDS = ("lns", "luq")
+
+
+class AreaDataError(ValueError):
+    """No area data covers this compute kind and format."""
+
+
+def fixed_pe_um2(bits: float) -> float:
+    return power_law(area_table().fixed_pe_um2, bits)
+
+
+def fp_pe_um2(fmt: NumberFormat) -> float:
+    fp = fp_mult_um2(fmt.mantissa_bits) + fp_add_um2(fmt.mantissa_bits)
+    integer = int_mult_um2(fmt.bits, fmt.bits) + int_add_um2(fmt.bits)
+    return fixed_pe_um2(fmt.bits) * fp / integer
+
+
+def lns_pe_um2(fmt: NumberFormat) -> float:
+    width = area_table().lns_accumulator_bits
+    shifter = 0.5 * math.log2(width) * int_add_um2(width)
+    buckets = 2 ** fmt.frac_bits * flip_flops_um2(width)
+    return int_add_um2(fmt.bits - 1) + shifter + int_add_um2(width) + buckets + \
+        flip_flops_um2(2 * fmt.bits)
+
+
+def lns_column_um2(fmt: NumberFormat) -> float:
+    width = area_table().lns_accumulator_bits
+    return int_mult_um2(width, fmt.frac_bits + 2) + 4 * int_add_um2(width)
+
+
+def format_pe_um2(fmt: NumberFormat) -> float:
+    """A bit-parallel PE multiplying two `fmt` operands (see the module doc)."""
+    if fmt.kind in INT_KINDS:
+        return fixed_pe_um2(fmt.bits)
+    if fmt.kind == "fp":
+        return fp_pe_um2(fmt)
+    return lns_pe_um2(fmt)
+
+
+def bitserial_pe_um2(serial: str, bits_per_cycle: int, word_bits: int,
+                     window_lanes: int) -> float:
+    sip = area_table().sip_inputs
+    s_a, s_b = (bits_per_cycle, word_bits) if serial == "activations" else (word_bits, 1)
+    accumulator = int_add_um2(2 * word_bits) + flip_flops_um2(2 * word_bits)
+    lane = int_mult_um2(s_a, s_b) + int_add_um2(s_a + s_b + math.log2(sip)) + \
+        flip_flops_um2(word_bits) + accumulator / sip
+    return window_lanes * lane
+
+
+@lru_cache(maxsize=4096)
+def pe_um2(kind: str, native_formats: tuple[NumberFormat, ...], word_bits: int, serial: str,
+           bits_per_cycle: int, window_lanes: int) -> tuple[float, float]:
+    """(um^2 per PE, um^2 per array column) at 45 nm; raises AreaDataError."""
+    if kind in ("bitfusion", "bitserial"):
+        other = [f.name for f in native_formats if f.kind not in INT_KINDS]
+        if other:
+            raise AreaDataError(f"expected integer formats on a {kind} array (its area data "
+                                f"covers integer PEs only), got {', '.join(other)}")
+        if kind == "bitfusion":
+            return area_table().fusion_unit_um2, 0.0
+        return bitserial_pe_um2(serial, bits_per_cycle, word_bits, window_lanes), 0.0
+    pe = max(format_pe_um2(f) for f in native_formats)
+    logs = [f for f in native_formats if f.kind in LOG_KINDS]
+    column = max((lns_column_um2(f) for f in logs), default=0.0)
+    return pe, column
+
