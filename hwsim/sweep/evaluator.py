@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.api import executed_formats
+from hwsim.area import arch_area
 from hwsim.energy.price import COMPONENTS
 from hwsim.energy.table import EnergyTable, energy_table
 from hwsim.evaluate import pack_designs, run_kernels
@@ -183,6 +184,7 @@ class Evaluator:
         pes = np.asarray([a.compute.rows * a.compute.cols for a in archs], dtype=np.int64)
         sram = np.asarray([sum(b.size_bytes for b in a.memory.buffers) for a in archs],
                           dtype=np.int64)
+        area = np.asarray([arch_area(a).total_mm2 for a in archs])
         energy = np.sum([totals[c] for c in ENERGY_COLUMNS], axis=0)
         latency = totals["cycles"] / clock_hz
         cycles = np.maximum(totals["cycles"], 1)
@@ -192,7 +194,8 @@ class Evaluator:
                     "stall_cycles": totals["stall_cycles"], "latency_s": latency,
                     "macs": totals["macs"], "bitops": totals["bitops"],
                     "dram_bytes": totals["dram_bytes"], "sram_bytes": sram, "pes": pes,
-                    "utilization": totals["macs"] / (cycles * pes), "energy_pj": energy})
+                    "area_mm2": area, "utilization": totals["macs"] / (cycles * pes),
+                    "energy_pj": energy})
         out.update({c: totals[c] for c in ENERGY_COLUMNS})
         out["edp_pj_s"] = energy * latency
         out["tops_per_w"] = np.divide(2.0 * totals["macs"], energy,

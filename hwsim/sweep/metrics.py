@@ -7,14 +7,12 @@ schedule):
 - ``macs``, ``bitops`` (MACs x bits(A) x bits(B)), ``dram_bytes`` (all DRAM traffic);
 - ``sram_bytes``: on-chip buffer capacity (the sum of the SRAM buffers; a budget, not traffic);
 - ``pes`` = rows x cols; ``utilization`` = macs / (cycles x pes);
+- ``area_mm2``: silicon area of the PE array, PE-local storage, buffers and vector unit at the
+  arch's node (`hwsim.area.arch_area`: its total, which leaves out networks, control and I/O);
 - ``energy_pj`` and its components ``energy_<component>_pj`` (`hwsim.energy.price`);
 - ``edp_pj_s`` = energy_pj x latency_s (energy-delay product);
 - ``tops_per_w`` = 2 macs / energy (one MAC is two operations): (2 macs / latency) /
   (energy / latency) / 10^12 with energy in J, i.e. 2 macs / energy_pj.
-
-Area is not modelled: hwsim has no area source for SRAM macros and PE arrays that it could cite
-at every node it scales to, so there is no ``area_mm2``; budgets on ``sram_bytes`` and ``pes``
-stand in for it.
 
 A constraint is ``<metric> <op> <number>`` with op one of <=, <, >=, >, ==, != (read by a
 regular expression, never evaluated as code). An objective is a metric name, minimised, or
@@ -37,8 +35,8 @@ from hwsim.spec.errors import SpecError, suggest
 
 ENERGY_COLUMNS = tuple(f"energy_{c}_pj" for c in COMPONENTS)
 METRICS = ("cycles", "compute_cycles", "stall_cycles", "latency_s", "macs", "bitops",
-           "dram_bytes", "sram_bytes", "pes", "utilization", "energy_pj", *ENERGY_COLUMNS,
-           "edp_pj_s", "tops_per_w")
+           "dram_bytes", "sram_bytes", "pes", "area_mm2", "utilization", "energy_pj",
+           *ENERGY_COLUMNS, "edp_pj_s", "tops_per_w")
 MAXIMISED = ("tops_per_w", "utilization")
 OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,

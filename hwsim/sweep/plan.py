@@ -2,8 +2,8 @@
 
 `build_plan` does all the checking before any evaluation starts: unknown paths (with the
 closest known one), empty ranges, values the arch loader rejects, formats the array cannot
-execute, schedules that do not parse. The plan is plain picklable data, so a Dask worker
-evaluates a chunk from it alone.
+execute, arrays and nodes without area data, schedules that do not parse. The plan is plain
+picklable data, so a Dask worker evaluates a chunk from it alone.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from hwsim import __version__
 from hwsim.api import executed_formats
+from hwsim.area import arch_area
 from hwsim.lower import lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format
 from hwsim.precision.policy import Policy
@@ -30,6 +31,7 @@ from hwsim.sweep.space import Column, Param, parse_space, sample
 from hwsim.training import OPTIMIZERS
 
 MAC_KINDS = ("weights", "activations", "gradients")  # operands the array multiplies
+AREA_PATHS = ("compute.kind", "compute.native_formats", "energy.node_nm")  # area data needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,18 @@ def _check_formats(plan: Plan, file: str) -> None:
         executed_formats(table, plan.workload, arch)
 
 
+def _check_area(plan: Plan, file: str) -> None:
+    """Every swept array kind, set of native formats and node has area data (`hwsim.area`)."""
+    params = [p for p, k in zip(plan.params, plan.kinds, strict=True)
+              if k == "arch" and p.path in AREA_PATHS]
+    for combo in itertools.product(*(p.representatives() for p in params)):
+        values = dict(zip((p.path for p in params), combo, strict=True))
+        try:
+            arch_area(design.apply_arch(plan.base_arch, values))
+        except SpecError as exc:
+            raise SpecError.single(file, "space", f"{exc} (values {values})") from None
+
+
 def fingerprint(payload: Mapping[str, Any]) -> str:
     """A hash of everything that decides the rows of a chunk."""
     text = json.dumps(payload, sort_keys=True, default=repr)
@@ -177,8 +191,10 @@ def build_plan(workload: Workload, base_arch: Arch, space: Mapping[str, Any], *,
                "arch": base_arch.sha256 or repr(base_arch), "params": repr(params),
                "sampler": sampler, "n": n, "seed": seed, "training": training,
                "iterations": iterations, "schedule": repr(schedule), "policy": repr(policy),
-               "optimizer": optimizer, "batch": batch, "chunk_size": chunk_size}
+               "optimizer": optimizer, "batch": batch, "chunk_size": chunk_size,
+               "metrics": METRICS}
     plan = Plan(workload, base_arch, tuple(params), tuple(kinds), samples, training,
                 iterations, optimizer, batch, policy, schedule, chunk_size, fingerprint(payload))
     _check_formats(plan, file)
+    _check_area(plan, file)
     return plan

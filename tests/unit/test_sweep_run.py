@@ -8,6 +8,7 @@ import pytest
 
 import hwsim
 from hwsim.api import estimate, load_arch, load_workload
+from hwsim.area import arch_area
 from hwsim.precision import parse_format
 from hwsim.precision.policy import Policy, Rule
 from hwsim.precision.schedule import Schedule
@@ -54,6 +55,7 @@ def test_inference_rows_equal_estimate(resnet18):
         assert row["edp_pj_s"] == pytest.approx(totals["energy_pj"] * totals["latency_s"])
         assert row["tops_per_w"] == pytest.approx(2 * totals["macs"] / totals["energy_pj"])
         assert row["sram_bytes"] == row["memory.sram.unified.size_kib"] * 1024
+        assert row["area_mm2"] == arch_area(arch).total_mm2
         assert row["feasible"] == (row["sram_bytes"] <= 1e6)
 
 
@@ -114,6 +116,23 @@ def test_pareto_and_feasible_columns(resnet18):
         assert front[i] == (not others.any())
 
 
+def test_area_constraint_and_objective(resnet18):
+    """tpu_like at 16 nm (area factor 0.19 from 45 nm): a PE executes int8 and bf16, so it is
+    the bf16 PE: the 16-bit integer PE (2203.24 um^2) x (bf16 mult 872.34 + add 859.65) /
+    (16x16 int mult 992.77 + add 67) = 3600.75 um^2 at 45 nm (hwsim/area/pe.py); the 16 MiB
+    buffer (1024 16 KiB macros of 0.108577 mm^2) and 128 fp32 vector lanes (7700 + 4184 um^2
+    each) add 21.414 mm^2 at 16 nm. 16x16 PEs: 21.414 + 256 x 3600.75e-6 x 0.19 = 21.59 mm^2;
+    16x64: 22.11; 64x64: 24.22. Only the 16x16 design fits 22 mm^2."""
+    space = {"compute.rows": [16, 64], "compute.cols": [16, 64]}
+    table = hwsim.sweep(resnet18, "tpu_like", space, objectives=["latency_s", "area_mm2"],
+                        constraints=["area_mm2 <= 22"])
+    pes = table["compute.rows"] * table["compute.cols"]
+    expected = (1024 * 0.108577 + 128 * 11884e-6 + pes * 3600.75e-6) * 0.19
+    assert table["area_mm2"] == pytest.approx(expected, rel=1e-6)
+    assert table["feasible"].tolist() == (pes == 256).tolist()
+    assert table["pareto"].tolist() == (pes == 256).tolist()
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"space": {"compute.rowz": [8]}}, "did you mean 'compute.rows'"),
     ({"space": {"compute.rows": []}}, "got an empty list"),
@@ -128,6 +147,8 @@ def test_pareto_and_feasible_columns(resnet18):
     ({"space": {"compute.rows": [8]}, "output": "r.txt"}, "expected an output ending in"),
     ({"space": {"compute.native_formats": ["int8"], "compute.unsupported_formats": ["error"],
                 "precision.weights": ["int8", "fp16"]}}, "expected a format the array"),
+    ({"space": {"compute.kind": ["systolic", "bitfusion"]}},
+     "compute.native_formats: expected integer formats on a bitfusion array"),
 ])
 def test_bad_input_fails_before_any_evaluation(resnet18, monkeypatch, kwargs, message):
     from hwsim.sweep import evaluator
