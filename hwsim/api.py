@@ -16,12 +16,12 @@ from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.footprint import FrequencySplit, footprint, max_batch
 from hwsim.lower import ProblemTable, lower
 from hwsim.precision import NumberFormat
-from hwsim.precision.execution import UnsupportedFormatError, execution_format
-from hwsim.result import Result, build_layers
+from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor
+from hwsim.result import PASS_NAMES, Result, build_layers
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import load_arch as _load_arch_yaml
 from hwsim.spec.errors import SpecError, suggest
-from hwsim.spec.workload import Workload
+from hwsim.spec.workload import Conv2d, Linear, Workload
 from hwsim.spec.workload_io import load_workload as _load_workload_yaml
 from hwsim.workload.scalesim import load_scalesim_cfg, load_topology
 
@@ -100,7 +100,8 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
 def executed_formats(table: ProblemTable, workload: Workload,
                      arch: Arch) -> tuple[tuple[NumberFormat, NumberFormat], ...]:
     """The formats the array executes each problem's two operands in (vector problems keep
-    theirs); a format it cannot execute is a SpecError naming the layer."""
+    theirs); a format it cannot execute is a SpecError naming the layer, the operand, its
+    tensor and the arch."""
     natives, promote = arch.compute.native_formats, arch.compute.promote
     out = []
     for p, formats in enumerate(table.formats):
@@ -108,13 +109,17 @@ def executed_formats(table: ProblemTable, workload: Workload,
             out.append((formats[0], formats[1]))
             continue
         pair = []
-        for operand, fmt in zip(("A", "B"), formats[:2], strict=True):
+        for operand, fmt in enumerate(formats[:2]):
             try:
                 pair.append(execution_format(fmt, natives, promote))
             except UnsupportedFormatError as exc:
                 index = int(table.layer_index[p])
+                layer = workload.layers[index]
+                tensor = operand_tensor(PASS_NAMES[int(table.pass_code[p])],
+                                        isinstance(layer, (Conv2d, Linear)), operand)
                 raise SpecError.single(workload.path or workload.name,
-                                       f"layers[{index}] ({table.names[p]}, operand {operand})",
-                                       f"{exc} on arch {arch.name}") from None
+                                       f"layers[{index}] ({table.names[p]}, operand "
+                                       f"{'AB'[operand]})",
+                                       f"{exc} for the {tensor} on arch {arch.name}") from None
         out.append((pair[0], pair[1]))
     return tuple(out)

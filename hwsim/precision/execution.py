@@ -30,6 +30,23 @@ def holds(native: NumberFormat, fmt: NumberFormat) -> bool:
         native.frac_bits >= fmt.frac_bits
 
 
+# The tensor kinds of a GEMM's operands (A, B) by pass and by whether the layer's operand B is
+# its weights (conv, linear) rather than an activation (matmul); `hwsim.training` builds dgrad
+# as dY W^T (gradients, weights) and wgrad as dY^T X (gradients, activations), a matmul's
+# dgrad and wgrad as (gradients, activations) and (activations, gradients).
+OPERAND_TENSORS = {("fwd", True): ("activations", "weights"),
+                   ("fwd", False): ("activations", "activations"),
+                   ("dgrad", True): ("gradients", "weights"),
+                   ("dgrad", False): ("gradients", "activations"),
+                   ("wgrad", True): ("gradients", "activations"),
+                   ("wgrad", False): ("activations", "gradients")}
+
+
+def operand_tensor(pass_name: str, weights_operand: bool, operand: int) -> str:
+    """The tensor kind of operand 0 (A) or 1 (B) of a GEMM of `pass_name`."""
+    return OPERAND_TENSORS.get((pass_name, weights_operand), ("operand A", "operand B"))[operand]
+
+
 class UnsupportedFormatError(ValueError):
     """The array cannot execute the format (and may not promote it)."""
 

@@ -96,8 +96,8 @@ def test_bitserial_energy_grows_with_activation_bits():
 
 
 def test_float_on_bitfusion_is_an_error_naming_layer_and_arch():
-    with pytest.raises(SpecError, match=r"layers\[0\] \(conv, operand A\).*got fp16 on arch "
-                                        r"bitfusion_like"):
+    with pytest.raises(SpecError, match=r"layers\[0\] \(conv, operand A\).*got fp16 for the "
+                                        r"activations on arch bitfusion_like"):
         estimate(one_layer(BIG_CONV, a="fp16"), load_arch("bitfusion_like"))
 
 
@@ -213,10 +213,21 @@ def test_binary_mac_energy_is_xnor_popcount_and_correction():
     assert math.isclose(r.energy_pj["mac"], r.macs * per_mac)
 
 
-def test_binary_on_an_lns_array_is_an_error_naming_layer_operand_and_arch():
-    with pytest.raises(SpecError, match=r"layers\[0\] \(conv, operand A\).*got binary on arch "
-                                        r"lns_madam_like"):
+def test_binary_on_an_lns_array_is_an_error_naming_layer_tensor_and_arch():
+    with pytest.raises(SpecError, match=r"layers\[0\] \(conv, operand A\).*got binary for the "
+                                        r"activations on arch lns_madam_like"):
         estimate(one_layer(BIG_CONV, a="binary", w="binary"), "lns_madam_like")
+
+
+def test_unsupported_gradients_name_the_backward_pass_tensor():
+    """Training lowers dgrad = dY W^T: operand A of the conv's backward-data GEMM is the
+    gradients, here fp16 on an array that runs only lns8_f3."""
+    layer = Conv2d("conv", 64, 64, 28, 28, 3, 3, pad_h=1, pad_w=1)
+    lns = F("lns8_f3")
+    wl = Workload("t", "test", 1, TensorPrecision(lns, lns, F("fp16"), F("int24")), (layer,))
+    with pytest.raises(SpecError, match=r"layers\[0\] \(conv.dgrad, operand A\).*got fp16 for "
+                                        r"the gradients on arch lns_madam_like"):
+        estimate(wl, "lns_madam_like", training=True)
 
 
 def test_binary_on_bitfusion_runs_as_two_bit_bricks():
