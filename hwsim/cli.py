@@ -207,8 +207,12 @@ def _estimate(args: argparse.Namespace) -> int:
         if not args.train:
             raise SpecError.single("--schedule", "", "expected --train with --schedule or "
                                    "--iterations")
+        if args.devices is not None or args.parallel != "dp":
+            raise SpecError.single("--devices", "", "expected one training step (no --schedule "
+                                   "or --iterations) with --devices/--parallel")
         run = training_run(workload, arch, iterations=args.iterations, schedule=schedule,
-                           policy=policy, optimizer=args.optimizer, batch=args.batch)
+                           policy=policy, optimizer=args.optimizer, batch=args.batch,
+                           split=_split(args))
         sys.stdout.write(json.dumps(run.to_dict(), indent=2) + "\n" if args.json
                          else training_table(run))
         return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hwsim.api import estimate
+from hwsim.footprint import FrequencySplit
 from hwsim.precision import parse_format
 from hwsim.precision.policy import Policy
 from hwsim.precision.schedule import Schedule, iteration_groups
@@ -76,12 +77,13 @@ class TrainingRun:
 
 def training_run(workload: Workload, arch: Arch, *, iterations: int = 1,
                  schedule: Schedule | None = None, policy: Policy | None = None,
-                 optimizer: str = "sgd", batch: int | None = None) -> TrainingRun:
+                 optimizer: str = "sgd", batch: int | None = None,
+                 split: FrequencySplit | None = None) -> TrainingRun:
     """Whole-training cost; without a schedule, every iteration runs the policy's precision."""
     policy = policy or Policy({})
     if schedule is None:
         step = estimate(policy.apply(workload), arch, batch=batch, training=True,
-                        optimizer=optimizer)
+                        optimizer=optimizer, split=split)
         groups = [GroupCost(None, None, iterations, step)]
     else:
         groups = []
@@ -90,6 +92,6 @@ def training_run(workload: Workload, arch: Arch, *, iterations: int = 1,
                                           "activations": parse_format(f"int{bits}"),
                                           "gradients": parse_format(f"int{grad_bits}")})
             step = estimate(chosen.apply(workload), arch, batch=batch, training=True,
-                            optimizer=optimizer)
+                            optimizer=optimizer, split=split)
             groups.append(GroupCost(bits, grad_bits, count, step))
     return TrainingRun(workload.name, arch, schedule, iterations, tuple(groups))

@@ -186,6 +186,7 @@ def test_policy_rule_matching_nothing_warns(tmp_path):
     (["--train", "--device-memory-gib", "0.001"], "to train at batch 1, got 1073742 bytes"),
     (["--devices", "8"], "--devices: expected --train"),
     (["--train", "--devices", "0"], "--devices: expected a positive integer, got 0"),
+    (["--train", "--devices", "4", "--iterations", "9"], "expected one training step"),
     (["--train", "--devices", "8", "--parallel", "pp:3"], "expected a divisor of the 8 devices"),
     (["--train", "--devices", "128", "--parallel", "pp:128"],  # resnet18 has 68 layers
      "expected at most the workload's 68 layers, got 128"),
