@@ -27,7 +27,6 @@ class AreaTable:
     fusion_unit_um2: float
     sram_mm2: Points               # (bytes, mm^2)
     pe_register_file_words: int
-    sip_inputs: int
     lns_accumulator_bits: int
 
 
@@ -59,7 +58,7 @@ def area_table() -> AreaTable:
         fp_add_um2=doc["fp_add_um2"], fp_mult_um2=doc["fp_mult_um2"],
         flip_flop_um2=doc["flip_flop_um2"], fixed_pe_um2=_points(doc["fixed_pe_um2"]),
         fusion_unit_um2=doc["fusion_unit_um2"], sram_mm2=_points(doc["sram_mm2"]),
-        pe_register_file_words=doc["pe_register_file_words"], sip_inputs=doc["sip_inputs"],
+        pe_register_file_words=doc["pe_register_file_words"],
         lns_accumulator_bits=doc["lns_accumulator_bits"])
 
 

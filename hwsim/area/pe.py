@@ -17,13 +17,14 @@ some arrays add.
     scaling (a w x (F+2) multiply), the bucket sum and the re-quantizer (three w-bit adds, the
     synthesis ratio in reports/rtl.md) convert the buckets.
 - ``bitfusion``: one Fusion Unit (Bit Fusion's synthesis), whatever its temporal 16-bit mode.
-- ``bitserial`` (Stripes, Loom): `window_lanes` lanes, each a serial inner-product lane: an
-  (s_a x s_b)-bit partial-product multiplier (Stripes: bits_per_cycle x word_bits; Loom:
-  word_bits x 1, its fully connected mode), its node of the SIP's adder tree (s_a + s_b +
-  log2(16) bits), a word_bits operand register, and 1/16 of the SIP's accumulator (a
-  2*word_bits adder and register), as Stripes' SIPs reduce 16 products into one accumulator.
-  A derivation from unit areas, not a synthesised figure: no bit-serial PE area is published
-  in a form hwsim can use.
+- ``bitserial`` (Stripes, Loom): `window_lanes` lanes of a serial inner-product unit (SIP), the
+  structure `hwsim.energy.scalable` prices: per lane an s x p array of two-input gates (Stripes:
+  bits_per_cycle x word_bits; Loom: word_bits x bits_per_cycle, its fully connected mode, the
+  widest slice it takes) and a word_bits operand register; per SIP of 16 lanes an adder tree
+  over the lanes' products and a 32-bit accumulator (hwsim's default accumulator: adder and
+  register), shared by its lanes. A gate is a fifth of one bit of the 8-bit adder (a full adder
+  is five two-input gates), as in the energy model. A derivation from unit areas, not a
+  synthesised figure: no bit-serial PE area is published in a form hwsim can use.
 
 Both precision-scalable kinds need integer native formats; any other is an `AreaDataError`.
 """
@@ -35,11 +36,13 @@ from functools import lru_cache
 
 from hwsim.area.data import area_table
 from hwsim.area.units import flip_flops_um2, fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
+from hwsim.energy.scalable import SIP_LANES, product_bits
 from hwsim.fitting import power_law
 from hwsim.precision import NumberFormat
 
 INT_KINDS = ("int", "uint", "binary")
 LOG_KINDS = ("lns", "luq")
+ACCUMULATOR_BITS = 32  # a SIP's accumulator: hwsim's default accumulator format, int32
 
 
 class AreaDataError(ValueError):
@@ -78,13 +81,20 @@ def format_pe_um2(fmt: NumberFormat) -> float:
     return lns_pe_um2(fmt)
 
 
+def gate_um2() -> float:
+    """A two-input gate: a fifth of one bit of the 8-bit adder (a full adder is five gates)."""
+    return int_add_um2(8) / 8 / 5
+
+
 def bitserial_pe_um2(serial: str, bits_per_cycle: int, word_bits: int,
                      window_lanes: int) -> float:
-    sip = area_table().sip_inputs
-    s_a, s_b = (bits_per_cycle, word_bits) if serial == "activations" else (word_bits, 1)
-    accumulator = int_add_um2(2 * word_bits) + flip_flops_um2(2 * word_bits)
-    lane = int_mult_um2(s_a, s_b) + int_add_um2(s_a + s_b + math.log2(sip)) + \
-        flip_flops_um2(word_bits) + accumulator / sip
+    s, p = (bits_per_cycle, word_bits) if serial == "activations" else \
+        (word_bits, bits_per_cycle)
+    width = product_bits(s, p)
+    levels = round(math.log2(SIP_LANES))
+    tree = sum((SIP_LANES >> i) * int_add_um2(width + i - 1) for i in range(1, levels + 1))
+    accumulator = int_add_um2(ACCUMULATOR_BITS) + flip_flops_um2(ACCUMULATOR_BITS)
+    lane = s * p * gate_um2() + flip_flops_um2(word_bits) + (tree + accumulator) / SIP_LANES
     return window_lanes * lane
 
 

@@ -103,15 +103,24 @@ def test_fp_pe_scales_the_integer_pe_by_the_datapath_ratio():
 
 
 def test_bitserial_pe_is_sip_lanes():
-    """Stripes (1 activation bit x a 16-bit weight per cycle) with 16 window lanes: each lane a
-    1x16 multiplier, a 1 + 16 + log2(16) = 21-bit adder-tree node, a 16-bit weight register
-    and 1/16 of a SIP's 32-bit accumulator (adder + register)."""
-    lane = int_mult(1, 16) + int_add(21) + 16 * FLIP_FLOP + (ADD[32] + 32 * FLIP_FLOP) / 16
+    """Stripes (1 activation bit x a 16-bit weight per cycle) with 16 window lanes: each lane
+    16 two-input gates (a gate a fifth of one bit of the 8-bit adder, 36 / 8 / 5 um^2) and a
+    16-bit weight register; each SIP of 16 lanes an adder tree over 16-bit products (8 adders
+    of 16 bits, 4 of 17, 2 of 18, 1 of 19) and a 32-bit accumulator (adder and register),
+    shared by its 16 lanes."""
+    gate = ADD[8] / 8 / 5
+    tree = 8 * int_add(16) + 4 * int_add(17) + 2 * int_add(18) + int_add(19)
+    lane = 16 * gate + 16 * FLIP_FLOP + (tree + ADD[32] + 32 * FLIP_FLOP) / 16
     pe, _ = pe_um2("bitserial", (F("int16"),), 16, "activations", 1, 16)
     assert pe == pytest.approx(16 * lane, rel=1e-12)
-    # Loom (serial: both) lanes hold a 16x1 multiplier, the same area here
+    # Loom (serial: both) lanes take 16 x 1 bits in fully connected layers: the same lane here
     loom, _ = pe_um2("bitserial", (F("int16"),), 16, "both", 1, 16)
     assert loom == pytest.approx(pe, rel=1e-12)
+    # 2 bits per cycle: 2 x 16 gates and 18-bit products in the tree
+    tree2 = 8 * int_add(18) + 4 * int_add(19) + 2 * int_add(20) + int_add(21)
+    lane2 = 32 * gate + 16 * FLIP_FLOP + (tree2 + ADD[32] + 32 * FLIP_FLOP) / 16
+    two, _ = pe_um2("bitserial", (F("int16"),), 16, "activations", 2, 1)
+    assert two == pytest.approx(lane2, rel=1e-12)
 
 
 def test_lns_pe_and_column():
