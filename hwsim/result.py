@@ -154,6 +154,9 @@ def _precision(table: ProblemTable, p: int,
         for key, stored, ran in (("a", a, executed[p][0]), ("b", b, executed[p][1])):
             if ran != stored:
                 info[f"{key}_executed_as"] = ran.name
+    stored_bits = int(table.b_store_bits[p])
+    if stored_bits and stored_bits != int(table.b_bits[p]):
+        info["b_stored_bits"] = str(stored_bits)   # stored wider, used MSB-truncated
     return info
 
 

@@ -297,6 +297,13 @@ def test_used_width_on_stripes_and_fixed_width_arrays(stored_runs):
     assert len({r.energy_pj for r in fixed}) == 1
 
 
+def test_result_records_the_stored_width(stored_runs):
+    """Used at 4 bits, stored at 8: the layer's precision says both; used at 8, only one."""
+    conv1 = stored_runs[("loom_like", 4)].layers[0].precision
+    assert (conv1["b"], conv1["b_stored_bits"]) == ("int4", "8")
+    assert "b_stored_bits" not in stored_runs[("loom_like", 8)].layers[0].precision
+
+
 def test_stored_weights_narrower_than_used_is_an_error():
     r18 = Policy(parse_precision_flag("w=int8,sw=int4")).apply(
         load_workload(WORKLOADS / "resnet18.yaml"))
