@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from hwsim.area import AreaBreakdown, arch_area
 from hwsim.energy.price import price, relevant_components
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
@@ -94,7 +95,16 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
         max_batch(memory, device_memory_bytes, source=workload.path or workload.name)
     return Result(workload, arch, "training" if training else "inference", used_batch,
                   build_layers(workload, table, raw, energy, executed), inputs, memory,
-                  device_memory_bytes)
+                  device_memory_bytes, modelled_area(arch))
+
+
+def modelled_area(arch: Arch) -> AreaBreakdown | None:
+    """The arch's area, or None where the area data has no entry for it (e.g. a PE format
+    without a published or derived area): area is reported where modelled."""
+    try:
+        return arch_area(arch)
+    except SpecError:
+        return None
 
 
 def executed_formats(table: ProblemTable, workload: Workload,

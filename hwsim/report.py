@@ -87,6 +87,9 @@ def to_table(result: Result) -> str:
                f"dram_bytes {t['dram_bytes_total']}  energy_uJ {t['energy_pj'] / 1e6:.4g}\n"
                "energy_uJ by component: " + ", ".join(
                    f"{k} {v / 1e6:.4g}" for k, v in t["energy_breakdown_pj"].items()))
+    if "area_mm2" in t:
+        summary += f"\narea_mm2 {t['area_mm2']:.4g} (datapaths and storage; " + ", ".join(
+            f"{k} {v:.3g}" for k, v in t["area_breakdown_mm2"].items()) + ")"
     if "peak_memory_bytes" in t:
         summary += (f"\nmemory: peak_memory_bytes {t['peak_memory_bytes']:.0f} (at "
                     f"{t['peak_step']})  model_state_bytes {t['model_state_bytes']:.0f}  "

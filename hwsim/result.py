@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim import __version__
+from hwsim.area import AreaBreakdown
 from hwsim.evaluate import RawCounts
 from hwsim.footprint import Footprint
 from hwsim.footprint.work import is_compression
@@ -87,6 +88,7 @@ class Result:
     inputs: dict[str, str] = field(default_factory=dict)
     footprint: Footprint | None = None
     device_memory_bytes: float | None = None
+    area: AreaBreakdown | None = None
 
     @property
     def total_cycles(self) -> int:
@@ -124,7 +126,17 @@ class Result:
                 "sram_writes": {"ofmap": sum(lr.sram_writes["ofmap"] for lr in self.layers)},
                 "dram_bytes": dram, "dram_bytes_total": sum(dram.values()),
                 "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown_pj,
-                **self.memory_totals()}
+                **self.memory_totals(), **self.area_totals()}
+
+    def area_totals(self) -> dict[str, Any]:
+        """The arch's silicon area (datapaths and storage, `hwsim.area`), where modelled."""
+        if self.area is None:
+            return {}
+        return {"area_mm2": self.area.total_mm2, "area_breakdown_mm2": {
+            "pe_array": self.area.pe_array_mm2,
+            "pe_register_file": self.area.pe_register_file_mm2,
+            **{f"buffer_{k}": v for k, v in self.area.buffers_mm2.items()},
+            "vector": self.area.vector_mm2}}
 
     def memory_totals(self) -> dict[str, Any]:
         """Training memory (bytes) and the cost of activation compression, if any."""

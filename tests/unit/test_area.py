@@ -216,3 +216,12 @@ def test_eyeriss_model_is_a_part_of_its_core():
     lanes, not Eyeriss's on-chip network, control, I/O or placement: it must come out below
     the published core (reports/area.md gives the fraction, 24%)."""
     assert arch_area(load_arch("eyeriss_like")).total_mm2 < EYERISS_CORE_MM2
+
+
+def test_estimate_reports_the_arch_area():
+    """`hwsim estimate` totals carry the area model's total and its parts, which sum to it."""
+    from hwsim.api import estimate
+    totals = estimate(Path(__file__).parents[2] / "workloads" / "resnet18.yaml",
+                      "bitfusion_like").totals()
+    assert totals["area_mm2"] == pytest.approx(arch_area(load_arch("bitfusion_like")).total_mm2)
+    assert sum(totals["area_breakdown_mm2"].values()) == pytest.approx(totals["area_mm2"])
