@@ -244,7 +244,7 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
         prec = workload.layer_precision(layer)
         _, decompress = compression_problems(layer, index, prec, batch, split)
         backwards += decompress
-        backwards.extend(backward_problems(layer, index, forwards[index], prec))
+        backwards.extend(backward_problems(layer, index, forwards[index], prec, split))
         update = optimizer_update(layer, index, prec, optimizer)
         if update is not None:
             updates.append(update)

@@ -24,8 +24,12 @@ stored narrower than fp32).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hwsim.lower import Problem, gemm, vector
+
+if TYPE_CHECKING:
+    from hwsim.footprint.compression import FrequencySplit
 from hwsim.precision import NumberFormat, TensorPrecision, parse_format
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp
 
@@ -86,11 +90,15 @@ def parameters(layer: Layer) -> int:
     return 0
 
 
-def backward_problems(layer: Layer, index: int, fwd: Problem,
-                      prec: TensorPrecision) -> list[Problem]:
-    """Backward work of one layer, given its forward problem."""
+def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecision,
+                      split: FrequencySplit | None = None) -> list[Problem]:
+    """Backward work of one layer, given its forward problem; saved activations are read at
+    the width they were stored in (`hwsim.footprint.work`)."""
+    from hwsim.footprint.work import saved_read_bits, stored_operand_bits
+
     g, w, a, acc = prec.gradients, prec.weights, prec.activations, prec.accumulator
     name = layer.name
+    stored = stored_operand_bits(prec, split)
     if isinstance(layer, Conv2d):
         groups = layer.groups
         batch_pq = fwd.M
@@ -104,22 +112,29 @@ def backward_problems(layer: Layer, index: int, fwd: Problem,
                          batch_pq, groups)]
         for problem in problems:
             problem.from_conv = 1
+        problems[1].b_store_bits = stored
         return problems
     if isinstance(layer, Linear):
-        return [gemm(f"{name}.dgrad", index, "dgrad", (g, w, g, acc), fwd.M, fwd.K, fwd.N, 1),
-                gemm(f"{name}.wgrad", index, "wgrad", (g, a, g, acc), fwd.N, fwd.K, fwd.M, 1)]
+        problems = [gemm(f"{name}.dgrad", index, "dgrad", (g, w, g, acc), fwd.M, fwd.K, fwd.N,
+                         1),
+                    gemm(f"{name}.wgrad", index, "wgrad", (g, a, g, acc), fwd.N, fwd.K, fwd.M,
+                         1)]
+        problems[1].b_store_bits = stored
+        return problems
     if isinstance(layer, Matmul):
-        return [gemm(f"{name}.dgrad", index, "dgrad", (g, a, g, acc), fwd.M, fwd.K, fwd.N,
-                     fwd.count),
-                gemm(f"{name}.wgrad", index, "wgrad", (a, g, g, acc), fwd.K, fwd.N, fwd.M,
-                     fwd.count)]
+        problems = [gemm(f"{name}.dgrad", index, "dgrad", (g, a, g, acc), fwd.M, fwd.K, fwd.N,
+                         fwd.count),
+                    gemm(f"{name}.wgrad", index, "wgrad", (a, g, g, acc), fwd.K, fwd.N, fwd.M,
+                         fwd.count)]
+        problems[0].b_store_bits = stored
+        return problems
     if isinstance(layer, Embedding):
         return [vector(f"{name}.wgrad", index, "wgrad", (g, w, w, acc), fwd.vector_elements,
                        1, g.bits + w.bits, w.bits)]
     assert isinstance(layer, VectorOp)
     ops = BACKWARD_OPS[layer.op]
     return [vector(f"{name}.dgrad", index, "dgrad", (g, a, g, acc), fwd.vector_elements, ops,
-                   g.bits + a.bits, layer.inputs * g.bits)]
+                   g.bits + saved_read_bits(layer, prec, split), layer.inputs * g.bits)]
 
 
 def optimizer_update(layer: Layer, index: int, prec: TensorPrecision,

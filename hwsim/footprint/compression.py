@@ -5,7 +5,10 @@ Two schemes:
 
 - **Quantisation** (GACT, Liu et al. ICML 2022; Mesa, Pan et al. 2021; COMET): a saved
   activation is stored in the layer's `saved` format (``--precision s=int4``, or ``saved:`` in
-  a policy rule, per layer) instead of the activations' format.
+  a policy rule, per layer) instead of the activations' format, in groups of `GROUP_SIZE`
+  values that each keep a minimum and a scale in fp32 (ActNN's per-group quantisation, Chen et
+  al., ICML 2021, which GACT builds on): `GROUP_META_BITS / GROUP_SIZE` = 0.25 bit more per
+  value, counted in memory (the metadata's DRAM traffic, 1/(4 x bits) of the payload, is not).
 - **Frequency split** (DIVISION, Wang et al., ICLR 2023, Sec. 4): the low-frequency component
   (LFC), an average pool over ``block x block`` windows, is kept at `lfc_bits`; the
   high-frequency residual (HFC) is quantised to `hfc_bits` per element. Stored bits per element
@@ -25,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+GROUP_SIZE = 256
+GROUP_META_BITS = 2 * 32
 QUANTIZE_OPS = 6
 DEQUANTIZE_OPS = 2
 SPLIT_OPS = 8

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hwsim.footprint.compression import FrequencySplit
+from hwsim.footprint.compression import GROUP_META_BITS, GROUP_SIZE, FrequencySplit
 from hwsim.precision import TensorPrecision
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp
 
@@ -86,6 +86,8 @@ def saved_tensors(layer: Layer, prec: TensorPrecision,
     stored = prec.saved_activations
     compressed = split is not None or stored != prec.activations
     bits = split.bits_per_element() if split is not None else float(stored.bits)
+    if compressed and split is None:
+        bits += GROUP_META_BITS / GROUP_SIZE
     name = layer.name
 
     def data(what: str, elements: int, aliases: bool = False) -> SavedTensor:

@@ -97,9 +97,10 @@ def test_a_device_too_small_for_batch_one_names_what_is_needed():
 
 
 def test_saved_format_compresses_what_can_be_compressed():
-    """s=int2: a's input 8*2 bits = 2 B, b's input 16*2 bits = 4 B, the mask stays 2 B."""
+    """s=int2 in groups of 256 with an fp32 min and scale each: 2 + 64/256 = 2.25 bits per
+    value; a's input 8*2.25 bits = 2.25 B, b's input 16*2.25 bits = 4.5 B, the mask stays 2 B."""
     prec = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"), saved=F("int2"))
-    assert footprint(chain(prec)).activation_bytes() == 2 + 2 + 4
+    assert footprint(chain(prec)).activation_bytes() == 2.25 + 2 + 4.5
 
 
 def test_frequency_split_bits_per_element():
@@ -114,22 +115,38 @@ def test_frequency_split_bits_per_element():
 
 
 def test_compression_work_moves_the_compressed_size_through_dram():
-    """A conv saving 3*8*8 inputs per sample at batch 2 stored at int4: compress writes and
-    decompress reads 2*192*4/8 = 192 bytes of DRAM, at 6 and 2 vector ops per element."""
+    """A conv saving 3*8*8 inputs per sample at batch 2 stored at int4: compress writes
+    2*192*4/8 = 192 bytes of DRAM at 6 vector ops per element; the wgrad reads its activation
+    operand at 4 bits instead of 8 (half the bytes: the tiny layer fits on chip either way, so
+    each operand crosses DRAM once), and the decompressor in front of the array costs 2 ops per
+    element and no DRAM of its own."""
     prec = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"), saved=F("int4"))
     wl = Workload("c", "t", 2, prec, (Conv2d("c", 3, 4, 8, 8, 3, 3, pad_h=1, pad_w=1),))
-    step = estimate(wl, load_arch("tpu_like"), training=True)
-    by_name = {layer.name: layer for layer in step.layers}
-    compress, decompress = by_name["c.compress"], by_name["c.decompress"]
+    arch = load_arch("tpu_like")
+    step = {layer.name: layer for layer in estimate(wl, arch, training=True).layers}
+    compress, decompress = step["c.compress"], step["c.decompress"]
     assert compress.pass_name == "fwd" and decompress.pass_name == "dgrad"
     assert compress.dram_bytes["ofmap_write"] == 192 and compress.dram_bytes["ifmap_read"] == 0
-    assert decompress.dram_bytes["ifmap_read"] == 192
-    lanes = load_arch("tpu_like").vector.lanes
+    assert sum(decompress.dram_bytes.values()) == 0
+    lanes = arch.vector.lanes
     assert compress.compute_cycles == math.ceil(2 * 192 * 6 / lanes)
     assert decompress.compute_cycles == math.ceil(2 * 192 * 2 / lanes)
-    plain = estimate(Workload("c", "t", 2, INT8, wl.layers), load_arch("tpu_like"),
-                     training=True)
-    assert not any(layer.name.endswith("compress") for layer in plain.layers)
+    plain = {layer.name: layer for layer in estimate(Workload("c", "t", 2, INT8, wl.layers),
+                                                     arch, training=True).layers}
+    assert not any(name.endswith("compress") for name in plain)
+    assert 2 * step["c.wgrad"].dram_bytes["filter_read"] == plain["c.wgrad"].dram_bytes[
+        "filter_read"] > 0
+
+
+def test_vector_backward_reads_what_the_forward_saved():
+    """ReLU's backward reads the incoming gradient (8 b) and its 1-bit mask; GELU's reads the
+    gradient and its saved input, at the saved format (int4) when compressed."""
+    from hwsim.lower import lower
+    prec = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"), saved=F("int4"))
+    wl = Workload("v", "t", 1, prec, (VectorOp("r", "relu", 64, 1), VectorOp("g", "gelu", 64, 8)))
+    t = lower(wl, training=True)
+    reads = {t.names[i]: int(t.vector_read_bits[i]) for i in range(len(t))}
+    assert reads["r.dgrad"] == 8 + 1 and reads["g.dgrad"] == 8 + 4
 
 
 def test_state_shares_scale_what_a_device_holds():
