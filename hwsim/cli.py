@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     dist.add_argument("--micro-batches", type=int, default=0,
                       help="pipeline micro-batches per step (default 4 x stages)")
     dist.add_argument("--pipeline-schedule", choices=SCHEDULES, default="1f1b")
+    dist.add_argument("--stage-cut", metavar="GLOB",
+                      help="pipeline stages may end only after layers matching GLOB (default: "
+                      "after residual adds, if any)")
     dist.add_argument("--link-gbps", type=float, default=25.0,
                       help="link bandwidth per device and direction, Gbit/s (default 25)")
     dist.add_argument("--link-latency-us", type=float, default=0.0,
@@ -244,7 +247,7 @@ def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch) -> in
             from None
     parallel = Parallelism(devices, scheme, stages, args.micro_batches, args.pipeline_schedule,
                            link, args.comm_grad_bits, args.comm_grad_codec, args.comm_act_bits,
-                           args.comm_act_grad_bits, args.overlap)
+                           args.comm_act_grad_bits, args.overlap, args.stage_cut)
     result = distributed_estimate(workload, arch, parallel, batch=args.batch,
                                   optimizer=args.optimizer, split=_split(args),
                                   device_memory_bytes=_device_memory(args))

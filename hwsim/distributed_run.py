@@ -15,9 +15,12 @@ Conventions:
   backward pass.
 - Pipeline boundaries carry the boundary layer's output forward and its gradient backward, at
   the activations' and gradients' formats, or as AC-SGD messages (`act_bits` forward with
-  compress-the-change, `act_grad_bits` backward, one fp16 scale per output channel). Layers form
-  a chain: a residual that skips over a boundary is not sent. Stages are balanced on per-layer
-  compute time (`hwsim.distributed.partition_layers`).
+  compress-the-change, `act_grad_bits` backward, one fp16 scale per output channel). Stages
+  end only at cut points, where one tensor carries everything the rest of the network needs:
+  after the layers `cut_after` (a glob of layer names) selects, by default after every residual
+  add (an ``add`` of two inputs that does not feed a softmax) when the workload has one (a
+  ResNet block, a transformer sub-layer), else after any layer. Between cut points the segments are balanced on compute
+  time (`hwsim.distributed.partition_layers`, exact).
 - Memory per device: the single-device footprint with the model state a scheme leaves on a
   device (`StateShares`); a pipeline stage holds its layers' state and the saved activations of
   the micro-batches in flight (1F1B by default), on the stage with the highest peak.
@@ -25,6 +28,7 @@ Conventions:
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,7 +48,7 @@ from hwsim.footprint.saved import output_elements
 from hwsim.result import Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError
-from hwsim.spec.workload import Conv2d, Linear, Workload
+from hwsim.spec.workload import Conv2d, Layer, Linear, VectorOp, Workload
 from hwsim.training import parameters
 
 SCHEMES = ("dp", "zero1", "zero2", "zero3", "pp")
@@ -68,6 +72,7 @@ class Parallelism:
     act_bits: int | None = None
     act_grad_bits: int | None = None
     overlap: bool = False
+    cut_after: str | None = None
 
     @property
     def replicas(self) -> int:
@@ -134,7 +139,7 @@ class DistributedResult:
                              "link_pj_per_bit": p.link.energy_pj_per_bit,
                              "grad_bits": p.grad_bits, "grad_codec": p.grad_codec,
                              "act_bits": p.act_bits, "act_grad_bits": p.act_grad_bits,
-                             "overlap": p.overlap},
+                             "overlap": p.overlap, "cut_after": p.cut_after},
                 "stage_starts": list(self.stage_starts),
                 "totals": self.totals(), "device_step": self.step.totals()}
 
@@ -256,9 +261,16 @@ def _boundary(workload: Workload, par: Parallelism, last: int, batch: int) -> tu
 def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, optimizer: str,
               split: FrequencySplit | None, device_memory: float | None) -> DistributedResult:
     p, m, layers = par.stages, par.pipeline_micro_batches, len(workload.layers)
-    per_layer = [_seconds(step, ("fwd", "dgrad", "wgrad"), range(i, i + 1)) for i in range(layers)]
-    part = partition_layers(per_layer, p)
-    bounds = [*part.starts, layers]
+    ends = segment_ends(workload, par.cut_after)
+    if p > len(ends):
+        raise SpecError.single("--parallel", "stages", f"expected at most {len(ends)} stages: "
+                               f"the workload has {len(ends) - 1} cut points (--stage-cut), got "
+                               f"{p}")
+    firsts = [0, *ends[:-1]]
+    segment_s = [_seconds(step, ("fwd", "dgrad", "wgrad"), range(a, b))
+                 for a, b in zip(firsts, ends, strict=True)]
+    part = partition_layers(segment_s, p)
+    bounds = [*(firsts[i] for i in part.starts), layers]
     stages = [range(bounds[s], bounds[s + 1]) for s in range(p)]
     edges = [_boundary(workload, par, bounds[s + 1] - 1, step.batch) for s in range(p - 1)]
     codec_ops = max((edges[s - 1][1] if s else 0.0) + (edges[s][1] if s < p - 1 else 0.0)
@@ -283,7 +295,28 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
     energy = max(_energy(step, ("fwd", "dgrad", "wgrad"), r) * m + _energy(step, ("update",), r)
                  for r in stages)
     return DistributedResult(step, par, breakdown, memories[worst], codec_s, energy, codec_pj,
-                             tuple(part.starts), device_memory)
+                             tuple(bounds[:-1]), device_memory)
+
+
+def segment_ends(workload: Workload, cut_after: str | None) -> list[int]:
+    """Layer indices (exclusive) where pipeline segments end: after each layer `cut_after`
+    matches, by default after residual adds if there are any, else after every layer; the last
+    segment ends with the network."""
+    layers = workload.layers
+    if cut_after is not None:
+        cuts = [i for i, x in enumerate(layers) if fnmatch.fnmatchcase(x.name, cut_after)]
+    else:
+        cuts = [i for i, x in enumerate(layers) if _residual_add(layers, i)]
+        cuts = cuts or list(range(len(layers)))
+    return sorted({i + 1 for i in cuts if i + 1 < len(layers)} | {len(layers)})
+
+
+def _residual_add(layers: tuple[Layer, ...], i: int) -> bool:
+    """An add of two inputs that does not feed a softmax (an attention mask or bias add does:
+    it sits inside the attention block)."""
+    x, after = layers[i], layers[i + 1] if i + 1 < len(layers) else None
+    return isinstance(x, VectorOp) and x.op == "add" and x.inputs >= 2 and not (
+        isinstance(after, VectorOp) and after.op == "softmax")
 
 
 def _stage_memory(workload: Workload, layers: range, batch: int, optimizer: str,

@@ -123,3 +123,19 @@ def test_parse_parallel_and_bad_input():
         distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", grad_bits=0))
     with pytest.raises(SpecError, match="--devices: expected a positive integer, got 0"):
         distributed_estimate(mlp(), ARCH, Parallelism(0, "dp"))
+
+
+def test_pipeline_stages_end_at_residual_adds():
+    """Cut points: after each add of two inputs that does not feed a softmax (the mask add
+    before a softmax sits inside attention), or after the layers --stage-cut names."""
+    from hwsim.distributed_run import segment_ends
+    wl = Workload("blocks", "t", 1, FP16, (
+        Linear("a", 64, 64), VectorOp("res", "add", 64, 1, inputs=2), Linear("b", 64, 64),
+        VectorOp("mask", "add", 64, 1, inputs=2), VectorOp("sm", "softmax", 64, 5),
+        Linear("c", 64, 64)))
+    assert segment_ends(wl, None) == [2, 6]
+    assert segment_ends(wl, "[ab]") == [1, 3, 6]
+    with pytest.raises(SpecError, match="expected at most 2 stages: the workload has 1 cut"):
+        distributed_estimate(wl, ARCH, Parallelism(3, "pp", stages=3))
+    run = distributed_estimate(wl, ARCH, Parallelism(2, "pp", stages=2, micro_batches=2))
+    assert run.stage_starts == (0, 2)
