@@ -222,7 +222,9 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
           optimizer: str = "sgd", split: FrequencySplit | None = None) -> ProblemTable:
     """Lower every layer of `workload`: the forward pass, plus, when `training`, the
     compression of saved activations (when stored compressed: a layer's `saved` format, or the
-    frequency `split`), backward passes and optimizer updates."""
+    frequency `split`), backward passes and optimizer updates. The first layer reads the
+    network's input, which needs no gradient: its backward-data work is left out, as autograd
+    skips inputs that do not require gradients."""
     from hwsim.footprint.work import compression_problems
     from hwsim.training import backward_problems, optimizer_update
 
@@ -244,7 +246,8 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
         prec = workload.layer_precision(layer)
         _, decompress = compression_problems(layer, index, prec, batch, split)
         backwards += decompress
-        backwards.extend(backward_problems(layer, index, forwards[index], prec, split))
+        backwards.extend(p for p in backward_problems(layer, index, forwards[index], prec, split)
+                         if index > 0 or p.pass_name != "dgrad")
         update = optimizer_update(layer, index, prec, optimizer)
         if update is not None:
             updates.append(update)

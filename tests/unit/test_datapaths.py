@@ -19,7 +19,7 @@ from hwsim.energy.scalable import fusion_unit_pj_per_cycle
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.precision.policy import Policy, parse_precision_flag
 from hwsim.spec.errors import SpecError
-from hwsim.spec.workload import Conv2d, Linear, Workload
+from hwsim.spec.workload import Conv2d, Linear, VectorOp, Workload
 
 F = parse_format
 
@@ -224,8 +224,9 @@ def test_unsupported_gradients_name_the_backward_pass_tensor():
     gradients, here fp16 on an array that runs only lns8_f3."""
     layer = Conv2d("conv", 64, 64, 28, 28, 3, 3, pad_h=1, pad_w=1)
     lns = F("lns8_f3")
-    wl = Workload("t", "test", 1, TensorPrecision(lns, lns, F("fp16"), F("int24")), (layer,))
-    with pytest.raises(SpecError, match=r"layers\[0\] \(conv.dgrad, operand A\).*got fp16 for "
+    wl = Workload("t", "test", 1, TensorPrecision(lns, lns, F("fp16"), F("int24")),
+                  (VectorOp("input", "identity", 1, 0), layer))   # the input needs no gradient
+    with pytest.raises(SpecError, match=r"layers\[1\] \(conv.dgrad, operand A\).*got fp16 for "
                                         r"the gradients on arch lns_madam_like"):
         estimate(wl, "lns_madam_like", training=True)
 

@@ -143,7 +143,8 @@ def test_vector_backward_reads_what_the_forward_saved():
     gradient and its saved input, at the saved format (int4) when compressed."""
     from hwsim.lower import lower
     prec = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"), saved=F("int4"))
-    wl = Workload("v", "t", 1, prec, (VectorOp("r", "relu", 64, 1), VectorOp("g", "gelu", 64, 8)))
+    wl = Workload("v", "t", 1, prec, (VectorOp("x", "identity", 64, 0), VectorOp("r", "relu", 64, 1),
+                                      VectorOp("g", "gelu", 64, 8)))
     t = lower(wl, training=True)
     reads = {t.names[i]: int(t.vector_read_bits[i]) for i in range(len(t))}
     assert reads["r.dgrad"] == 8 + 1 and reads["g.dgrad"] == 8 + 4

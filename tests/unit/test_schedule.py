@@ -8,7 +8,7 @@ import pytest
 from hwsim.api import load_arch
 from hwsim.precision import TensorPrecision
 from hwsim.precision.schedule import Schedule, ScheduleError, iteration_groups
-from hwsim.spec.workload import Linear, Workload
+from hwsim.spec.workload import Linear, VectorOp, Workload
 from hwsim.training_run import training_run
 
 
@@ -61,8 +61,11 @@ def test_bad_iteration_counts():
 
 def mlp() -> Workload:
     """Linear layers: forward, backward-data and backward-weight have equal MAC counts, which is
-    the accounting of CPT's cost counter ((fw + eb + gc) / 3 with fw = b*b, eb = gc = b*g)."""
-    layers = (Linear("fc1", 512, 512, rows=64), Linear("fc2", 512, 256, rows=64))
+    the accounting of CPT's cost counter ((fw + eb + gc) / 3 with fw = b*b, eb = gc = b*g).
+    An identity op stands for the input, which needs no gradient, so fc1 keeps its
+    backward-data pass as the counter assumes."""
+    layers = (VectorOp("input", "identity", 1, 0), Linear("fc1", 512, 512, rows=64),
+              Linear("fc2", 512, 256, rows=64))
     return Workload("mlp", "test", 1, TensorPrecision.default(), layers)
 
 

@@ -18,12 +18,18 @@ F = parse_format
 PREC = TensorPrecision(F("int4"), F("int8"), F("int16"), F("int32"))  # w, a, g, acc
 
 
+# The first layer reads the network input, which needs no gradient (no backward-data work):
+# the test layers follow an identity op standing for the input so that they get all passes.
+INPUT = VectorOp("input", "identity", 1, 0)
+
+
 def wl(*layers, batch=2):
-    return Workload("t", "test", batch, PREC, tuple(layers))
+    return Workload("t", "test", batch, PREC, (INPUT, *layers))
 
 
 def rows_of(table, pass_name):
-    return [i for i in range(len(table)) if table.pass_code[i] == PASS_CODES[pass_name]]
+    return [i for i in range(len(table))
+            if table.pass_code[i] == PASS_CODES[pass_name] and table.names[i] != INPUT.name]
 
 
 def test_conv_backward_shapes_follow_design():
@@ -95,3 +101,10 @@ def test_grouped_whole_training_equals_iteration_by_iteration_sum():
         total_energy += step["energy_pj"]
     assert run.totals()["cycles"] == total_cycles
     assert math.isclose(run.totals()["energy_pj"], total_energy, rel_tol=1e-12)
+
+
+def test_the_network_input_gets_no_gradient():
+    """The first layer reads the network input: no backward-data work for it (autograd skips
+    inputs that do not require gradients), its weight gradient all the same."""
+    t = lower(Workload("t", "test", 2, PREC, (Conv2d("c", 3, 8, 16, 16, 3, 3),)), training=True)
+    assert [t.names[i] for i in range(len(t)) if t.pass_code[i] in (1, 2)] == ["c.wgrad"]
