@@ -334,13 +334,9 @@ def overhead_section() -> tuple[list[str], dict[str, float]]:
     plain, int4 = results["bf16"], results["bf16, s=int4"]
     written = dram_bytes(int4, is_compress) / 1e9
     read = (dram_bytes(int4, is_backward) - dram_bytes(plain, is_backward)) / 1e9
-    input_grad_s = sum(lr.total_cycles for lr in plain.layers
-                       if lr.layer_index == 0 and lr.pass_name == "dgrad") / hz
     int4_s = int4.totals()["latency_s"]
     int4_share = int4.totals()["activation_compression"]["cycles"] / hz / int4_s
-    facts = {"input_grad_s": input_grad_s, "plain_s": plain.totals()["latency_s"],
-             "int4_share": int4_share, "int4_share_without": int4_share * int4_s /
-             (int4_s - input_grad_s)}
+    facts = {"plain_s": plain.totals()["latency_s"], "int4_share": int4_share}
     time_lo, time_hi = min(x[0] for x in shares), max(x[0] for x in shares)
     energy_lo, energy_hi = min(x[1] for x in shares), max(x[1] for x in shares)
     lines = ["## 3. What activation compression costs in time and energy", "",
@@ -734,21 +730,11 @@ def findings(overhead: dict[str, float], acsgd: dict[str, float]) -> list[str]:
         "bits_per_element`): the authors' code keeps a min and a scale per 256 HFC values "
         f"({meta:g} bit per element); section 2 adds it in the bench (the DIVISION table's "
         "last three columns).",
-        "4. **The first layer's input gradient is computed** (`hwsim/training.py`, "
-        "`backward_problems` gives every conv, linear and vector layer a dgrad, the first "
-        "one included): nothing consumes the input image's gradient, and "
-        "frameworks skip it (e.g. DIVISION's conv backward passes `ctx.needs_input_grad` "
-        f"to cuDNN). ResNet-50's conv1.dgrad takes {overhead['input_grad_s']:.4f} s of the "
-        f"{overhead['plain_s']:.4f} s bf16 step (a GEMM whose N is the image's 3 channels, "
-        "on a 128-column array); "
-        "without it the s=int4 compression share in section 3 would be "
-        f"{100 * overhead['int4_share_without']:.1f}% instead of "
-        f"{100 * overhead['int4_share']:.1f}%.",
-        "5. **The groups' min and scale cross DRAM for free** "
+        "4. **The groups' min and scale cross DRAM for free** "
         "(`hwsim/footprint/compression.py`: counted in memory, not in traffic): "
         f"{meta:g} bit per value, 1/(4 x bits) of the payload ({100 * meta / 4:.2f}% more "
         "compressed traffic at 4 bits).",
-        "6. **Vector work runs after the array's**, never alongside it, so section 3's time "
+        "5. **Vector work runs after the array's**, never alongside it, so section 3's time "
         "shares of the codec are upper bounds for a design that overlaps the two.", ""]
 
 
