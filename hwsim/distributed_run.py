@@ -19,8 +19,8 @@ Conventions:
   end only at cut points, where one tensor carries everything the rest of the network needs:
   after the layers `cut_after` (a glob of layer names) selects, by default after every residual
   add (an ``add`` of two inputs that does not feed a softmax) when the workload has one (a
-  ResNet block, a transformer sub-layer), else after any layer. Between cut points the segments are balanced on compute
-  time (`hwsim.distributed.partition_layers`, exact).
+  ResNet block, a transformer sub-layer), else after any layer. Between cut points the segments
+  are balanced on compute time (`hwsim.distributed.partition_layers`, exact).
 - Memory per device: the single-device footprint with the model state a scheme leaves on a
   device (`StateShares`); a pipeline stage holds its layers' state and the saved activations of
   the micro-batches in flight (1F1B by default), on the stage with the highest peak.
@@ -32,16 +32,14 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from hwsim.api import estimate
 from hwsim.distributed import (ACSGD_DELTA, ACSGD_DIRECT, MAXMIN, NATURAL, NONE, Boundary, Codec,
                                Link, StepBreakdown, acsgd_message_bytes,
-                               bucketed_quantized_bytes, data_parallel_step,
-                               natural_compression_bytes, p2p_codec_work, partition_layers,
-                               pipeline_step, ring_all_reduce, ring_all_reduce_codec_work,
-                               zero_collectives)
-from hwsim.distributed.pipeline import in_flight
+                               bucketed_quantized_bytes, data_parallel_step, device_shares,
+                               in_flight, natural_compression_bytes, p2p_codec_work,
+                               partition_layers, pipeline_step, ring_all_reduce,
+                               ring_all_reduce_codec_work, zero_collectives)
+from hwsim.distributed.zero import SCHEMES as ZERO_SCHEMES
 from hwsim.energy.table import energy_table
 from hwsim.footprint import Footprint, FrequencySplit, StateShares, footprint, max_batch
 from hwsim.footprint.saved import output_elements
@@ -51,10 +49,8 @@ from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Layer, Linear, VectorOp, Workload
 from hwsim.training import parameters
 
-SCHEMES = ("dp", "zero1", "zero2", "zero3", "pp")
+SCHEMES = (*ZERO_SCHEMES, "pp")
 GRAD_CODECS = ("maxmin", "natural")
-ZERO_SHARES = {"dp": (False, False, False), "zero1": (False, False, True),
-               "zero2": (False, True, True), "zero3": (True, True, True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +212,8 @@ def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Resul
                    optimizer: str, split: FrequencySplit | None,
                    device_memory: float | None) -> DistributedResult:
     d, scheme = par.devices, par.scheme
-    split_w, split_g, split_o = ZERO_SHARES[scheme]
-    update_share = 1 / d if split_o else 1.0
+    shares = StateShares(*device_shares(scheme, d))
+    update_share = shares.optimizer
     count, grad_bytes, codec = _gradient_payload(workload, par, range(len(workload.layers)))
     weight_bytes = sum(parameters(x) * workload.layer_precision(x).weights.bits / 8
                        for x in workload.layers)
@@ -229,7 +225,6 @@ def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Resul
                                    _seconds(step, ("dgrad", "wgrad")) + codec_s,
                                    _seconds(step, ("update",)) * update_share, collectives,
                                    par.link, overlap=par.overlap)
-    shares = StateShares(1 / d if split_w else 1.0, 1 / d if split_g else 1.0, update_share)
     memory = footprint(workload, batch=step.batch, optimizer=optimizer, split=split,
                        shares=shares)
     if device_memory is not None:

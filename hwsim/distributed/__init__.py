@@ -17,14 +17,15 @@ from hwsim.distributed.pipeline import (Boundary, Partition, boundary, bubble_fr
                                         gpipe_time_s, in_flight, p2p_step_s, partition_layers,
                                         stage_activation_bytes)
 from hwsim.distributed.step import StepBreakdown, data_parallel_step, pipeline_step
-from hwsim.distributed.zero import SCHEMES, ModelState, model_state_bytes, zero_collectives
+from hwsim.distributed.zero import (SCHEMES, ModelState, device_shares, model_state_bytes,
+                                    zero_collectives)
 
 __all__ = [
     "ACSGD_DELTA", "ACSGD_DIRECT", "BOARD_LINK_PJ_PER_BIT", "MAXMIN", "NATURAL", "NONE",
     "SCHEMES", "Boundary", "Codec", "Collective", "Link", "ModelState", "Partition",
     "StepBreakdown", "VectorWork", "acsgd_buffer_bytes", "acsgd_message_bytes", "all_gather",
     "boundary", "bubble_fraction", "bucketed_quantized_bytes", "data_parallel_step",
-    "gpipe_time_s", "in_flight", "model_state_bytes", "natural_compression_bytes",
+    "device_shares", "gpipe_time_s", "in_flight", "model_state_bytes", "natural_compression_bytes",
     "p2p_codec_work", "p2p_step_s", "partition_layers", "pipeline_step", "reduce_scatter",
     "ring_all_reduce", "ring_all_reduce_codec_work", "send", "stage_activation_bytes",
     "transfer_energy_pj", "transfer_s", "zero_collectives",

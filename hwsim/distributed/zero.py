@@ -35,7 +35,7 @@ from hwsim.distributed.collectives import Collective, all_gather, reduce_scatter
 SCHEMES = ("dp", "zero1", "zero2", "zero3")
 
 # Which of (weights, gradients, optimizer states) each scheme partitions over the D devices.
-_PARTITIONED = {"dp": (False, False, False), "zero1": (False, False, True),
+PARTITIONED = {"dp": (False, False, False), "zero1": (False, False, True),
                 "zero2": (False, True, True), "zero3": (True, True, True)}
 
 
@@ -71,8 +71,17 @@ def model_state_bytes(parameters: float, devices: int, scheme: str, *,
               _checks.amount(gradient_bytes_per_param, "gradient_bytes_per_param"),
               _checks.amount(optimizer_bytes_per_param, "optimizer_bytes_per_param"))
     shares = [psi * w / d if split else psi * w
-              for w, split in zip(widths, _PARTITIONED[_scheme(scheme)], strict=True)]
+              for w, split in zip(widths, PARTITIONED[_scheme(scheme)], strict=True)]
     return ModelState(*shares)
+
+
+def device_shares(scheme: str, devices: int) -> tuple[float, float, float]:
+    """The fraction of (weights, gradients, optimizer states) one of `devices` devices holds
+    under `scheme`: 1/D of each tensor the scheme partitions, all of the others."""
+    d = _checks.count(devices, "devices")
+    weights, gradients, optimizer = (1 / d if split else 1.0
+                                     for split in PARTITIONED[_scheme(scheme)])
+    return weights, gradients, optimizer
 
 
 def zero_collectives(scheme: str, devices: int, weights_payload_bytes: float,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.distributed.zero import SCHEMES, model_state_bytes, zero_collectives
+from hwsim.distributed.zero import SCHEMES, device_shares, model_state_bytes, zero_collectives
 from hwsim.spec.errors import SpecError
 
 
@@ -53,6 +53,14 @@ def test_any_byte_widths_int8_weights_and_sgd_momentum():
     state = model_state_bytes(1e6, 4, "zero2", **widths)
     assert (state.weights_bytes, state.gradients_bytes, state.optimizer_bytes) == \
         (1e6, 0.5e6, 1e6)
+
+
+def test_device_shares_follow_the_partitioned_tensors():
+    # Sec. 5, D = 4: (weights, gradients, optimizer states) a device holds; P_os quarters the
+    # optimizer states, P_os+g also the gradients, P_os+g+p everything.
+    assert {s: device_shares(s, 4) for s in SCHEMES} == {
+        "dp": (1.0, 1.0, 1.0), "zero1": (1.0, 1.0, 0.25), "zero2": (1.0, 0.25, 0.25),
+        "zero3": (0.25, 0.25, 0.25)}
 
 
 def test_communication_is_1x_1x_1x_and_1_5x_of_data_parallel():
