@@ -25,6 +25,7 @@ from hwsim.precision.formats import NumberFormat, parse_format
 from hwsim.precision.tensors import TENSOR_KINDS
 from hwsim.spec.fields import Fields
 from hwsim.spec.workload import Conv2d, Layer, Linear, Matmul, Workload
+from hwsim.spec.workload_io import tensor_formats
 from hwsim.spec.yaml_io import open_document
 
 SHORT_KINDS = {"w": "weights", "a": "activations", "g": "gradients", "acc": "accumulator",
@@ -92,30 +93,18 @@ def parse_precision_flag(text: str) -> dict[str, NumberFormat]:
     return out
 
 
-def _formats(f: Fields, skip: tuple[str, ...] = ()) -> dict[str, NumberFormat]:
-    out = {}
-    for kind in TENSOR_KINDS:
-        if f.has(kind):
-            try:
-                out[kind] = parse_format(str(f.raw(kind)))
-            except ValueError as exc:
-                f.error(kind, str(exc))
-    f.finish(allowed_extra=(*skip, *TENSOR_KINDS))
-    return out
-
-
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy YAML file."""
     top, log, _ = open_document(Path(path))
     block = top.mapping("default", required=False)
-    default = _formats(block) if block is not None and block.valid else {}
+    default = tensor_formats(block) if block is not None else {}
     rules = []
     for index, item in (top.items("rules") if top.has("rules") else iter(())):
         f = Fields(item, f"rules[{index}]", log)
         if not f.valid:
             continue
         pattern = f.string("layers")
-        formats = _formats(f, skip=("layers",))
+        formats = tensor_formats(f, skip=("layers",))
         if not formats:
             f.error("layers", "expected at least one tensor kind to set "
                               f"({', '.join(TENSOR_KINDS)})")

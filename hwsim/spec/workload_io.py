@@ -16,22 +16,23 @@ from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 LAYER_OPS = ("conv2d", "linear", "matmul", "embedding", *VECTOR_OPS)
 
 
-def _formats(block: Fields) -> dict[str, NumberFormat]:
+def tensor_formats(block: Fields, skip: tuple[str, ...] = ()) -> dict[str, NumberFormat]:
+    """The formats a mapping sets by tensor kind (``weights: int4, ...``); any key other than a
+    tensor kind or one of `skip` is an unknown field."""
     out: dict[str, NumberFormat] = {}
     for kind in TENSOR_KINDS:
         if block.has(kind):
-            text = block.raw(kind)
             try:
-                out[kind] = parse_format(str(text))
+                out[kind] = parse_format(str(block.raw(kind)))
             except ValueError as exc:
                 block.error(kind, str(exc))
-    block.finish(allowed_extra=TENSOR_KINDS)
+    block.finish(allowed_extra=(*skip, *TENSOR_KINDS))
     return out
 
 
 def _precision(fields: Fields, base: TensorPrecision) -> TensorPrecision | None:
     block = fields.mapping("precision", required=False)
-    return base.with_overrides(_formats(block)) if block is not None else None
+    return base.with_overrides(tensor_formats(block)) if block is not None else None
 
 
 def _conv(f: Fields, name: str, base: TensorPrecision) -> Conv2d:
@@ -55,7 +56,7 @@ def _conv(f: Fields, name: str, base: TensorPrecision) -> Conv2d:
     return layer
 
 
-def _layer(f: Fields, base: TensorPrecision) -> Layer | None:
+def _layer(f: Fields, base: TensorPrecision) -> Layer:
     name = f.string("name")
     op = f.choice("op", LAYER_OPS)
     layer: Layer
@@ -88,10 +89,8 @@ def load_workload(path: str | Path, *, batch: int | None = None) -> Workload:
     source = top.string("source")
     file_batch = top.integer("batch", 1)
     arch = top.string("arch", None)
-    prec_block = top.mapping("precision", required=False)
-    default = TensorPrecision.default()
-    if prec_block is not None:
-        default = default.with_overrides(_formats(prec_block))
+    base = TensorPrecision.default()
+    default = _precision(top, base) or base
     layers: list[Layer] = []
     names: set[str] = set()
     for index, item in top.items("layers"):
@@ -99,8 +98,6 @@ def load_workload(path: str | Path, *, batch: int | None = None) -> Workload:
         if not fields.valid:
             continue
         layer = _layer(fields, default)
-        if layer is None:
-            continue
         if layer.name in names:
             fields.error("name", f"expected a unique layer name, got duplicate {layer.name!r}")
         names.add(layer.name)
@@ -145,8 +142,8 @@ def layer_to_dict(layer: Layer, default: TensorPrecision) -> dict[str, Any]:
         if layer.channels:
             out["channels"] = layer.channels
     if layer.precision is not None:
-        diff = {k: v for k, v in layer.precision.to_dict().items()
-                if v != default.to_dict().get(k)}
+        defaults = default.to_dict()
+        diff = {k: v for k, v in layer.precision.to_dict().items() if v != defaults.get(k)}
         if diff:
             out["precision"] = diff
     return out
