@@ -28,7 +28,9 @@ Conventions:
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -51,6 +53,8 @@ from hwsim.training import parameters
 
 SCHEMES = (*ZERO_SCHEMES, "pp")
 GRAD_CODECS = ("maxmin", "natural")
+FORWARD, BACKWARD, UPDATE = ("fwd",), ("dgrad", "wgrad"), ("update",)
+TRAIN = FORWARD + BACKWARD
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,15 +173,27 @@ def _check(workload: Workload, parallel: Parallelism) -> None:
                                f"{len(workload.layers)} layers, got {parallel.stages}")
 
 
-def _seconds(step: Result, passes: tuple[str, ...], layers: range | None = None) -> float:
+def _per_range(step: Result, passes: tuple[str, ...], bounds: Sequence[int],
+               value: str) -> list[Any]:
+    """`value` (a LayerResult property) summed over the problems of `passes` whose layer lies in
+    each range ``bounds[i] <= layer_index < bounds[i + 1]``: one walk over the step's problems,
+    adding in their order."""
+    sums: list[Any] = [0] * (len(bounds) - 1)
+    for lr in step.layers:
+        if lr.pass_name in passes:
+            sums[bisect.bisect_right(bounds, lr.layer_index) - 1] += getattr(lr, value)
+    return sums
+
+
+def _seconds(step: Result, passes: tuple[str, ...], bounds: Sequence[int]) -> list[float]:
+    """Seconds of the problems of `passes` per layer range (`_per_range`)."""
     hz = step.arch.compute.clock_mhz * 1e6
-    return sum(lr.total_cycles for lr in step.layers if lr.pass_name in passes and
-               (layers is None or lr.layer_index in layers)) / hz
+    return [cycles / hz for cycles in _per_range(step, passes, bounds, "total_cycles")]
 
 
-def _energy(step: Result, passes: tuple[str, ...], layers: range | None = None) -> float:
-    return sum(lr.total_energy_pj for lr in step.layers if lr.pass_name in passes and
-               (layers is None or lr.layer_index in layers))
+def _energy(step: Result, passes: tuple[str, ...], bounds: Sequence[int]) -> list[float]:
+    """pJ of the problems of `passes` per layer range (`_per_range`)."""
+    return _per_range(step, passes, bounds, "total_energy_pj")
 
 
 def _gradient_payload(workload: Workload, parallel: Parallelism,
@@ -221,15 +237,16 @@ def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Resul
     codec_ops = sum(w.ops for w in ring_all_reduce_codec_work(count, d, codec)) \
         if codec is not NONE else 0.0
     codec_s, codec_pj = _codec_cost(arch, workload, codec_ops)
-    breakdown = data_parallel_step(_seconds(step, ("fwd",)),
-                                   _seconds(step, ("dgrad", "wgrad")) + codec_s,
-                                   _seconds(step, ("update",)) * update_share, collectives,
-                                   par.link, overlap=par.overlap)
+    whole = (0, len(workload.layers))
+    forward_s, backward_s, update_s = (_seconds(step, passes, whole)[0]
+                                       for passes in (FORWARD, BACKWARD, UPDATE))
+    breakdown = data_parallel_step(forward_s, backward_s + codec_s, update_s * update_share,
+                                   collectives, par.link, overlap=par.overlap)
     memory = footprint(workload, batch=step.batch, optimizer=optimizer, split=split,
                        shares=shares)
     if device_memory is not None:
         max_batch(memory, device_memory, source=workload.path or workload.name)
-    energy = _energy(step, ("fwd", "dgrad", "wgrad")) + _energy(step, ("update",)) * update_share
+    energy = _energy(step, TRAIN, whole)[0] + _energy(step, UPDATE, whole)[0] * update_share
     return DistributedResult(step, par, breakdown, memory, codec_s, energy, codec_pj,
                              device_memory_bytes=device_memory)
 
@@ -261,11 +278,9 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
         raise SpecError.single("--parallel", "stages", f"expected at most {len(ends)} stages: "
                                f"the workload has {len(ends) - 1} cut points (--stage-cut), got "
                                f"{p}")
-    firsts = [0, *ends[:-1]]
-    segment_s = [_seconds(step, ("fwd", "dgrad", "wgrad"), range(a, b))
-                 for a, b in zip(firsts, ends, strict=True)]
-    part = partition_layers(segment_s, p)
-    bounds = [*(firsts[i] for i in part.starts), layers]
+    cuts = [0, *ends]
+    part = partition_layers(_seconds(step, TRAIN, cuts), p)
+    bounds = [*(cuts[i] for i in part.starts), layers]
     stages = [range(bounds[s], bounds[s + 1]) for s in range(p)]
     edges = [_boundary(workload, par, bounds[s + 1] - 1, step.batch) for s in range(p - 1)]
     codec_ops = max((edges[s - 1][1] if s else 0.0) + (edges[s][1] if s < p - 1 else 0.0)
@@ -278,7 +293,7 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
         else 0.0
     codec_s, codec_pj = _codec_cost(arch, workload, codec_ops)
     stage_s = [t + codec_s / m for t in part.stage_s]
-    update_s = max(_seconds(step, ("update",), r) for r in stages)
+    update_s = max(_seconds(step, UPDATE, bounds))
     breakdown = pipeline_step(stage_s, [e[0] for e in edges], par.link, m, update_s,
                               overlap=par.overlap, gradient_collectives=collectives)
     memories = [_stage_memory(workload, r, step.batch, optimizer, split, count)
@@ -287,8 +302,8 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
     if device_memory is not None:
         for memory in memories:
             max_batch(memory, device_memory, source=workload.path or workload.name)
-    energy = max(_energy(step, ("fwd", "dgrad", "wgrad"), r) * m + _energy(step, ("update",), r)
-                 for r in stages)
+    energy = max(train * m + update for train, update
+                 in zip(_energy(step, TRAIN, bounds), _energy(step, UPDATE, bounds), strict=True))
     return DistributedResult(step, par, breakdown, memories[worst], codec_s, energy, codec_pj,
                              tuple(bounds[:-1]), device_memory)
 
