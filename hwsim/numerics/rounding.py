@@ -20,14 +20,11 @@ the same seed therefore gives the same codes, and ``u`` can be fed to an RTL mod
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-Rounding = Literal["nearest", "stochastic"]
 RngLike = int | np.random.Generator | None
 
 ROUNDINGS = ("nearest", "stochastic")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FORMAT_KINDS = ("int", "uint", "fp", "lns", "luq", "binary")
-
 _NAMED_FP = {"fp32": (8, 23), "fp16": (5, 10), "bf16": (8, 7), "fp8_e4m3": (4, 3),
              "fp8_e5m2": (5, 2), "tf32": (8, 10)}
 _INT = re.compile(r"(u?int)(\d+)$")

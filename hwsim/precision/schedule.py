@@ -62,7 +62,7 @@ class Schedule:
 
     def _curve(self, bounds: tuple[int, ...], t: I64, iterations: int) -> I64:
         lo, hi = bounds[0], bounds[-1]
-        if self.kind == "static" or lo == hi and self.kind != "list":
+        if self.kind == "static" or (lo == hi and self.kind != "list"):
             return np.full(t.shape, bounds[0], dtype=np.int64)
         if self.kind == "cyclic":
             period = int(iterations / self.cycles)
