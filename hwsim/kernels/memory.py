@@ -47,7 +47,7 @@ def operand_class(d1: int, d2: int, dims: I64) -> int:
 
 
 @jit
-def tile_elements(d1: int, d2: int, dims: I64, extents: I64) -> int:
+def tile_elements(d1: int, d2: int, dims: I64, extents: tuple[int, int, int]) -> int:
     """Elements of one full fold's tile of an operand spanning GEMM dimensions d1, d2."""
     size = 1
     for d in (d1, d2):
@@ -58,29 +58,39 @@ def tile_elements(d1: int, d2: int, dims: I64, extents: I64) -> int:
 
 
 @jit
-def reuse_flags(cls: I64, tile_bits: F64, total_bits: F64, caps_bits: F64,
+def reuse_flags(cls: tuple[int, int, int], tile_bits: tuple[float, float, float],
+                total_bits: tuple[float, float, float], caps_bits: F64,
                 unified: bool) -> tuple[bool, bool, bool]:
     """Whether A, B and the output keep their reusable data on chip (see module doc)."""
-    keep = [False, False, False]
-    if unified:
-        free = caps_bits[0] - 2.0 * (tile_bits[0] + tile_bits[1] + tile_bits[2])
-        if free < 0:
-            return False, False, False
-        for i in range(3):
-            keep[i] = cls[i] == SPANS_COLS
-        order = (0, 1) if total_bits[0] * 1.0 >= total_bits[1] else (1, 0)
-        for i in order:
-            extra = total_bits[i] - 2.0 * tile_bits[i]
-            if cls[i] == SPANS_ROWS and extra <= free:
-                keep[i] = True
-                free -= extra
+    if not unified:
+        return (_fits_split(cls[0], tile_bits[0], total_bits[0], caps_bits[0]),
+                _fits_split(cls[1], tile_bits[1], total_bits[1], caps_bits[1]),
+                _fits_split(cls[2], tile_bits[2], total_bits[2], caps_bits[2]))
+    free = caps_bits[0] - 2.0 * (tile_bits[0] + tile_bits[1] + tile_bits[2])
+    if free < 0:
+        return False, False, False
+    keep_a, keep_b = cls[0] == SPANS_COLS, cls[1] == SPANS_COLS
+    extra_a, extra_b = total_bits[0] - 2.0 * tile_bits[0], total_bits[1] - 2.0 * tile_bits[1]
+    if total_bits[0] >= total_bits[1]:  # the larger operand saves more: it asks first
+        if cls[0] == SPANS_ROWS and extra_a <= free:
+            keep_a, free = True, free - extra_a
+        keep_b = keep_b or (cls[1] == SPANS_ROWS and extra_b <= free)
     else:
-        for i in range(3):
-            if cls[i] == SPANS_COLS:
-                keep[i] = 2.0 * tile_bits[i] <= caps_bits[i]
-            elif cls[i] == SPANS_ROWS:
-                keep[i] = total_bits[i] <= caps_bits[i]
-    return keep[0], keep[1], keep[2]
+        if cls[1] == SPANS_ROWS and extra_b <= free:
+            keep_b, free = True, free - extra_b
+        keep_a = keep_a or (cls[0] == SPANS_ROWS and extra_a <= free)
+    return keep_a, keep_b, cls[2] == SPANS_COLS
+
+
+@jit
+def _fits_split(cls: int, tile_bits: float, total_bits: float, cap_bits: float) -> bool:
+    """With one buffer per operand: two tiles fit (SPANS_COLS) or the whole operand does
+    (SPANS_ROWS)."""
+    if cls == SPANS_COLS:
+        return 2.0 * tile_bits <= cap_bits
+    if cls == SPANS_ROWS:
+        return total_bits <= cap_bits
+    return False
 
 
 @jit
@@ -118,27 +128,21 @@ def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, col
     dims = role_dims[df]
     sr, sc, t, fr, fc = fold_geometry(ceil_div(m, m_pack), n, ceil_div(k, k_pack), rows, cols,
                                       dims)
-    extents = np.array([min(rows, sr), min(cols, sc), t], dtype=np.int64)
-    op_dims = ((0, 2), (2, 1), (0, 1))  # A = M x K, B = K x N, output = M x N
-    cls = np.empty(3, dtype=np.int64)
-    tile = np.empty(3, dtype=np.float64)
-    for i in range(3):
-        cls[i] = operand_class(op_dims[i][0], op_dims[i][1], dims)
-        tile[i] = tile_elements(op_dims[i][0], op_dims[i][1], dims, extents)
+    extents = (min(rows, sr), min(cols, sc), t)
+    # A = M x K, B = K x N, output = M x N (GEMM dimensions 0 = M, 1 = N, 2 = K)
+    cls = (operand_class(0, 2, dims), operand_class(2, 1, dims), operand_class(0, 1, dims))
     unique_ratio = a_unique / (m * k)
     accumulates = cls[2] != SPANS_BOTH and fr > 1
-    tile[0] *= bits[0] * unique_ratio * k_pack * m_pack
-    tile[1] *= bits[1] * k_pack
-    tile[2] *= m_pack
-    out_tile_bits = tile[2] * bits[2]
-    tile[2] *= bits[3] if accumulates else bits[2]
-    total = np.array([a_unique * bits[0], k * n * bits[1], m * n * bits[2]], dtype=np.float64)
+    out_tile = float(tile_elements(0, 1, dims, extents)) * m_pack
+    out_tile_bits = out_tile * bits[2]
+    tile = (float(tile_elements(0, 2, dims, extents)) * (bits[0] * unique_ratio * k_pack *
+                                                         m_pack),
+            float(tile_elements(2, 1, dims, extents)) * (bits[1] * k_pack),
+            out_tile * (bits[3] if accumulates else bits[2]))
+    total = (float(a_unique * bits[0]), float(k * n * bits[1]), float(m * n * bits[2]))
     keep = reuse_flags(cls, tile, total, caps_bits, unified)
-    repeats = (fr, fc)
-    moved = np.empty(2, dtype=np.float64)
-    for i in range(2):
-        again = cls[i] != SPANS_BOTH and not keep[i]
-        moved[i] = total[i] * (repeats[cls[i] - 1] if again else 1)
+    moved_a = total[0] * (_repeats(cls[0], fr, fc) if not keep[0] else 1)
+    moved_b = total[1] * (_repeats(cls[1], fr, fc) if not keep[1] else 1)
     o_write, o_read = total[2], 0.0
     if accumulates and not keep[2]:
         o_read = m * n * bits[3] * (fr - 1.0)
@@ -153,7 +157,18 @@ def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, col
         busy = transfer_cycles(fa, fb, out_per_fold, bw_bits, per_operand)
         stall += folds * max(0.0, busy - fold_cycles)
     stall += transfer_cycles(0.0, 0.0, out_tile_bits, bw_bits, per_operand)
-    return moved[0], moved[1], o_write, o_read, stall
+    return moved_a, moved_b, o_write, o_read, stall
+
+
+@jit
+def _repeats(cls: int, fr: int, fc: int) -> int:
+    """How often an input operand that is not kept on chip is fetched whole: once per row fold
+    (SPANS_COLS), once per column fold (SPANS_ROWS), once (SPANS_BOTH)."""
+    if cls == SPANS_COLS:
+        return fr
+    if cls == SPANS_ROWS:
+        return fc
+    return 1
 
 
 @jit
@@ -172,8 +187,8 @@ def vector_memory(elements: int, ops: int, bits_per_element: int, in_dram: bool,
 
 
 @jit
-def sram_stall(accesses: I64, bits: I64, compute_cycles: int, sram_bw_bits: F64,
-               unified: bool) -> float:
+def sram_stall(accesses: tuple[int, int, int], bits: I64, compute_cycles: int,
+               sram_bw_bits: F64, unified: bool) -> float:
     """Cycles beyond `compute_cycles` the SRAM ports need for A reads, B reads and output
     writes (`accesses` in elements, widths `bits`); a port of bandwidth 0 never limits."""
     need = 0.0
@@ -223,8 +238,9 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
                               t_steps[d, p], m_pack[d, p], preload[d, p])
             for i in range(4):
                 dram[d, p, i] = res[i] * count[p]
-            compute_one = sram_counts[d, p, 0] // count[p]
-            port = sram_stall(sram_counts[d, p, 2:5] // count[p], bits[p, :3], compute_one,
+            one = sram_counts[d, p]  # of all `count` GEMMs: cycles, folds, A, B, output
+            c = count[p]
+            port = sram_stall((one[2] // c, one[3] // c, one[4] // c), bits[p], one[0] // c,
                               sram_bw_bits[d], uni)
             stall[d, p] = (res[4] + port) * count[p]
     return dram, stall, vector_cycles
