@@ -167,18 +167,15 @@ def _encode_lns(v: FloatArray, fmt: NumberFormat, u: FloatArray | None) -> IntAr
         hi = np.power(2.0, (base + 1) / float(1 << F))
         e = base + stochastic_up(np.clip(a_fin, lo, hi), lo, hi, u)
     e = np.where(big, e_hi, e)
-    field = np.minimum(e, e_hi) & ((1 << (W - 1)) - 1)
-    word = (np.signbit(v).astype(np.int64) << (W - 1)) | field
-    return np.where((e <= e_lo) | (a == 0), lns.zero_word(W), word)
+    return np.where(a == 0, lns.zero_word(W), lns.pack_np(np.signbit(v), e, W))
 
 
 def _decode_lns(codes: IntArray, fmt: NumberFormat) -> FloatArray:
     """``(-1)^s 2^(e/2^F)`` (the expression of :func:`hwsim.numerics.lns.decode`), 0 at EMIN."""
     W, F = fmt.bits, fmt.frac_bits
-    half = 1 << (W - 2)
-    e = ((codes + half) & ((1 << (W - 1)) - 1)) - half  # sign-extend the W-1 bit field
+    sign, e = lns.unpack_np(codes, W)
     mag = np.where(e == lns.emin(W), 0.0, np.power(2.0, e / float(1 << F)))
-    return np.where((codes >> (W - 1)) & 1 == 1, -mag, mag)
+    return np.where(sign == 1, -mag, mag)
 
 
 # --- binary ------------------------------------------------------------------------------------

@@ -81,6 +81,21 @@ def unpack(word: int, W: int) -> tuple[int, int]:
     return (word >> (W - 1)) & 1, e
 
 
+def unpack_np(words: npt.ArrayLike, W: int) -> tuple[IntArray, IntArray]:
+    """Vectorised :func:`unpack`: (sign bits, e) of raw W-bit words."""
+    words = np.asarray(words, dtype=np.int64)
+    half = 1 << (W - 2)
+    return (words >> (W - 1)) & 1, ((words + half) & ((1 << (W - 1)) - 1)) - half
+
+
+def pack_np(sign: npt.ArrayLike, e: npt.ArrayLike, W: int) -> IntArray:
+    """Raw W-bit words of sign bits and exponents, with the rules every producer of a word
+    follows: e > EMAX saturates to EMAX (sign kept), e <= EMIN gives the canonical zero."""
+    sign, e = np.asarray(sign, dtype=np.int64), np.asarray(e, dtype=np.int64)
+    word = (sign << (W - 1)) | (np.minimum(e, emax(W)) & ((1 << (W - 1)) - 1))
+    return np.where(e <= emin(W), zero_word(W), word)
+
+
 def zero_word(W: int) -> int:
     """Canonical zero: sign 0, e = EMIN."""
     return pack(0, emin(W), W)
@@ -239,9 +254,8 @@ def lns_add_np(a: npt.ArrayLike, b: npt.ArrayLike, W: int = 8, F: int = 3) -> In
     """Vectorised :func:`lns_add` over arrays of raw words (same results element by element)."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    half = 1 << (W - 2)
-    sa, ea = (a >> (W - 1)) & 1, ((a + half) & ((1 << (W - 1)) - 1)) - half
-    sb, eb = (b >> (W - 1)) & 1, ((b + half) & ((1 << (W - 1)) - 1)) - half
+    sa, ea = unpack_np(a, W)
+    sb, eb = unpack_np(b, W)
     swap = eb > ea
     s_big, e_big = np.where(swap, sb, sa), np.where(swap, eb, ea)
     d = np.abs(ea - eb)
@@ -251,8 +265,7 @@ def lns_add_np(a: npt.ArrayLike, b: npt.ArrayLike, W: int = 8, F: int = 3) -> In
     sub = sa != sb
     e = e_big + np.where(sub, minus[idx], plus[idx])
     lo = emin(W)
-    out = (s_big << (W - 1)) | (np.minimum(e, emax(W)) & ((1 << (W - 1)) - 1))
-    out = np.where((e <= lo) | (sub & (d == 0)), zero_word(W), out)
+    out = np.where(sub & (d == 0), zero_word(W), pack_np(s_big, e, W))
     out = np.where(eb == lo, a, out)
     out = np.where(ea == lo, b, out)
     return np.where((ea == lo) & (eb == lo), zero_word(W), out)

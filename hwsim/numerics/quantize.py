@@ -100,12 +100,9 @@ def quantize_np(
     m = mag << (P - p)
     k = np.searchsorted(np.array(lns.log_thresholds(F, P), dtype=np.int64), m, side="right")
     e = ((p - shift) << F) + k
-    e_hi, e_lo = lns.emax(OUT_W), lns.emin(OUT_W)
-    sign = (x < 0).astype(np.int64)
-    word = (sign << (OUT_W - 1)) | (np.minimum(e, e_hi) & ((1 << (OUT_W - 1)) - 1))
-    under = (e <= e_lo) & (mag > 0)
-    y_lns = np.where(under | (mag == 0), lns.zero_word(OUT_W), word)
-    sat_lns = ((e > e_hi) | under).astype(np.int64)
+    y_lns = np.where(mag == 0, lns.zero_word(OUT_W), lns.pack_np(x < 0, e, OUT_W))
+    under = (e <= lns.emin(OUT_W)) & (mag > 0)
+    sat_lns = ((e > lns.emax(OUT_W)) | under).astype(np.int64)
     is_lns = (mode & 2) != 0
     return np.where(is_lns, y_lns, y_lin), np.where(is_lns, sat_lns, sat_lin)
 
