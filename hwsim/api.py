@@ -94,7 +94,7 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     if memory is not None and device_memory_bytes is not None:
         max_batch(memory, device_memory_bytes, source=workload.path or workload.name)
     return Result(workload, arch, "training" if training else "inference", used_batch,
-                  build_layers(workload, table, raw, energy, executed), inputs, memory,
+                  build_layers(table, raw, energy, executed), inputs, memory,
                   device_memory_bytes, modelled_area(arch))
 
 

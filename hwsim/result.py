@@ -66,8 +66,9 @@ class LayerResult:
         return {"name": self.name, "layer_index": self.layer_index, "pass": self.pass_name,
                 "kind": self.kind,
                 "M": self.M, "N": self.N, "K": self.K, "count": self.count, "macs": self.macs,
-                "bitops": self.bitops, "cycles": {"compute": self.compute_cycles, "stall": self.stall_cycles,
-                           "total": self.total_cycles},
+                "bitops": self.bitops, "cycles": {"compute": self.compute_cycles,
+                                                  "stall": self.stall_cycles,
+                                                  "total": self.total_cycles},
                 "folds": self.folds, "sram_reads": self.sram_reads,
                 "sram_writes": self.sram_writes, "dram_bytes": self.dram_bytes,
                 "mapping_efficiency": self.mapping_efficiency,
@@ -182,7 +183,7 @@ def _dram_bytes(table: ProblemTable, bits: npt.NDArray[np.float64], p: int) -> d
     return {key: math.ceil(bits[i] / 8) for i, key in enumerate(DRAM_KEYS)}
 
 
-def build_layers(workload: Workload, table: ProblemTable, raw: RawCounts,
+def build_layers(table: ProblemTable, raw: RawCounts,
                  energy: dict[str, npt.NDArray[np.float64]],
                  executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None = None,
                  design: int = 0) -> tuple[LayerResult, ...]:
