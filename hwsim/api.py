@@ -63,6 +63,17 @@ def load_arch(name_or_path: str | Path) -> Arch:
         return _load_arch_yaml(file)
 
 
+def load_inputs(workload: Workload | str | Path, arch: Arch | str | Path | None = None, *,
+                batch: int | None = None) -> tuple[Workload, Arch]:
+    """`workload` and `arch`, each loaded if given as a path or name (`batch` overrides a loaded
+    workload's); no arch means the workload's `arch:`, else ``tpu_like``."""
+    if not isinstance(workload, Workload):
+        workload = load_workload(workload, batch=batch)
+    if not isinstance(arch, Arch):
+        arch = load_arch(arch or workload.arch or DEFAULT_ARCH)
+    return workload, arch
+
+
 def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = None, *,
              batch: int | None = None, training: bool = False,
              optimizer: str = "sgd", split: FrequencySplit | None = None,
@@ -75,12 +86,7 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     each layer's `saved` format or at the frequency `split` (DIVISION), peak memory from live
     ranges and, with `device_memory_bytes`, the largest batch that fits (SpecError if not even
     batch 1 does)."""
-    if not isinstance(workload, Workload):
-        workload = load_workload(workload, batch=batch)
-    if arch is None:
-        arch = workload.arch or DEFAULT_ARCH
-    if not isinstance(arch, Arch):
-        arch = load_arch(arch)
+    workload, arch = load_inputs(workload, arch, batch=batch)
     used_batch = batch or workload.batch
     table = lower(workload, batch=used_batch, training=training, optimizer=optimizer,
                   split=split)

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hwsim import __version__
-from hwsim.api import DEFAULT_ARCH, estimate, load_arch, load_workload
+from hwsim.api import estimate, load_arch, load_inputs, load_workload
 from hwsim.distributed import BOARD_LINK_PJ_PER_BIT, Link
 from hwsim.distributed.pipeline import SCHEDULES
 from hwsim.distributed_run import GRAD_CODECS, Parallelism, distributed_estimate, parse_parallel
@@ -199,8 +199,7 @@ def _estimate(args: argparse.Namespace) -> int:
     for flag, value in (("--batch", args.batch), ("--iterations", args.iterations)):
         if value is not None and value < 1:
             raise SpecError.single(flag, "", f"expected a positive integer, got {value}")
-    workload = load_workload(args.workload, batch=args.batch)
-    arch = load_arch(args.arch or workload.arch or DEFAULT_ARCH)
+    workload, arch = load_inputs(args.workload, args.arch, batch=args.batch)
     policy = _policy(args)
     for pattern in policy.unmatched_rules(workload):
         logging.warning("%s: policy rule layers=%r matches no layer of %s",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hwsim.api import DEFAULT_ARCH, load_arch, load_workload
+from hwsim.api import load_inputs
 from hwsim.precision.policy import Policy
 from hwsim.precision.schedule import Schedule
 from hwsim.spec.arch import Arch
@@ -57,10 +57,7 @@ def sweep(workload: Workload | str | Path, base_arch: Arch | str | Path | None,
     Dask scheduler address or a ``distributed.Client`` (default: a local cluster). `file`
     names the sweep in error messages.
     """
-    if not isinstance(workload, Workload):
-        workload = load_workload(workload)
-    if not isinstance(base_arch, Arch):
-        base_arch = load_arch(base_arch or workload.arch or DEFAULT_ARCH)
+    workload, base_arch = load_inputs(workload, base_arch)
     if backend not in BACKENDS:
         raise SpecError.single(file, "backend", f"expected one of {', '.join(BACKENDS)}, got "
                                f"{backend!r}" + suggest(str(backend), BACKENDS))
