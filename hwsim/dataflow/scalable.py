@@ -66,26 +66,36 @@ def throughput_factors(kind: I64, serial: I64, bits_per_cycle: I64, window_lanes
                        from_conv: I64) -> tuple[I64, I64, I64, I64]:
     """(k_pack, t_steps, m_pack, preload), each [D, P], for designs (length D) and problems
     (length P); `window_lanes` is the output rows a bit-serial PE serves at once, `word_bits`
-    its bit-parallel operand width, `dataflow` its `DATAFLOW_CODES`."""
+    its bit-parallel operand width, `dataflow` its `DATAFLOW_CODES`. Bit-parallel designs
+    keep 1 everywhere; only the bit-serial and Bit Fusion rows are computed."""
+    factors = np.ones((4, kind.shape[0], a_bits.shape[0]), dtype=np.int64)
+    rows = np.flatnonzero((kind == KIND_CODES["bitserial"]) | (kind == KIND_CODES["bitfusion"]))
+    if rows.size:
+        factors[:, rows] = _scalable_factors(kind[rows], serial[rows], bits_per_cycle[rows],
+                                             window_lanes[rows], word_bits[rows],
+                                             dataflow[rows], a_bits, b_bits, from_conv)
+    return factors[0], factors[1], factors[2], factors[3]
+
+
+def _scalable_factors(kind: I64, serial: I64, bits_per_cycle: I64, window_lanes: I64,
+                      word_bits: I64, dataflow: I64, a_bits: I64, b_bits: I64,
+                      from_conv: I64) -> I64:
+    """`throughput_factors` of bit-serial and Bit Fusion designs, stacked [4, D, P]."""
     kind, serial, bpc = kind[:, None], serial[:, None], bits_per_cycle[:, None]
     lanes, word, df = window_lanes[:, None], word_bits[:, None], dataflow[:, None]
     a, b, conv = a_bits[None, :], b_bits[None, :], from_conv[None, :]
     ones = np.ones((kind.shape[0], a.shape[1]), dtype=np.int64)
     serial_kind = kind == KIND_CODES["bitserial"]
-    scalable = serial_kind | (kind == KIND_CODES["bitfusion"])
     loom_fc = serial_kind & (serial == SERIAL_CODES["both"]) & (conv == 0)
     fusion = (8 // np.maximum(np.minimum(a, 8), 2)) * (8 // np.maximum(np.minimum(b, 8), 2))
-    k_pack = np.where(kind == KIND_CODES["bitfusion"], fusion,
-                      np.where(loom_fc, np.maximum(lanes * bpc // word, 1), ones))
+    k_pack = np.where(serial_kind, np.where(loom_fc, np.maximum(lanes * bpc // word, 1), ones),
+                      fusion)
     stripes = _ceil_div(a, bpc)
     loom = np.where(conv == 1, _ceil_div(a, bpc) * _ceil_div(b, bpc), _ceil_div(b, bpc))
     serial_steps = np.where(serial == SERIAL_CODES["both"], loom, stripes)
-    t_steps = np.where(serial_kind, serial_steps,
-                       np.where(kind == KIND_CODES["bitfusion"],
-                                _ceil_div(a, 8) * _ceil_div(b, 8), ones))
+    t_steps = np.where(serial_kind, serial_steps, _ceil_div(a, 8) * _ceil_div(b, 8))
     m_pack = np.where(serial_kind & ~loom_fc, lanes * ones, ones)
     stationary_bits = np.where(df == DATAFLOW_CODES["ws"], k_pack * b,
                                np.where(df == DATAFLOW_CODES["is"], k_pack * m_pack * a, 0))
-    preload = np.where(scalable, np.maximum(_ceil_div(stationary_bits, word), 1), ones)
-    return (k_pack.astype(np.int64), t_steps.astype(np.int64), m_pack.astype(np.int64),
-            preload.astype(np.int64))
+    preload = np.maximum(_ceil_div(stationary_bits, word), 1)
+    return np.stack([k_pack, t_steps, m_pack, preload])
