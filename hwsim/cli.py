@@ -242,8 +242,7 @@ def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch) -> in
     try:
         link = Link(args.link_gbps, args.link_latency_us * 1e-6, args.link_pj_per_bit)
     except SpecError as exc:
-        raise SpecError.single("--link-gbps", "", str(exc.issues[0]).split(": ", 2)[-1]) \
-            from None
+        raise SpecError.single("--link-gbps", "", exc.issues[0].message) from None
     parallel = Parallelism(devices, scheme, stages, args.micro_batches, args.pipeline_schedule,
                            link, args.comm_grad_bits, args.comm_grad_codec, args.comm_act_bits,
                            args.comm_act_grad_bits, args.overlap, args.stage_cut)
@@ -329,19 +328,15 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMANDS = {"estimate": _estimate, "energy-table": _energy_table, "trace": _trace,
+            "sweep": _sweep, "report": _report, "convert": _convert}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="hwsim: %(message)s")
     args = _parser().parse_args(argv)
     try:
-        if args.command == "estimate":
-            return _estimate(args)
-        if args.command == "energy-table":
-            return _energy_table(args)
-        if args.command == "trace":
-            return _trace(args)
-        if args.command in ("sweep", "report"):
-            return _sweep(args) if args.command == "sweep" else _report(args)
-        return _convert(args)
+        return COMMANDS[args.command](args)
     except SpecError as exc:
         for issue in exc.issues:
             print(f"hwsim: error: {issue}", file=sys.stderr)
