@@ -9,6 +9,3 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / "build" / "numba_cache"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-SHARED = REPO.parent / "shared"
-PEERS_SCALESIM = SHARED / "peers" / "scalesim"

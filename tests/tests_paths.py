@@ -1,10 +1,36 @@
-"""Paths of the repository's data folders, for tests."""
+"""Shared test helpers: the repository's data folders, the `hwsim` command run as a user runs it,
+optional test dependencies, and a workload in a precision an arch executes."""
 
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 WORKLOADS = REPO / "workloads"
-ARCH_CONFIGS = REPO / "arch_configs"
+SCALESIM_FIXTURES = REPO / "tests" / "golden" / "scalesim"
+SCALESIM_UPSTREAM = SCALESIM_FIXTURES / "upstream"
+
+
+def run_hwsim(*args: str, cwd: Path = REPO,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m hwsim ARGS` in a subprocess, stdout and stderr captured as text; a non-zero
+    exit is returned, not raised, so tests can check exit codes."""
+    return subprocess.run([sys.executable, "-m", "hwsim", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, check=False)
+
+
+def need(module: str) -> ModuleType:
+    """Import an optional test dependency (torch, onnx). CI installs the `test` extra, so there a
+    missing module fails the run; on a developer machine without it the test skips."""
+    return importlib.import_module(module) if os.environ.get("CI") else \
+        pytest.importorskip(module)
 
 
 def for_arch(workload, arch_name):

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import csv
-import math
 import json
-import subprocess
-import sys
-from pathlib import Path
+import math
 
 import pytest
 
 from hwsim.api import shipped_arch_names
-
-REPO = Path(__file__).resolve().parents[2]
-SCALESIM_UPSTREAM = REPO / "tests" / "golden" / "scalesim" / "upstream"
-
-
-def hwsim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hwsim", *args], cwd=cwd, text=True,
-                          capture_output=True, check=False)
+from tests_paths import SCALESIM_UPSTREAM, WORKLOADS
+from tests_paths import run_hwsim as hwsim
 
 
 CASES = [("workloads/resnet18.yaml", arch) for arch in shipped_arch_names()] + [
@@ -48,7 +39,7 @@ def test_estimate_shipped_workloads_on_every_arch(workload, arch):
 def test_default_arch_is_the_workloads_then_tpu_like(tmp_path):
     run = hwsim("estimate", "workloads/resnet50.yaml", "--json")
     assert json.loads(run.stdout)["arch"] == "tpu_like"
-    table = hwsim("estimate", str(REPO / "workloads" / "resnet18.yaml"), cwd=tmp_path)
+    table = hwsim("estimate", str(WORKLOADS / "resnet18.yaml"), cwd=tmp_path)
     assert table.returncode == 0 and "total_cycles" in table.stdout and "TOTAL" in table.stdout
 
 
@@ -64,11 +55,14 @@ def test_csv_output(tmp_path):
     run = hwsim("estimate", "workloads/resnet18.yaml", "--csv", str(out))
     assert run.returncode == 0
     rows = list(csv.DictReader(out.open()))
+    # ResNet-18's conv1: 7x7/2, pad 3 on 224x224x3 -> 112x112 outputs x 64 filters x 7*7*3 = 147
     assert rows[0]["name"] == "conv1" and int(rows[0]["macs"]) == 112 * 112 * 64 * 147
 
 
 def test_scalesim_inputs_directly_match_its_calc_golden():
-    """The upstream CALC golden run (AlexNet conv1, calc_ws.cfg): Total Cycles 112283."""
+    """The upstream CALC golden run (AlexNet conv1, calc_ws.cfg): Total Cycles 112283, SRAM
+    reads and writes as upstream/calc/DETAILED_ACCESS_REPORT.csv prints them (derived in
+    tests/unit/test_kernels_systolic.py::test_upstream_calc_golden_layer)."""
     run = hwsim("estimate", str(SCALESIM_UPSTREAM / "alexnet_part.csv"), "--arch",
                 str(SCALESIM_UPSTREAM / "calc_ws.cfg"), "--json")
     layer = json.loads(run.stdout)["layers"][0]
@@ -78,7 +72,7 @@ def test_scalesim_inputs_directly_match_its_calc_golden():
 
 
 def test_convert_scalesim_round_trip(tmp_path):
-    cfg, topo = SCALESIM_UPSTREAM / "calc_ws.cfg", REPO / "workloads" / "scalesim" / "resnet18.csv"
+    cfg, topo = SCALESIM_UPSTREAM / "calc_ws.cfg", WORKLOADS / "scalesim" / "resnet18.csv"
     assert hwsim("convert", "scalesim", str(cfg), str(topo), "-o", str(tmp_path)).returncode == 0
     direct = json.loads(hwsim("estimate", str(topo), "--arch", str(cfg), "--json").stdout)
     converted = json.loads(hwsim("estimate", str(tmp_path / "resnet18.yaml"), "--arch",
@@ -182,7 +176,8 @@ def test_policy_rule_matching_nothing_warns(tmp_path):
     (["--train", "--device-memory-gib", "-1"], "expected a positive size, got -1.0"),
     (["--train", "--division", "block=0"], "--division: block: expected an integer in 1..65536"),
     (["--train", "--precision", "s=int0"], "--precision: expected a number format"),
-    # resnet18's int8 weights alone are 11.7 MB (parameters x 1 byte): 0.001 GiB cannot hold them
+    # resnet18's int8 weights alone are 11.7 MB (parameters x 1 byte): 0.001 GiB cannot hold them;
+    # 0.001 GiB = 0.001 x 2^30 = 1073741.8 bytes, printed to the nearest byte
     (["--train", "--device-memory-gib", "0.001"], "to train at batch 1, got 1073742 bytes"),
     (["--devices", "8"], "--devices: expected --train"),
     (["--train", "--devices", "0"], "--devices: expected a positive integer, got 0"),

@@ -16,17 +16,12 @@ import yaml
 from hwsim import sweep as hwsim_sweep
 from hwsim.sweep import read_table
 from hwsim.sweep.spec import load_sweep
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def hwsim(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hwsim", *args], cwd=REPO, text=True,
-                          capture_output=True, check=False)
+from tests_paths import REPO, WORKLOADS
+from tests_paths import run_hwsim as hwsim
 
 
 def write_spec(folder: Path, **overrides) -> Path:
-    spec = {"version": 1, "workload": str(REPO / "workloads" / "resnet18.yaml"),
+    spec = {"version": 1, "workload": str(WORKLOADS / "resnet18.yaml"),
             "arch": "tpu_like",
             "space": {"compute.rows": [16, 32, 64, 128], "compute.cols": [32, 128],
                       "compute.dataflow": ["os", "ws", "is"],

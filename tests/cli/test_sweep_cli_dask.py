@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 from hwsim import sweep as hwsim_sweep
 from hwsim.sweep.spec import load_sweep
-from test_sweep import REPO, hwsim, write_spec
+from test_sweep import write_spec
+from tests_paths import run_hwsim as hwsim
 
 distributed = pytest.importorskip("distributed", reason="the dask extra: pip install "
                                   "'hwsim[dask]' (in the test extra)")
@@ -30,9 +29,7 @@ def test_cli_dask_backend_writes_the_local_result(tmp_path):
 def test_unreachable_scheduler_is_a_one_line_error(tmp_path):
     # nothing listens on the discard port; Dask's connect timeout shortened through its config
     env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
-    run = subprocess.run([sys.executable, "-m", "hwsim", "sweep", str(write_spec(tmp_path)),
-                          "-o", str(tmp_path / "r.csv"), "--backend", "dask", "--scheduler",
-                          "tcp://127.0.0.1:9", "--no-progress"], cwd=REPO, env=env, text=True,
-                         capture_output=True, check=False)
+    run = hwsim("sweep", str(write_spec(tmp_path)), "-o", str(tmp_path / "r.csv"), "--backend",
+                "dask", "--scheduler", "tcp://127.0.0.1:9", "--no-progress", env=env)
     assert run.returncode == 2
     assert run.stderr.strip().splitlines()[-1].startswith("hwsim: error: --scheduler")
