@@ -331,10 +331,8 @@ def _residual_add(layers: tuple[Layer, ...], i: int) -> bool:
 
 def _stage_memory(workload: Workload, layers: range, batch: int, optimizer: str,
                   split: FrequencySplit | None, in_flight_count: int) -> Footprint:
-    """A stage's footprint at the micro-batch, with the saved activations of `in_flight_count`
-    micro-batches live through every step (the earlier ones wait for their backward)."""
+    """A stage's footprint at the micro-batch: its layers' model state, and the saved
+    activations of `in_flight_count` micro-batches."""
     stage = replace(workload, layers=workload.layers[layers.start:layers.stop])
-    fp = footprint(stage, batch=batch, optimizer=optimizer, split=split)
-    waiting = (in_flight_count - 1) * sum(t.bytes(1) for t in fp.saved if t.per_sample)
-    return replace(fp, per_sample_bytes=fp.per_sample_bytes + waiting,
-                   saved=fp.saved * in_flight_count)
+    return footprint(stage, batch=batch, optimizer=optimizer, split=split,
+                     in_flight=in_flight_count)

@@ -26,6 +26,9 @@ class StateShares:
     optimizer: float = 1.0
 
 
+WHOLE_STATE = StateShares()   # one device holds all of the model state
+
+
 @dataclass(frozen=True, slots=True)
 class LayerState:
     """One parameter-holding layer's model state, in bytes."""
@@ -38,7 +41,7 @@ class LayerState:
 
 
 def model_state(workload: Workload, optimizer: str,
-                shares: StateShares = StateShares()) -> tuple[LayerState, ...]:
+                shares: StateShares = WHOLE_STATE) -> tuple[LayerState, ...]:
     """Model state one device holds of every layer that has parameters, in layer order."""
     opt = OPTIMIZERS[optimizer]
     out = []

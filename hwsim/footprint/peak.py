@@ -9,7 +9,10 @@ update (the order `hwsim.lower` expands). Live at each point:
 - the tensors a layer saves (`saved_tensors`), from its forward step through its backward step;
 - the working tensors of the running step: in the forward pass the layer's input (unless the
   saved copy is the input itself) and its output at the activations' width; in the backward pass
-  the incoming gradient (output-sized) and the outgoing one (input-sized) at the gradients' width.
+  the incoming gradient (output-sized) and the outgoing one (input-sized) at the gradients' width;
+- on a pipeline stage with `in_flight` micro-batches in flight (`hwsim.distributed.in_flight`),
+  the per-sample saved tensors of the `in_flight` - 1 earlier ones, waiting for their backward
+  pass, at every step.
 
 Every term is either fixed or proportional to the batch, so the memory at each step is
 ``fixed + per_sample * batch``: the peak at any batch is the largest of these lines, and the
@@ -24,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.footprint.compression import FrequencySplit
-from hwsim.footprint.model_state import StateShares, model_state
+from hwsim.footprint.model_state import WHOLE_STATE, StateShares, model_state
 from hwsim.footprint.saved import SavedTensor, input_elements, output_elements, saved_tensors
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
@@ -37,7 +40,8 @@ class Footprint:
     """Memory of one training step on one device (bytes).
 
     `steps` names each point of the timeline; `fixed_bytes` and `per_sample_bytes` give the
-    memory live there as ``fixed + per_sample * batch``.
+    memory live there as ``fixed + per_sample * batch``. `saved` are one micro-batch's saved
+    tensors, of which `in_flight` micro-batches are held.
     """
 
     batch: int
@@ -48,14 +52,16 @@ class Footprint:
     steps: tuple[str, ...]
     fixed_bytes: FloatArray
     per_sample_bytes: FloatArray
+    in_flight: int = 1
 
     @property
     def model_state_bytes(self) -> float:
         return self.weights_bytes + self.gradients_bytes + self.optimizer_state_bytes
 
     def activation_bytes(self, batch: int | None = None) -> float:
-        """All saved activations (live together at the end of the forward pass)."""
-        return sum(t.bytes(batch or self.batch) for t in self.saved)
+        """All saved activations of the micro-batches in flight (live together at the end of the
+        forward pass)."""
+        return sum(t.bytes(batch or self.batch) for _ in range(self.in_flight) for t in self.saved)
 
     def memory_bytes(self, batch: int | None = None) -> FloatArray:
         """Bytes live at each step."""
@@ -82,9 +88,9 @@ class Footprint:
 
 def footprint(workload: Workload, *, batch: int | None = None, optimizer: str = "sgd",
               split: FrequencySplit | None = None,
-              shares: StateShares = StateShares()) -> Footprint:
+              shares: StateShares = WHOLE_STATE, in_flight: int = 1) -> Footprint:
     """The memory timeline of one training step of `workload` on one device holding `shares`
-    of the model state."""
+    of the model state and the saved activations of `in_flight` micro-batches."""
     layers = workload.layers
     states = model_state(workload, optimizer, shares)
     grad_at = {s.layer_index: s.gradients_bytes for s in states}
@@ -123,11 +129,12 @@ def footprint(workload: Workload, *, batch: int | None = None, optimizer: str = 
     names.append("update")
     fixed.append(live_fixed)
     per_sample.append(max(0.0, live_sample))
+    one = tuple(t for ts in saved for t in ts)
+    waiting = (in_flight - 1) * sum(t.bytes(1) for t in one if t.per_sample)
     return Footprint(batch or workload.batch,
                      sum(s.weights_bytes for s in states), sum(grad_at.values()),
-                     sum(s.optimizer_bytes for s in states),
-                     tuple(t for ts in saved for t in ts), tuple(names),
-                     np.asarray(fixed), np.asarray(per_sample))
+                     sum(s.optimizer_bytes for s in states), one, tuple(names),
+                     np.asarray(fixed), np.asarray(per_sample) + waiting, in_flight)
 
 
 def max_batch(fp: Footprint, device_memory_bytes: float, *, source: str = "workload") -> int:
