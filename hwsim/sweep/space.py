@@ -147,10 +147,6 @@ def _column(values: Sequence[Any]) -> Column:
     return np.asarray([str(v) for v in values], dtype=np.str_)
 
 
-def grid_size(params: Sequence[Param]) -> int:
-    return math.prod(len(p.values) for p in params)
-
-
 def _from_unit(param: Param, u: npt.NDArray[np.float64]) -> Column:
     """Map uniform draws in [0, 1) to the param's values."""
     if param.values:
