@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,12 +85,16 @@ def _integer_paths(arch_paths: list[str], base: Arch) -> frozenset[str]:
     return frozenset(ints)
 
 
+def _combinations(params: Sequence[Param]) -> Iterator[dict[str, Any]]:
+    """Every combination of the params' representative values, as ``{path: value}``."""
+    for combo in itertools.product(*(p.representatives() for p in params)):
+        yield dict(zip((p.path for p in params), combo, strict=True))
+
+
 def _check_schedules(plan_params: list[Param], kinds: list[str], base: Schedule | None,
                      iterations: int, file: str) -> None:
     sched = [p for p, k in zip(plan_params, kinds, strict=True) if k == "schedule"]
-    combos = itertools.product(*(p.representatives() for p in sched))
-    for combo in itertools.islice(combos, 10000):
-        values = dict(zip((p.path for p in sched), combo, strict=True))
+    for values in itertools.islice(_combinations(sched), 10000):
         try:
             iteration_groups(design.schedule_for(base, values), iterations)
         except (ScheduleError, ValueError) as exc:
@@ -111,8 +115,7 @@ def _check_formats(plan: Plan, file: str) -> None:
                         for b in design.bits_of(v)}
     table = lower(plan.policy.apply(plan.workload), batch=plan.batch, training=plan.training,
                   optimizer=plan.optimizer)
-    for combo in itertools.product(*(p.representatives() for p in arch_params)):
-        values = dict(zip((p.path for p in arch_params), combo, strict=True))
+    for values in _combinations(arch_params):
         arch = design.apply_arch(plan.base_arch, values)
         for fmt in sorted(formats, key=str):
             try:
@@ -127,8 +130,7 @@ def _check_area(plan: Plan, file: str) -> None:
     """Every swept array kind, set of native formats and node has area data (`hwsim.area`)."""
     params = [p for p, k in zip(plan.params, plan.kinds, strict=True)
               if k == "arch" and p.path in AREA_PATHS]
-    for combo in itertools.product(*(p.representatives() for p in params)):
-        values = dict(zip((p.path for p in params), combo, strict=True))
+    for values in _combinations(params):
         try:
             arch_area(design.apply_arch(plan.base_arch, values))
         except SpecError as exc:
