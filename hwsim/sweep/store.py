@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +59,8 @@ class ChunkStore:
                                        "a different sweep (other inputs or chunk size); delete "
                                        "the folder or choose another output")
         else:
-            _write_atomic(manifest, json.dumps(self.manifest).encode())
+            with _atomic(manifest) as fh:
+                fh.write(json.dumps(self.manifest).encode())
         for stale in self.folder.glob("*.tmp"):
             stale.unlink()
         return {i for i in range(self.manifest["chunks"]) if self.path(i).exists()}
@@ -65,12 +68,8 @@ class ChunkStore:
     def write(self, index: int, columns: Columns) -> None:
         names = list(columns)
         arrays = {f"c{i}": columns[name] for i, name in enumerate(names)}
-        tmp = self.path(index).with_suffix(".npz.tmp")
-        with tmp.open("wb") as fh:
+        with _atomic(self.path(index)) as fh:
             np.savez(fh, __names__=np.asarray(names, dtype=np.str_), **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self.path(index))
 
     def read(self, index: int) -> Columns:
         with np.load(self.path(index), allow_pickle=False) as data:
@@ -78,10 +77,13 @@ class ChunkStore:
             return {name: data[f"c{i}"] for i, name in enumerate(names)}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+@contextmanager
+def _atomic(path: Path) -> Iterator[BinaryIO]:
+    """A binary file that appears at `path` whole, or not at all: written to ``<path>.tmp``,
+    flushed to disk, then renamed into place."""
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as fh:
-        fh.write(data)
+        yield fh
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
