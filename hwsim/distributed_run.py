@@ -197,24 +197,23 @@ def _energy(step: Result, passes: tuple[str, ...], bounds: Sequence[int]) -> lis
 
 
 def _gradient_payload(workload: Workload, parallel: Parallelism,
-                      layers: range) -> tuple[float, float, Codec]:
-    """(parameter count, gradient bytes on the wire, codec) of `layers`."""
-    count, raw_bits, exponent = 0, 0.0, None
-    for i in layers:
-        layer = workload.layers[i]
-        n = parameters(layer)
-        g = workload.layer_precision(layer).gradients
-        count += n
-        raw_bits += n * g.bits
-        exponent = g.exponent_bits if g.kind == "fp" else None
+                      layers: range) -> tuple[int, float, Codec]:
+    """(parameter count, gradient bytes on the wire, codec) of `layers`. Max-min buckets carry
+    their min and max at the parameters' mean gradient width; natural compression sends the
+    sign and exponent of the last layer's gradient format."""
+    grads = [(parameters(x), workload.layer_precision(x).gradients)
+             for x in workload.layers[layers.start:layers.stop]]
+    count = sum(n for n, _ in grads)
+    raw_bits = sum(n * g.bits for n, g in grads)
     if parallel.grad_bits is None and parallel.grad_codec != "natural":
         return count, raw_bits / 8, NONE
     if parallel.grad_codec == "natural":
-        if exponent is None:
+        last = grads[-1][1]
+        if last.kind != "fp":
             raise SpecError.single("--comm-grad-codec", "", "expected floating-point gradients "
                                    "for natural compression (sign and exponent are sent)")
-        return count, natural_compression_bytes(count, exponent), NATURAL
-    meta = int(raw_bits // count) if count else 32
+        return count, natural_compression_bytes(count, last.exponent_bits), NATURAL
+    meta = raw_bits // count if count else 32
     return count, bucketed_quantized_bytes(count, parallel.grad_bits or 8, meta_bits=meta), MAXMIN
 
 

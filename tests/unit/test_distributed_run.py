@@ -68,6 +68,16 @@ def test_compressed_gradients_send_fewer_bytes_and_cost_vector_work():
     assert cgx.codec_s > 0 and cgx.codec_energy_pj > 0
 
 
+def test_natural_compression_sends_sign_and_exponent_of_the_gradients():
+    """fp16 gradients (5 exponent bits): 1 + 5 bits per value, ceil(PARAMS * 6 / 8) bytes per
+    all-reduce payload; int8 gradients have no exponent to send."""
+    nat = distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", link=LINK, grad_codec="natural"))
+    assert nat.breakdown.comm_bytes == pytest.approx(2 * 7 / 8 * math.ceil(PARAMS * 6 / 8))
+    int8 = TensorPrecision(F("fp16"), F("fp16"), F("int8"), F("fp32"))
+    with pytest.raises(SpecError, match="expected floating-point gradients for natural"):
+        distributed_estimate(mlp(int8), ARCH, Parallelism(8, "dp", grad_codec="natural"))
+
+
 def test_overlap_hides_gradient_reduction_behind_the_backward_pass():
     """With overlap only max(0, comm - backward_s) stays exposed (bucketed reduction during the
     backward pass); a 10 Mbit/s link makes the all-reduce longer than the backward pass."""
@@ -119,7 +129,7 @@ def test_parse_parallel_and_bad_input():
         parse_parallel("zero4", 8)
     with pytest.raises(SpecError, match="expected at most the workload's 5 layers, got 8"):
         distributed_estimate(mlp(), ARCH, Parallelism(8, "pp", stages=8))
-    with pytest.raises(SpecError, match="--comm-grad-bits: expected bits in 1..32, got 0"):
+    with pytest.raises(SpecError, match=r"--comm-grad-bits: expected bits in 1\.\.32, got 0"):
         distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", grad_bits=0))
     with pytest.raises(SpecError, match="--devices: expected a positive integer, got 0"):
         distributed_estimate(mlp(), ARCH, Parallelism(0, "dp"))
