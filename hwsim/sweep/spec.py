@@ -32,7 +32,6 @@ from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import open_document
 from hwsim.sweep import design
-from hwsim.sweep.run import DEFAULT_CHUNK_SIZE
 from hwsim.sweep.space import SAMPLERS
 from hwsim.training import OPTIMIZERS
 
@@ -86,7 +85,6 @@ def load_sweep(path: str | Path) -> SweepSpec:
             options[key] = top.integer(key)
     if top.has("seed"):
         options["seed"] = top.integer("seed", minimum=0)
-    options["chunk_size"] = options.get("chunk_size", DEFAULT_CHUNK_SIZE)
     if top.has("training"):
         options["training"] = top.boolean("training")
     if top.has("optimizer"):
