@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import pytest
 
@@ -16,9 +15,9 @@ from hwsim.precision import parse_format
 from hwsim.spec.arch import Arch, ComputeArray, Memory, SramBuffer, VectorUnit
 from hwsim.workload.scalesim import SCALESIM_PRECISION
 from hwsim.spec.workload import Conv2d, Linear, Workload
+from tests_paths import SCALESIM_FIXTURES as FIXTURES
 
 pytestmark = pytest.mark.golden
-FIXTURES = Path(__file__).resolve().parent / "scalesim"
 
 
 def rows(name: str) -> list[dict[str, str]]:

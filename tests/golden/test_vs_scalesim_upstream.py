@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import pytest
 
 from hwsim.api import estimate
+from tests_paths import SCALESIM_UPSTREAM as UPSTREAM
 
 pytestmark = pytest.mark.golden
-UPSTREAM = Path(__file__).resolve().parent / "scalesim" / "upstream"
 
 
 def report(folder: str, name: str) -> dict[str, str]:

@@ -14,9 +14,8 @@ from peers.scalesim_runner import (COMPUTE_FIELDS, ConvLayer, GemmLayer, ScaleSi
                                    check_environment, compute_only_report, parse_reports,
                                    run_compute_only, run_full, write_cfg, write_conv_topology,
                                    write_gemm_topology)
-
-UPSTREAM = Path(__file__).resolve().parents[1] / "golden" / "scalesim" / "upstream"
-FIXTURES = Path(__file__).resolve().parents[1] / "golden" / "scalesim"
+from tests_paths import SCALESIM_FIXTURES as FIXTURES
+from tests_paths import SCALESIM_UPSTREAM as UPSTREAM
 
 
 @pytest.fixture

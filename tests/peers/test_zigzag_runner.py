@@ -20,8 +20,9 @@ import pytest
 from peers.zigzag_runner import (DIRECTIONS, READ_DIRECTIONS, ZigZagError, ZigZagRun,
                                  bundled_arch, check_environment, conv_layer, read_hardware,
                                  run_zigzag, write_workload_yaml)
+from tests_paths import REPO
 
-RAW_REPORT = Path(__file__).resolve().parents[2] / "reports" / "zigzag_resnet18_raw.json"
+RAW_REPORT = REPO / "reports" / "zigzag_resnet18_raw.json"
 
 LAYERS = [conv_layer(3, "layer1.0.conv1", k=64, c=64, ox=56, oy=56, fx=3, fy=3, padding=1),
           conv_layer(48, "fc", k=1000, c=512, ox=1, oy=1, fx=1, fy=1)]

@@ -18,6 +18,7 @@ from hwsim.area.sram import sram_mm2
 from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 from hwsim.precision import parse_format
 from hwsim.spec.errors import SpecError
+from tests_paths import WORKLOADS
 
 F = parse_format
 KIB = 1024
@@ -221,7 +222,6 @@ def test_eyeriss_model_is_a_part_of_its_core():
 def test_estimate_reports_the_arch_area():
     """`hwsim estimate` totals carry the area model's total and its parts, which sum to it."""
     from hwsim.api import estimate
-    totals = estimate(Path(__file__).parents[2] / "workloads" / "resnet18.yaml",
-                      "bitfusion_like").totals()
+    totals = estimate(WORKLOADS / "resnet18.yaml", "bitfusion_like").totals()
     assert totals["area_mm2"] == pytest.approx(arch_area(load_arch("bitfusion_like")).total_mm2)
     assert sum(totals["area_breakdown_mm2"].values()) == pytest.approx(totals["area_mm2"])

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from hwsim.numerics import lns, verilog_tables
+from tests_paths import REPO
 
-RTL = Path(__file__).resolve().parents[2] / "rtl"
+RTL = REPO / "rtl"
 TIE_MARGIN = 1e-9  # float log2 of these operands is good to ~1e-13 units; ties are irrational
 
 

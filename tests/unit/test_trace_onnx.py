@@ -3,11 +3,7 @@ dimensions, and agreement with from_torch on models exported by torch.onnx."""
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -19,18 +15,9 @@ from hwsim.lower import lower
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Embedding, Linear, Matmul
 from hwsim.spec.workload_io import load_workload
+from tests_paths import need, run_hwsim
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _need(module: str):
-    """CI installs the `test` extra (torch, onnx): there a missing module fails the run;
-    on a developer machine without it the tests skip."""
-    return importlib.import_module(module) if os.environ.get("CI") else \
-        pytest.importorskip(module)
-
-
-onnx = _need("onnx")
+onnx = need("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from hwsim.trace import from_onnx  # noqa: E402
@@ -121,8 +108,7 @@ def test_corrupt_onnx_file_is_one_line_exit_2(tmp_path, damage):
     good = unsupported_model(tmp_path).read_bytes()
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(good[: len(good) // 2] if damage == "truncated" else b"\x08\x07garbage")
-    run = subprocess.run([sys.executable, "-m", "hwsim", "trace", str(bad), "-o",
-                          str(tmp_path / "x.yaml")], capture_output=True, text=True, check=False)
+    run = run_hwsim("trace", str(bad), "-o", str(tmp_path / "x.yaml"))
     assert run.returncode == 2
     assert run.stderr.startswith(f"hwsim: error: {bad}: not a valid ONNX model")
     assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
@@ -138,7 +124,7 @@ def test_missing_file_and_bad_batch(tmp_path, capsys):
 
 # -- agreement with from_torch on the same model, exported by torch.onnx ---------------------
 
-torch = _need("torch")
+torch = need("torch")
 nn, F = torch.nn, torch.nn.functional
 from hwsim.trace import from_torch  # noqa: E402
 from hwsim.zoo.cnn import resnet18  # noqa: E402

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 
 import pytest
 
 from hwsim.lower import lower
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Embedding, Linear, Matmul, VectorOp
+from tests_paths import need
 
-
-def _need(module: str):
-    """CI installs the `test` extra (torch, onnx): there a missing module fails the run;
-    on a developer machine without it the tests skip."""
-    return importlib.import_module(module) if os.environ.get("CI") else \
-        pytest.importorskip(module)
-
-
-torch = _need("torch")
+torch = need("torch")
 nn = torch.nn
 F = torch.nn.functional
 

@@ -3,8 +3,6 @@ topologies. (MAC counts of the zoo and its generator: test_zoo.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from hwsim.api import load_workload
@@ -14,8 +12,7 @@ from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Embedding, Workload
 from hwsim.spec.workload_io import load_workload as load_yaml
 from hwsim.spec.workload_io import workload_to_yaml
-
-WORKLOADS = Path(__file__).resolve().parents[2] / "workloads"
+from tests_paths import WORKLOADS
 
 
 @pytest.mark.parametrize("path", sorted(WORKLOADS.glob("*.yaml")), ids=lambda p: p.name)

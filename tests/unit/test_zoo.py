@@ -3,18 +3,13 @@ workload estimated on every shipped arch, and the committed files equal to the g
 
 from __future__ import annotations
 
-import importlib
-import os
-from pathlib import Path
-
 import pytest
 
 from hwsim.api import estimate, load_workload, shipped_arch_names
 from hwsim.lower import lower
 from hwsim.spec.workload_io import workload_to_yaml
-from tests_paths import for_arch
+from tests_paths import WORKLOADS, for_arch, need
 
-WORKLOADS = Path(__file__).resolve().parents[2] / "workloads"
 ZOO = ("resnet18", "resnet50", "mobilenet_v2", "vgg16", "alexnet", "vit_b16", "bert_base",
        "gpt2_seq128", "gpt2_seq1024", "transformer_base")
 
@@ -94,15 +89,9 @@ def test_estimate_runs_on_every_shipped_arch(name):
         assert result.macs == macs and result.total_cycles > 0, arch
 
 
-def _torch_or_skip():
-    """The generator needs torch; CI installs it (the `test` extra), so there it must import."""
-    return importlib.import_module("torch") if os.environ.get("CI") else \
-        pytest.importorskip("torch")
-
-
 @pytest.mark.parametrize("name", ZOO)
 def test_committed_files_equal_generator(name):
-    _torch_or_skip()
+    need("torch")  # the generator traces the torch models
     from hwsim.zoo.build import build_workload, zoo_names
     assert name in zoo_names()
     assert (WORKLOADS / f"{name}.yaml").read_text() == workload_to_yaml(build_workload(name))
