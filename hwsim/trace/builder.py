@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from hwsim.precision import TensorPrecision
-from hwsim.spec.errors import SpecError, SpecIssue
+from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import (POOL_OPS, VECTOR_OPS, Conv2d, Embedding, Layer, Linear, Matmul,
                                  VectorOp, Workload)
 
@@ -149,8 +149,8 @@ class LayerBuilder:
         if self.unsupported:
             listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unsupported.items()))
             if strict:
-                raise SpecError([SpecIssue(self.origin, "", f"unsupported operators (--strict): "
-                                                            f"{listing}")])
+                raise SpecError.single(self.origin, "",
+                                       f"unsupported operators (--strict): {listing}")
             log.warning("%s: skipped unsupported operators: %s", self.origin, listing)
         if not self.layers:
             raise SpecError.single(self.origin, "", "no supported layers found")
@@ -160,6 +160,17 @@ class LayerBuilder:
             raise SpecError.single("--batch", "", f"expected a positive integer, got {batch}")
         return Workload(name, source, used_batch, TensorPrecision.default(), tuple(self.layers),
                         arch)
+
+
+def same_pads(in_hw: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
+              kernel_hw: Sequence[int]) -> tuple[int, int, int, int]:
+    """``(top, left, bottom, right)`` padding of a "same" convolution (ONNX ``SAME_*``,
+    TensorFlow's SAME, torch's ``padding="same"``): the output has ceil(in / stride) positions,
+    so the total padding is ``(ceil(in / s) - 1) * s + d * (k - 1) + 1 - in`` (``d * (k - 1)``
+    at stride 1, torch's only case), the odd pixel going to the end."""
+    total = [max(0, (-(-size // s) - 1) * s + d * (k - 1) + 1 - size)
+             for size, s, d, k in zip(in_hw, stride, dilation, kernel_hw, strict=True)]
+    return (total[0] // 2, total[1] // 2, total[0] - total[0] // 2, total[1] - total[1] // 2)
 
 
 def window_of(in_hw: Sequence[int], out_hw: Sequence[int]) -> int:

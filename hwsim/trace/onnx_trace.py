@@ -29,7 +29,7 @@ from onnx import TensorProto, helper
 
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
-from hwsim.trace.builder import LayerBuilder, Shape, numel, sanitise
+from hwsim.trace.builder import LayerBuilder, Shape, numel, same_pads, sanitise
 from hwsim.trace.onnx_fold import fold_and_infer
 
 VECTOR_OPS = {
@@ -238,10 +238,7 @@ class _Mapper:
         auto = _attr(node, "auto_pad", b"NOTSET")
         auto = auto.decode() if isinstance(auto, bytes) else str(auto)
         if auto.startswith("SAME"):
-            total = [max(0, (-(-size // s) - 1) * s + d * (k - 1) + 1 - size)
-                     for size, s, d, k in zip(x[2:], stride, dil, w[2:], strict=True)]
-            pads = (total[0] // 2, total[1] // 2, total[0] - total[0] // 2,
-                    total[1] - total[1] // 2)
+            pads = same_pads(x[2:], stride, dil, w[2:])
         elif auto == "VALID":
             pads = (0, 0, 0, 0)
         self.b.conv2d(name, x, w, out, stride=stride, pads=pads, dilation=dil,

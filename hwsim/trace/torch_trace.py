@@ -23,7 +23,7 @@ from torch import fx, nn
 
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
-from hwsim.trace.builder import LayerBuilder, Shape, numel, window_of
+from hwsim.trace.builder import LayerBuilder, Shape, numel, same_pads, window_of
 
 # Function/method names (after dropping a trailing ``_`` of in-place variants) -> vector op.
 # Subtraction costs what addition does; division costs a multiply (by a reciprocal).
@@ -163,16 +163,15 @@ class _Walker:
             return
         w_shape = w if w is not None else tuple(weight.shape)
         pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
-        dil = pair(dilation)
-        if isinstance(padding, str):  # "valid" or "same"
-            total = [0, 0] if padding == "valid" else [d * (k - 1) for d, k in
-                                                      zip(dil, w_shape[2:], strict=True)]
-            pads = (total[0] // 2, total[1] // 2, total[0] - total[0] // 2,
-                    total[1] - total[1] // 2)
+        dil, strides = pair(dilation), pair(stride)
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            pads = same_pads(x[2:], strides, dil, w_shape[2:])
         else:
             ph, pw = pair(padding)
             pads = (ph, pw, ph, pw)
-        self.b.conv2d(name, x, w_shape, out, stride=pair(stride), pads=pads, dilation=dil,
+        self.b.conv2d(name, x, w_shape, out, stride=strides, pads=pads, dilation=dil,
                       groups=groups)
 
     def embedding(self, name: str, indices: Any, table: Any) -> None:
