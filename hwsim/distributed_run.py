@@ -217,6 +217,13 @@ def _gradient_payload(workload: Workload, parallel: Parallelism,
     return count, bucketed_quantized_bytes(count, parallel.grad_bits or 8, meta_bits=meta), MAXMIN
 
 
+def _all_reduce_codec_ops(elements: int, devices: int, codec: Codec) -> float:
+    """Vector operations of a ring all-reduce that compresses with `codec`; none uncompressed."""
+    if codec is NONE:
+        return 0.0
+    return sum(w.ops for w in ring_all_reduce_codec_work(elements, devices, codec))
+
+
 def _codec_cost(arch: Arch, workload: Workload, ops: float) -> tuple[float, float]:
     """Seconds and pJ of `ops` vector operations (one per lane per cycle, an add each)."""
     seconds = ops / arch.vector.lanes / (arch.compute.clock_mhz * 1e6)
@@ -233,9 +240,7 @@ def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Resul
     weight_bytes = sum(parameters(x) * workload.layer_precision(x).weights.bits / 8
                        for x in workload.layers)
     collectives = zero_collectives(scheme, d, weight_bytes, grad_bytes)
-    codec_ops = sum(w.ops for w in ring_all_reduce_codec_work(count, d, codec)) \
-        if codec is not NONE else 0.0
-    codec_s, codec_pj = _codec_cost(arch, workload, codec_ops)
+    codec_s, codec_pj = _codec_cost(arch, workload, _all_reduce_codec_ops(count, d, codec))
     whole = (0, len(workload.layers))
     forward_s, backward_s, update_s = (_seconds(step, passes, whole)[0]
                                        for passes in (FORWARD, BACKWARD, UPDATE))
@@ -284,12 +289,10 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
     edges = [_boundary(workload, par, bounds[s + 1] - 1, step.batch) for s in range(p - 1)]
     codec_ops = max((edges[s - 1][1] if s else 0.0) + (edges[s][1] if s < p - 1 else 0.0)
                     for s in range(p)) * m
-    grads = [_gradient_payload(workload, par, r) for r in stages]
-    busiest = max(range(p), key=lambda s: grads[s][1])
-    collectives = (ring_all_reduce(grads[busiest][1], par.replicas),) if par.replicas > 1 else ()
-    codec_ops += sum(w.ops for w in ring_all_reduce_codec_work(
-        grads[busiest][0], par.replicas, grads[busiest][2])) if grads[busiest][2] is not NONE \
-        else 0.0
+    count, grad_bytes, codec = max((_gradient_payload(workload, par, r) for r in stages),
+                                   key=lambda payload: payload[1])
+    collectives = (ring_all_reduce(grad_bytes, par.replicas),) if par.replicas > 1 else ()
+    codec_ops += _all_reduce_codec_ops(count, par.replicas, codec)
     codec_s, codec_pj = _codec_cost(arch, workload, codec_ops)
     stage_s = [t + codec_s / m for t in part.stage_s]
     update_s = max(_seconds(step, UPDATE, bounds))
