@@ -89,13 +89,11 @@ def load_topology(path: str | Path) -> Workload:
         if r > h or s > w:
             issues.append(SpecIssue(file, f"{where}.Filter Height", f"expected a filter no "
                                     f"larger than the input ({h}x{w}), got {r}x{s}"))
-        stride = v["Strides"]
-        channels = 1 if "DP" in name else v["Channels"]
-        copies = v["Channels"] if "DP" in name else 1
-        for copy in range(copies):
-            layer_name = f"{name}Channel_{copy}" if "DP" in name else name
-            layers.append(Conv2d(layer_name, channels, v["Num Filter"], h, w, r, s, stride,
-                                 stride, ceil_mode=True))
+        stride, depthwise = v["Strides"], "DP" in name
+        names = [f"{name}Channel_{c}" for c in range(v["Channels"])] if depthwise else [name]
+        for layer_name in names:
+            layers.append(Conv2d(layer_name, 1 if depthwise else v["Channels"], v["Num Filter"],
+                                 h, w, r, s, stride, stride, ceil_mode=True))
     if issues:
         raise SpecError(issues)
     return Workload(path.stem, f"SCALE-Sim topology {path.name}", 1, SCALESIM_PRECISION,
@@ -129,7 +127,7 @@ def load_scalesim_cfg(path: str | Path) -> Arch:
     dataflow = get(arch_s, "Dataflow").lower()
     if dataflow not in DATAFLOWS:
         issues.append(SpecIssue(file, f"{arch_s}.Dataflow",
-                                f"expected one of os, ws, is, got {dataflow!r}"))
+                                f"expected one of {', '.join(DATAFLOWS)}, got {dataflow!r}"))
     bandwidth = positive(arch_s, "Bandwidth")
     run_name = parser.get("general", "run_name", fallback=path.stem).strip()
     if issues:
