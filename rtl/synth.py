@@ -120,8 +120,7 @@ def render(results: list[SynthResult], version: str) -> str:
         "| unit | parameters | cells | flip-flops | transistors (est.) |",
         "|---|---|---:|---:|---:|",
     ]
-    for r in results:
-        lines.append(f"| {r.top} | {_p(r)} | {r.total} | {r.flops} | {r.transistors} |")
+    lines += [summary_row(r) for r in results]
     lines += ["", "## Reading the figures", "", *notes(results)]
     lines += ["", "## Cells by type", ""]
     types = sorted({t for r in results for t in r.cells})
@@ -157,6 +156,11 @@ def notes(results: list[SynthResult]) -> list[str]:
             "IN_W=32, same OUT_W and F): its stage 1 holds an (IN_W+31)-bit arithmetic shifter "
             "for x / 2^shift and a leading-one normaliser for the LNS mode.")
     return out
+
+
+def summary_row(r: SynthResult) -> str:
+    """The report's row of one result: unit, parameters, cells, flip-flops, transistors."""
+    return f"| {r.top} | {_p(r)} | {r.total} | {r.flops} | {r.transistors} |"
 
 
 def _p(r: SynthResult) -> str:

@@ -48,6 +48,5 @@ def test_report_matches_fresh_synthesis(top: str, rtl_tool: Callable[[str, str],
     params = next(p for t, p in synth.CONFIGS if t == top)  # the first set is the default
     result = synth.synth(top, params)
     assert result.flops > 0 and result.total > result.flops
-    p = ", ".join(f"{k}={v}" for k, v in params.items())
-    row = f"| {top} | {p} | {result.total} | {result.flops} | {result.transistors} |"
+    row = synth.summary_row(result)
     assert row in text.splitlines(), f"stale reports/rtl.md: expected row {row}"
