@@ -26,7 +26,7 @@ Work per element on the vector unit (operations, one per lane per cycle):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 GROUP_SIZE = 256
 GROUP_META_BITS = 2 * 32
@@ -55,7 +55,7 @@ LIMITS = {"block": 1 << 16, "hfc_bits": 32, "lfc_bits": 32}
 def parse_frequency_split(text: str) -> FrequencySplit:
     """``block=8,hfc_bits=2,lfc_bits=8`` (any subset; the rest keep DIVISION's defaults) ->
     FrequencySplit; ValueError naming what was expected."""
-    values = {"block": 8, "hfc_bits": 2, "lfc_bits": 8}
+    values = asdict(FrequencySplit())
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, value = (part.strip() for part in item.partition("="))
         if not sep or key not in values:
