@@ -56,8 +56,9 @@ def _mac_pj(arch: Arch, energy: EnergyTable, table: ProblemTable, raw: RawCounts
     return energy.mac_pj(*formats)
 
 
-def _moving_bits(dataflow: str, a: int, b: int, acc: int) -> int:
-    return {"os": a + b, "ws": a + acc, "is": b + acc}[dataflow]
+# Bits that hop between PEs per MAC, by dataflow: coefficients of the (a, b, acc) widths of
+# the two moving operands (module doc).
+MOVING = {"os": (1, 1, 0), "ws": (1, 0, 1), "is": (0, 1, 1)}
 
 
 def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
@@ -66,52 +67,50 @@ def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
     """Energy in pJ of every problem, by component (arrays of length P). MACs are priced in
     the `executed` operand formats where given (a promoted narrow operand still moves at its
     own width)."""
-    n = len(table)
-    out = {c: np.zeros(n) for c in COMPONENTS}
+    vector = table.is_vector.astype(bool)
     counts = raw.sram_counts[design]
-    unified = arch.memory.unified
-    buf = (lambda name: "unified") if unified else (lambda name: name)
-    read = energy.buffer_read_pj_per_bit
-    write = energy.buffer_write_pj_per_bit
-    clock_hz = arch.compute.clock_mhz * 1e6
-    for p in range(n):
-        a_fmt, b_fmt, out_fmt, acc_fmt = table.formats[p]
-        a, b, o, acc = (int(table.a_bits[p]), int(table.b_bits[p]), int(table.out_bits[p]),
-                        int(table.acc_bits[p]))
-        if table.is_vector[p]:
-            elements = float(table.vector_elements[p])
-            out["vector"][p] = elements * table.vector_ops_per_element[p] * \
-                energy.add_pj(out_fmt)
-            out[f"sram_{buf('ifmap')}"][p] += elements * table.vector_read_bits[p] * \
-                read[buf("ifmap")]
-            out[f"sram_{buf('ofmap')}"][p] += elements * table.vector_write_bits[p] * \
-                write[buf("ofmap")]
-            cycles = raw.vector_cycles[design, p]
-        else:
-            macs = float(table.macs[p])
-            if executed is not None:
-                a_fmt, b_fmt = executed[p]
-            out["mac"][p] = macs * _mac_pj(arch, energy, table, raw, design, p,
-                                           (a_fmt, b_fmt, acc_fmt))
-            if energy.pe_register_file:
-                out["register_file"][p] = macs * (a + b + 2 * acc) * \
-                    energy.register_file_pj_per_bit
-                sram_bits = counts[p, 2] * a + counts[p, 3] * b + counts[p, 4] * acc
-                out["forwarding"][p] = sram_bits * energy.forwarding_pj_per_bit
-            else:
-                out["forwarding"][p] = macs * _moving_bits(arch.compute.dataflow, a, b, acc) * \
-                    energy.forwarding_pj_per_bit
-            final = float(table.M[p] * table.N[p] * table.count[p])
-            partial = max(0.0, float(counts[p, 4]) - final)
-            out[f"sram_{buf('ifmap')}"][p] += counts[p, 2] * a * read[buf("ifmap")]
-            b_stored = int(table.b_store_bits[p])  # B is read at its stored width
-            out[f"sram_{buf('filter')}"][p] += counts[p, 3] * b_stored * read[buf("filter")]
-            out[f"sram_{buf('ofmap')}"][p] += final * o * write[buf("ofmap")] + \
-                partial * acc * (write[buf("ofmap")] + read[buf("ofmap")])
-            cycles = counts[p, 0]
-        out["dram"][p] = raw.dram_bits[design, p].sum() * energy.dram_pj_per_bit
-        total_cycles = cycles + raw.stall_cycles[design, p]
-        out["static"][p] = energy.static_power_mw * 1e-3 * total_cycles / clock_hz * 1e12
+    a, b, o, acc = table.a_bits, table.b_bits, table.out_bits, table.acc_bits
+    macs = table.macs.astype(np.float64)
+    elements = table.vector_elements.astype(np.float64)
+    mac_unit, add_unit = np.zeros(len(table)), np.zeros(len(table))
+    for p, (a_fmt, b_fmt, out_fmt, acc_fmt) in enumerate(table.formats):
+        if vector[p]:
+            add_unit[p] = energy.add_pj(out_fmt)
+            continue
+        if executed is not None:
+            a_fmt, b_fmt = executed[p]
+        mac_unit[p] = _mac_pj(arch, energy, table, raw, design, p, (a_fmt, b_fmt, acc_fmt))
+    buf = (lambda name: "unified") if arch.memory.unified else (lambda name: name)
+    read_if = energy.buffer_read_pj_per_bit[buf("ifmap")]
+    read_f = energy.buffer_read_pj_per_bit[buf("filter")]
+    read_o = energy.buffer_read_pj_per_bit[buf("ofmap")]
+    write_o = energy.buffer_write_pj_per_bit[buf("ofmap")]
+    final = (table.M * table.N * table.count).astype(np.float64)
+    partial = np.maximum(0.0, counts[:, 4].astype(np.float64) - final)
+    sram = {  # B is read at its stored width
+        "ifmap": np.where(vector, elements * table.vector_read_bits * read_if,
+                          counts[:, 2] * a * read_if),
+        "filter": np.where(vector, 0.0, counts[:, 3] * table.b_store_bits * read_f),
+        "ofmap": np.where(vector, elements * table.vector_write_bits * write_o,
+                          final * o * write_o + partial * acc * (write_o + read_o))}
+    out = {c: np.zeros(len(table)) for c in COMPONENTS}
+    for name, pj in sram.items():
+        out[f"sram_{buf(name)}"] += pj
+    # GEMM-only terms need no mask: vector problems have no MACs and no SRAM counts
+    if energy.pe_register_file:
+        out["register_file"] = macs * (a + b + 2 * acc) * energy.register_file_pj_per_bit
+        hops = counts[:, 2] * a + counts[:, 3] * b + counts[:, 4] * acc  # every SRAM bit
+    else:
+        ca, cb, cc = MOVING[arch.compute.dataflow]
+        hops = macs * (ca * a + cb * b + cc * acc)
+    cycles = np.where(vector, raw.vector_cycles[design], counts[:, 0]) + \
+        raw.stall_cycles[design]
+    out.update(mac=macs * mac_unit,
+               vector=elements * table.vector_ops_per_element * add_unit,
+               forwarding=hops * energy.forwarding_pj_per_bit,
+               dram=raw.dram_bits[design].sum(axis=1) * energy.dram_pj_per_bit,
+               static=energy.static_power_mw * 1e-3 * cycles / (arch.compute.clock_mhz * 1e6)
+               * 1e12)
     return out
 
 
