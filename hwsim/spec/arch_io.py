@@ -64,16 +64,16 @@ def _buffer(f: Fields, name: str) -> SramBuffer:
 def _memory(f: Fields) -> Memory:
     sram = f.mapping("sram")
     buffers: list[SramBuffer] = []
-    if sram is not None and sram.valid:
+    if sram is not None:
         names = ("unified",) if sram.has("unified") else OPERANDS
         for name in names:
             sub = sram.mapping(name)
-            if sub is not None and sub.valid:
+            if sub is not None:
                 buffers.append(_buffer(sub, name))
         sram.finish()
     dram = f.mapping("dram")
     bandwidth, ports = 1.0, "shared"
-    if dram is not None and dram.valid:
+    if dram is not None:
         bandwidth = dram.number("bandwidth_bytes_per_cycle")
         ports = dram.choice("ports", DRAM_PORTS, "shared")
         dram.finish()
@@ -93,10 +93,10 @@ def _energy(f: Fields, buffer_names: tuple[str, ...]) -> EnergySpec:
                            f"({', '.join(map(str, nodes))}), got {node}")
     buffers: list[BufferEnergy] = []
     sram = f.mapping("sram", required=False)
-    if sram is not None and sram.valid:
+    if sram is not None:
         for name in buffer_names:
             sub = sram.mapping(name, required=False)
-            if sub is not None and sub.valid:
+            if sub is not None:
                 read = sub.number("read_pj_per_bit")
                 buffers.append(BufferEnergy(name, read, sub.number("write_pj_per_bit", read)))
                 sub.finish()
@@ -121,15 +121,15 @@ def load_arch(path: str | Path) -> Arch:
     top.raw("source", None)  # free-text provenance, optional
     compute_f, vector_f, memory_f = top.mapping("compute"), top.mapping("vector"), \
         top.mapping("memory")
-    compute = _compute(compute_f) if compute_f is not None and compute_f.valid else None
+    compute = _compute(compute_f) if compute_f is not None else None
     vector = None
-    if vector_f is not None and vector_f.valid:
+    if vector_f is not None:
         vector = VectorUnit(vector_f.integer("lanes"))
         vector_f.finish()
-    memory = _memory(memory_f) if memory_f is not None and memory_f.valid else None
+    memory = _memory(memory_f) if memory_f is not None else None
     energy_f = top.mapping("energy", required=False)
     energy = EnergySpec()
-    if energy_f is not None and energy_f.valid:
+    if energy_f is not None:
         names = tuple(b.name for b in memory.buffers) if memory is not None else ()
         energy = _energy(energy_f, names)
     top.finish()

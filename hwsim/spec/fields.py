@@ -151,10 +151,13 @@ class Fields:
         return (int(items[0]), int(items[1]))
 
     def mapping(self, key: str, *, required: bool = True) -> Fields | None:
+        """The mapping at `key`, or None when there is none to read: absent (an issue if
+        required), null (an issue if required) or not a mapping (an issue)."""
         value = self.raw(key, _MISSING if required else None)
-        if value is None:
+        if value is None and not (required and key in self.data):
             return None
-        return Fields(value, self.child_path(key), self.log)
+        sub = Fields(value, self.child_path(key), self.log)
+        return sub if sub.valid else None
 
     def items(self, key: str) -> Iterator[tuple[int, object]]:
         """Enumerate a required non-empty list."""

@@ -122,6 +122,13 @@ def test_arch_missing_section_and_bad_bandwidth(tmp_path):
                for e in errs)
 
 
+def test_arch_empty_section(tmp_path):
+    # `vector:` with nothing after it is YAML null: a required section given no mapping.
+    errs = errors_of(tmp_path, GOOD_ARCH.replace("vector: {lanes: 4}", "vector:"), load_arch,
+                     "a.yaml")
+    assert errs == [f"{tmp_path}/a.yaml: vector: expected a mapping, got None"]
+
+
 def test_scalesim_csv_missing_column(tmp_path):
     errs = errors_of(tmp_path, "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
                      "Channels, Num Filter, Strides,\nc, 8, 8, 3, 3, 4, 1,\n", name="t.csv")
