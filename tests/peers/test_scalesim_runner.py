@@ -27,6 +27,8 @@ def scalesim_env() -> None:
 
 
 def test_parse_reports_reads_upstream_user_os_by_header() -> None:
+    """The values upstream/user_os's COMPUTE and DETAILED_ACCESS reports print (SCALE-Sim's
+    own golden run), cycles as integers whether printed as `1` or `1.0`."""
     (row,) = parse_reports(UPSTREAM / "user_os")
     assert row["layer_id"] == 0
     assert (row["total_cycles_incl_prefetch"], row["total_cycles"], row["stall_cycles"]) == \

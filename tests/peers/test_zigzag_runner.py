@@ -128,6 +128,8 @@ def test_dram_accesses_are_tensor_bits_over_port_width(
     weights = d["K"] * d["C"] * d["FX"] * d["FY"] * bits["W"] / dram["read_bits"]
     inputs = d["C"] * layer["input_size"]["IX"] * layer["input_size"]["IY"] * bits["I"]
     outputs = d["K"] * d["OX"] * d["OY"] * bits["O_final"] / dram["write_bits"]
+    # K C FX FY x 8 bits / 64 = 64 x 64 x 3 x 3 / 8 = 4608; C IX IY x 8 / 64 = 64 x 56 x 56 / 8
+    # = 25088 inputs; K OX OY x 8 / 64 = 25088 outputs
     assert layer["accesses"]["W"]["dram"]["rd_out_to_low"] == weights == 4608
     assert layer["accesses"]["I"]["dram"]["rd_out_to_low"] == inputs / dram["read_bits"] == 25088
     assert layer["accesses"]["O"]["dram"]["wr_in_by_low"] == outputs == 25088

@@ -79,7 +79,13 @@ def test_kernel_matches_fold_by_fold_reference(m, n, k, rows, cols, dataflow, co
 
 def test_upstream_calc_golden_layer():
     """SCALE-Sim's own CALC golden (AlexNet conv1, 32x32 WS): 55x55 outputs (its ceil rule),
-    K = 11*11*3 = 363, N = 96; 12 x 3 folds of 2*32 + 32 + 3025 - 2 = 3119 rows -> 112283."""
+    K = 11*11*3 = 363, N = 96; 12 x 3 folds of 2*32 + 32 + 3025 - 2 = 3119 rows -> 112283.
+
+    The counts are upstream/calc/DETAILED_ACCESS_REPORT.csv's, and follow from the WS rows of
+    `reference`: ifmap T x used rows per fold, summed over the 12 row folds (363 rows) and the
+    3 column folds: 3 x 363 x 3025 = 3294225; the stationary filter once, 363 x 96 = 34848;
+    ofmap T x used cols per fold: 12 x 3025 x 96 = 3484800. Mapping efficiency: the folds map
+    363 x 96 of 36 x 32 x 32 PE slots, 363 / 384 = 94.53125% (upstream COMPUTE_REPORT)."""
     counts, ratios = run_kernel(55 * 55, 96, 363, 1, 32, 32, "ws")
     assert counts[0] == 36 * 3119 - 1 == 112283
     assert (counts[2], counts[3], counts[4]) == (3294225, 34848, 3484800)

@@ -91,7 +91,10 @@ def test_cpt_cifar_savings(bits, grad, paper_pct):
     # ImageNet (90 epochs x 5005 iterations of batch 256, N = 32): the schedule alone gives
     # -30.10% (4-8/8) and -20.68% (4-6/6); the paper reports -30.2 to -30.4% and -20.7 to
     # -21.1% per model. The formula and counter are the same code, so the 0.1-0.4 point gap
-    # is not from the schedule (see reports/precision.md).
+    # is not from the schedule (see reports/precision.md). Derivation: with b_i, g from
+    # cpt_reference(bmin, bmax, g, g, 450450, 32), the saving is
+    # mean_i(b_i^2 + 2 b_i g) / (bmax^2 + 2 bmax g) - 1 = -30.097% and -20.683%; the same
+    # expression gives the CIFAR rows above, -36.673% and -30.046%.
     ((4, 8), (8, 8), -30.10), ((4, 6), (6, 6), -20.68)])
 def test_cpt_imagenet_schedule_alone(bits, grad, computed_pct):
     assert abs(bitops_saving(bits, grad, 90 * 5005) - computed_pct) < 0.01
