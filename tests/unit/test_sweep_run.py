@@ -65,6 +65,7 @@ def test_training_with_schedule_equals_training_run(resnet18):
              "precision.rules.last.weights": ["int8"]}
     table = hwsim.sweep(resnet18, base, space, training=True, iterations=64, batch=2,
                         schedule=Schedule("cyclic", (3, 8), (8, 8), 4), optimizer="adam")
+    assert len(table) == 2 * 2  # compute.cols x schedule.bits (one rule value)
     for i in range(len(table)):
         row, arch, policy = _arch_and_policy(table, i, base)
         schedule = design.schedule_for(Schedule("cyclic", (3, 8), (8, 8), 4),
