@@ -28,6 +28,7 @@ ARRAY_KINDS = ("systolic", "bitserial", "bitfusion", "lns")
 SERIAL_OPERANDS = ("activations", "both")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
+KIB = 1024  # bytes per KiB, the unit of buffer sizes in arch files
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,11 @@ import yaml
 
 from hwsim.energy.scaling import supported_nodes
 from hwsim.precision import NumberFormat, parse_format
-from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, OPERANDS, SERIAL_OPERANDS, Arch,
-                             BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,
+from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, KIB, OPERANDS, SERIAL_OPERANDS,
+                             Arch, BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,
                              VectorUnit)
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
-
-KIB = 1024
 
 
 def _native_formats(f: Fields, word_bits: int, kind: str) -> tuple[NumberFormat, ...]:

@@ -22,7 +22,7 @@ import io
 from pathlib import Path
 
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.spec.arch import DATAFLOWS, Arch, ComputeArray, Memory, SramBuffer, VectorUnit
+from hwsim.spec.arch import DATAFLOWS, KIB, Arch, ComputeArray, Memory, SramBuffer, VectorUnit
 from hwsim.spec.errors import SpecError, SpecIssue, suggest
 from hwsim.spec.workload import Conv2d, Layer, Linear, Workload
 from hwsim.spec.yaml_io import read_text
@@ -132,7 +132,7 @@ def load_scalesim_cfg(path: str | Path) -> Arch:
     run_name = parser.get("general", "run_name", fallback=path.stem).strip()
     if issues:
         raise SpecError(issues)
-    buffers = tuple(SramBuffer(name, kib * 1024)
+    buffers = tuple(SramBuffer(name, kib * KIB)
                     for name, kib in zip(("ifmap", "filter", "ofmap"), sizes, strict=True))
     return Arch(run_name, f"SCALE-Sim cfg {path.name}",
                 ComputeArray("systolic", rows, cols, dataflow, 1000.0, 8,
