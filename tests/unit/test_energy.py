@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -128,8 +129,7 @@ def test_static_energy_is_power_times_time():
      "energy.sram.ifmap.read_pj_per_bit: required field is missing"),
     ("{nod_nm: 45}", "energy.nod_nm: unknown field (did you mean 'node_nm'?)")])
 def test_bad_energy_sections(tmp_path, energy_yaml, message):
-    text = (load_arch("scalesim_default").path and
-            open(load_arch("scalesim_default").path).read())
+    text = Path(load_arch("scalesim_default").path).read_text()
     text = text[:text.index("energy:")] + f"energy: {energy_yaml}\n"
     path = tmp_path / "a.yaml"
     path.write_text(text)
