@@ -205,16 +205,16 @@ def _gradient_payload(workload: Workload, parallel: Parallelism,
              for x in workload.layers[layers.start:layers.stop]]
     count = sum(n for n, _ in grads)
     raw_bits = sum(n * g.bits for n, g in grads)
-    if parallel.grad_bits is None and parallel.grad_codec != "natural":
-        return count, raw_bits / 8, NONE
     if parallel.grad_codec == "natural":
         last = grads[-1][1]
         if last.kind != "fp":
             raise SpecError.single("--comm-grad-codec", "", "expected floating-point gradients "
                                    "for natural compression (sign and exponent are sent)")
         return count, natural_compression_bytes(count, last.exponent_bits), NATURAL
+    if parallel.grad_bits is None:
+        return count, raw_bits / 8, NONE
     meta = raw_bits // count if count else 32
-    return count, bucketed_quantized_bytes(count, parallel.grad_bits or 8, meta_bits=meta), MAXMIN
+    return count, bucketed_quantized_bytes(count, parallel.grad_bits, meta_bits=meta), MAXMIN
 
 
 def _all_reduce_codec_ops(elements: int, devices: int, codec: Codec) -> float:

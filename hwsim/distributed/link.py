@@ -24,8 +24,6 @@ from hwsim.distributed import _checks
 # This is the physical layer only: a path through network cards and switches costs more, and
 # a link model of such a network should pass its own figure.
 BOARD_LINK_PJ_PER_BIT = 1.9
-BOARD_LINK_SOURCE = ("IBM Research, '1.4-pJ/b power-scalable 16x12-Gb/s source-synchronous I/O "
-                     "with DFE receiver in 32nm SOI CMOS': 1.9 pJ/b over 20-inch Megtron-6 traces")
 
 
 @dataclass(frozen=True, slots=True)
