@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hwsim.area.data import area_table, node_scaling
-from hwsim.area.pe import INT_KINDS, AreaDataError, pe_um2
+from hwsim.area.pe import AreaDataError, pe_um2
 from hwsim.area.scaling import UnknownAreaNodeError, area_scale
 from hwsim.area.sram import sram_mm2
 from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
+from hwsim.precision.execution import INTEGER_KINDS
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError
 
@@ -66,7 +67,7 @@ class AreaBreakdown:
 
 
 def vector_lane_um2(arch: Arch) -> float:
-    if all(f.kind in INT_KINDS for f in arch.compute.native_formats):
+    if all(f.kind in INTEGER_KINDS for f in arch.compute.native_formats):
         return int_mult_um2(32, 32) + int_add_um2(32)
     return fp_mult_um2(23) + fp_add_um2(23)
 

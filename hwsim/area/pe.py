@@ -36,12 +36,10 @@ from functools import lru_cache
 
 from hwsim.area.data import area_table
 from hwsim.area.units import flip_flops_um2, fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
-from hwsim.energy.scalable import SIP_LANES, product_bits
+from hwsim.energy.scalable import SIP_LANES, adder_tree_levels, product_bits
 from hwsim.fitting import power_law
 from hwsim.precision import NumberFormat
-
-INT_KINDS = ("int", "uint", "binary")
-LOG_KINDS = ("lns", "luq")
+from hwsim.precision.execution import INTEGER_KINDS, LOG_KINDS
 ACCUMULATOR_BITS = 32  # a SIP's accumulator: hwsim's default accumulator format, int32
 
 
@@ -74,7 +72,7 @@ def lns_column_um2(fmt: NumberFormat) -> float:
 
 def format_pe_um2(fmt: NumberFormat) -> float:
     """A bit-parallel PE multiplying two `fmt` operands (see the module doc)."""
-    if fmt.kind in INT_KINDS:
+    if fmt.kind in INTEGER_KINDS:
         return fixed_pe_um2(fmt.bits)
     if fmt.kind == "fp":
         return fp_pe_um2(fmt)
@@ -90,9 +88,8 @@ def bitserial_pe_um2(serial: str, bits_per_cycle: int, word_bits: int,
                      window_lanes: int) -> float:
     s, p = (bits_per_cycle, word_bits) if serial == "activations" else \
         (word_bits, bits_per_cycle)
-    width = product_bits(s, p)
-    levels = round(math.log2(SIP_LANES))
-    tree = sum((SIP_LANES >> i) * int_add_um2(width + i - 1) for i in range(1, levels + 1))
+    tree = sum(adders * int_add_um2(bits)
+               for adders, bits in adder_tree_levels(SIP_LANES, product_bits(s, p)))
     accumulator = int_add_um2(ACCUMULATOR_BITS) + flip_flops_um2(ACCUMULATOR_BITS)
     lane = s * p * gate_um2() + flip_flops_um2(word_bits) + (tree + accumulator) / SIP_LANES
     return window_lanes * lane
@@ -103,7 +100,7 @@ def pe_um2(kind: str, native_formats: tuple[NumberFormat, ...], word_bits: int, 
            bits_per_cycle: int, window_lanes: int) -> tuple[float, float]:
     """(um^2 per PE, um^2 per array column) at 45 nm; raises AreaDataError."""
     if kind in ("bitfusion", "bitserial"):
-        other = [f.name for f in native_formats if f.kind not in INT_KINDS]
+        other = [f.name for f in native_formats if f.kind not in INTEGER_KINDS]
         if other:
             raise AreaDataError(f"expected integer formats on a {kind} array (its area data "
                                 f"covers integer PEs only), got {', '.join(other)}")

@@ -30,8 +30,7 @@ from functools import cache
 from hwsim.energy.data import Point, base_table
 from hwsim.fitting import power_law
 from hwsim.precision import NumberFormat
-
-LOG_KINDS = ("lns", "luq")
+from hwsim.precision.execution import LOG_KINDS
 
 
 def loglog_interp(points: Sequence[Point], x: float) -> float:

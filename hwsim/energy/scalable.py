@@ -71,14 +71,19 @@ def product_bits(serial_bits: int, parallel_bits: int) -> int:
     return serial_bits + parallel_bits
 
 
-def adder_tree_pj(lanes: int, width: int) -> float:
-    """A binary tree reducing `lanes` values of `width` bits: level i (from 1) has
-    lanes/2^i adders of width + i - 1 bits. With 1-bit inputs it is a popcount."""
-    total, n, bits = 0.0, lanes, width
+def adder_tree_levels(lanes: int, width: int) -> list[tuple[int, int]]:
+    """(adders, bits of each) per level of a binary tree reducing `lanes` values of `width`
+    bits: level i (from 1) has lanes/2^i adders of width + i - 1 bits. With 1-bit inputs it
+    is a popcount. The area model (`hwsim.area.pe`) sizes the same tree."""
+    levels, n, bits = [], lanes, width
     while n > 1:
-        total += (n // 2) * ops.int_add_pj(bits)
+        levels.append((n // 2, bits))
         n, bits = -(-n // 2), bits + 1
-    return total
+    return levels
+
+
+def adder_tree_pj(lanes: int, width: int) -> float:
+    return sum(adders * ops.int_add_pj(bits) for adders, bits in adder_tree_levels(lanes, width))
 
 
 def sip_step_pj(serial_bits: int, parallel_bits: int, acc_bits: int) -> float:
