@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from hwsim.precision import TensorPrecision
+
 GROUP_SIZE = 256
 GROUP_META_BITS = 2 * 32
 QUANTIZE_OPS = 6
@@ -47,6 +49,12 @@ class FrequencySplit:
     def bits_per_element(self) -> float:
         """Stored bits per saved activation element: the HFC plus the LFC shared by a block."""
         return self.hfc_bits + self.lfc_bits / self.block ** 2
+
+
+def compresses(prec: TensorPrecision, split: FrequencySplit | None) -> bool:
+    """Whether a layer stores its saved activations compressed: split by frequency, or in a
+    `saved` format other than the activations' own."""
+    return split is not None or prec.saved_activations != prec.activations
 
 
 LIMITS = {"block": 1 << 16, "hfc_bits": 32, "lfc_bits": 32}

@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hwsim.footprint.compression import GROUP_META_BITS, GROUP_SIZE, FrequencySplit
+from hwsim.footprint.compression import (GROUP_META_BITS, GROUP_SIZE, FrequencySplit,
+                                         compresses)
 from hwsim.precision import TensorPrecision
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp
 
@@ -83,9 +84,8 @@ def output_elements(layer: Layer) -> int:
 def saved_tensors(layer: Layer, prec: TensorPrecision,
                   split: FrequencySplit | None = None) -> tuple[SavedTensor, ...]:
     """The tensors `layer` keeps for its backward pass, at their stored widths."""
-    stored = prec.saved_activations
-    compressed = split is not None or stored != prec.activations
-    bits = split.bits_per_element() if split is not None else float(stored.bits)
+    compressed = compresses(prec, split)
+    bits = split.bits_per_element() if split is not None else float(prec.saved_activations.bits)
     if compressed and split is None:
         bits += GROUP_META_BITS / GROUP_SIZE
     name = layer.name

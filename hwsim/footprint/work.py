@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from hwsim.footprint.compression import (DEQUANTIZE_OPS, MERGE_OPS, QUANTIZE_OPS, SPLIT_OPS,
-                                         FrequencySplit)
+                                         FrequencySplit, compresses)
 from hwsim.footprint.saved import saved_tensors
 from hwsim.lower import Formats, Problem, vector
 from hwsim.precision import TensorPrecision
@@ -37,7 +37,7 @@ def is_compression(problem_name: str) -> bool:
 def compression_problems(layer: Layer, index: int, prec: TensorPrecision, batch: int,
                          split: FrequencySplit | None) -> tuple[list[Problem], list[Problem]]:
     """(forward-pass compress problems, backward-pass decompress problems) of one layer."""
-    if split is None and prec.saved_activations == prec.activations:
+    if not compresses(prec, split):
         return [], []
     elements = batch * sum(t.elements for t in saved_tensors(layer, prec, split)
                            if t.compressible)
@@ -68,7 +68,7 @@ def stored_operand_bits(prec: TensorPrecision, split: FrequencySplit | None) -> 
     activations' own width)."""
     if split is not None:
         return split.hfc_bits
-    return prec.saved.bits if prec.saved is not None and prec.saved != prec.activations else 0
+    return prec.saved_activations.bits if compresses(prec, None) else 0
 
 
 def saved_read_bits(layer: VectorOp, prec: TensorPrecision,
