@@ -78,6 +78,15 @@ def base_table() -> BaseTable:
 
 
 @cache
+def fusion_unit_pj_per_cycle() -> float:
+    """Energy of one Bit Fusion Fusion Unit cycle at 45 nm (pJ): its power, a multiple of the
+    fixed 8-bit PE's, over the synthesis clock (``bitfusion_45nm.yaml``)."""
+    doc = _read("bitfusion_45nm.yaml")
+    power_uw = doc["fixed_pe_power_uw"][8] * doc["fusion_unit_power_vs_fixed8"]
+    return power_uw * 1e-6 / (doc["clock_mhz"] * 1e6) * 1e12
+
+
+@cache
 def node_table() -> dict[int, NodeCoefficients]:
     doc = _read("stillmaker_baas_2017.yaml")
     return {row["node_nm"]: NodeCoefficients(**row) for row in doc["nodes"]}

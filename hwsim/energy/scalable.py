@@ -32,20 +32,9 @@
 from __future__ import annotations
 
 import math
-from functools import cache
-from importlib import resources
-
-import yaml
 
 from hwsim.energy import ops
-
-
-@cache
-def fusion_unit_pj_per_cycle() -> float:
-    doc = yaml.safe_load((resources.files("hwsim.energy") / "data" /
-                          "bitfusion_45nm.yaml").read_text())
-    power_uw = doc["fixed_pe_power_uw"][8] * doc["fusion_unit_power_vs_fixed8"]
-    return power_uw * 1e-6 / (doc["clock_mhz"] * 1e6) * 1e12
+from hwsim.energy.data import fusion_unit_pj_per_cycle
 
 
 def bitfusion_mac_pj(k_pack: int, t_steps: int) -> float:
