@@ -1,9 +1,11 @@
 """Shared test helpers: the repository's data folders, the `hwsim` command run as a user runs it,
-optional test dependencies, and a workload in a precision an arch executes."""
+optional test dependencies, a workload in a precision an arch executes, and the comparison of a
+layer with a SCALE-Sim CALC report."""
 
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import subprocess
 import sys
@@ -31,6 +33,24 @@ def need(module: str) -> ModuleType:
     missing module fails the run; on a developer machine without it the test skips."""
     return importlib.import_module(module) if os.environ.get("CI") else \
         pytest.importorskip(module)
+
+
+def assert_matches_scalesim(layer, report, pes: int, label: str) -> None:
+    """hwsim's `layer` (a LayerResult) equals a SCALE-Sim CALC-mode report row on a `pes`-PE
+    array: `Total Cycles` and the SRAM counts exactly, the three percentages to 1e-9. `report`
+    has tests/peers/scalesim_runner.parse_reports' keys; values may be numbers or the strings of
+    a frozen fixture CSV. Overall Util % is SCALE-Sim's MACs / (Total Cycles x PEs)."""
+    assert layer.compute_cycles == int(report["total_cycles"]), label
+    assert (layer.sram_reads["ifmap"], layer.sram_reads["filter"],
+            layer.sram_writes["ofmap"]) == (int(report["sram_ifmap_reads"]),
+                                            int(report["sram_filter_reads"]),
+                                            int(report["sram_ofmap_writes"])), label
+    assert math.isclose(100 * layer.mapping_efficiency, float(report["mapping_efficiency_pct"]),
+                        rel_tol=1e-9), label
+    assert math.isclose(100 * layer.compute_utilization, float(report["compute_util_pct"]),
+                        rel_tol=1e-9), label
+    assert math.isclose(100 * layer.macs / (layer.compute_cycles * pes),
+                        float(report["overall_util_pct"]), rel_tol=1e-9), label
 
 
 def for_arch(workload, arch_name):

@@ -6,7 +6,6 @@ layers in full CALC runs on six array shapes and three dataflows, and SCALE-Sim'
 from __future__ import annotations
 
 import csv
-import math
 
 import pytest
 
@@ -16,6 +15,7 @@ from hwsim.spec.arch import Arch, ComputeArray, Memory, SramBuffer, VectorUnit
 from hwsim.workload.scalesim import SCALESIM_PRECISION
 from hwsim.spec.workload import Conv2d, Linear, Workload
 from tests_paths import SCALESIM_FIXTURES as FIXTURES
+from tests_paths import assert_matches_scalesim
 
 pytestmark = pytest.mark.golden
 
@@ -46,18 +46,8 @@ def arch_of(row: dict[str, str]) -> Arch:
 def check(row: dict[str, str]) -> None:
     workload = Workload("w", "fixture", 1, SCALESIM_PRECISION, (layer_of(row),))
     layer = estimate(workload, arch_of(row)).layers[0]
-    assert layer.compute_cycles == int(row["total_cycles"]), row["case"]
-    assert (layer.sram_reads["ifmap"], layer.sram_reads["filter"],
-            layer.sram_writes["ofmap"]) == (int(row["sram_ifmap_reads"]),
-                                            int(row["sram_filter_reads"]),
-                                            int(row["sram_ofmap_writes"]))
-    assert math.isclose(100 * layer.mapping_efficiency, float(row["mapping_efficiency_pct"]),
-                        rel_tol=1e-9)
-    assert math.isclose(100 * layer.compute_utilization, float(row["compute_util_pct"]),
-                        rel_tol=1e-9)
     pes = int(row["array_rows"]) * int(row["array_cols"])
-    assert math.isclose(100 * layer.macs / (layer.compute_cycles * pes),
-                        float(row["overall_util_pct"]), rel_tol=1e-9)
+    assert_matches_scalesim(layer, row, pes, f"{row['case']} {row['layer_name']}")
 
 
 def test_random_layers_full_calc_runs():

@@ -5,13 +5,12 @@ non-square, larger than the layer), conv (strided, depthwise) and GEMM topologie
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from hwsim.api import estimate, load_arch, load_workload
 from peers.scalesim_runner import (ConvLayer, GemmLayer, run_full, write_cfg,
                                    write_conv_topology, write_gemm_topology)
+from tests_paths import assert_matches_scalesim
 
 pytestmark = pytest.mark.peer
 
@@ -35,11 +34,4 @@ def test_calc_mode_equal_per_layer(tmp_path, dataflow, rows, cols, gemm):
     assert [p["layer_name"] for p in peer] == [o.name for o in ours]
     for p, o in zip(peer, ours, strict=True):
         assert p["stall_cycles"] == 0
-        assert o.compute_cycles == p["total_cycles"], o.name
-        assert (o.sram_reads["ifmap"], o.sram_reads["filter"], o.sram_writes["ofmap"]) == \
-            (p["sram_ifmap_reads"], p["sram_filter_reads"], p["sram_ofmap_writes"]), o.name
-        assert math.isclose(100 * o.mapping_efficiency, p["mapping_efficiency_pct"],
-                            rel_tol=1e-9)
-        assert math.isclose(100 * o.compute_utilization, p["compute_util_pct"], rel_tol=1e-9)
-        overall = 100 * o.macs / (o.compute_cycles * rows * cols)
-        assert math.isclose(overall, p["overall_util_pct"], rel_tol=1e-9)
+        assert_matches_scalesim(o, p, rows * cols, o.name)
