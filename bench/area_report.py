@@ -15,7 +15,7 @@ Published references (each cited where it is used below):
 
 from __future__ import annotations
 
-from pathlib import Path
+from _common import REPORTS
 
 from hwsim.api import load_arch, shipped_arch_names
 from hwsim.area import arch_area
@@ -27,7 +27,6 @@ from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 from hwsim.precision import parse_format
 from hwsim.report import write_atomic
 
-REPO = Path(__file__).resolve().parents[1]
 F = parse_format
 BITFUSION_MM2 = {"PE array": 0.8880907385600001,
                  "buffers": 0.76747776 + 0.242112 + 0.24330592}
@@ -179,7 +178,7 @@ def main() -> None:
         "derivation, not a validated figure.", "",
         "## Shipped archs", "", *shipped(), "",
     ]
-    write_atomic(REPO / "reports" / "area.md", "\n".join(lines))
+    write_atomic(REPORTS / "area.md", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from _common import REPORTS, WORKLOADS, publish
 
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.energy import ops
@@ -27,9 +27,6 @@ from hwsim.precision import parse_format
 from hwsim.precision.policy import Policy, Rule, parse_precision_flag
 from hwsim.precision.schedule import Schedule
 from hwsim.training_run import training_run
-
-REPO = Path(__file__).resolve().parents[1]
-
 
 def at(workload, flag):
     return Policy(parse_precision_flag(flag)).apply(workload)
@@ -163,7 +160,7 @@ def loom_networks() -> list[str]:
            "| network | p | compute speed-up | end-to-end speed-up | energy ratio (baseline / "
            "Loom) |", "|---|---|---|---|---|"]
     for net in ("alexnet", "vgg16", "resnet18"):
-        wl = load_workload(REPO / "workloads" / f"{net}.yaml")
+        wl = load_workload(WORKLOADS / f"{net}.yaml")
         base = estimate(at(wl, "a=int16,w=int16"), "baseline_int16_stripes").totals()
         for p in (16, 8, 6):
             t = estimate(at(wl, f"a=int{p},w=int{p}"), "loom_like").totals()
@@ -193,7 +190,7 @@ def loom_networks() -> list[str]:
 
 def binary_section() -> list[str]:
     """ResNet-18 with binary hidden layers (first and last at int8, as XNOR-Net keeps them)."""
-    r18 = load_workload(REPO / "workloads" / "resnet18.yaml")
+    r18 = load_workload(WORKLOADS / "resnet18.yaml")
     int8 = {k: parse_format(v) for k, v in (("weights", "int8"), ("activations", "int8"))}
     binary = Policy({"weights": parse_format("binary"), "activations": parse_format("binary")},
                     (Rule("first", int8), Rule("last", int8))).apply(r18)
@@ -218,7 +215,7 @@ def binary_section() -> list[str]:
 
 def stored_section() -> list[str]:
     """ResNet-18 stored at int8 and used at 8, 6, 4 and 2 bits (MSB truncation)."""
-    r18 = load_workload(REPO / "workloads" / "resnet18.yaml")
+    r18 = load_workload(WORKLOADS / "resnet18.yaml")
     out = ["## One stored model at several precisions", "",
            "One ResNet-18 whose weights are stored at int8 and used by their u most significant "
            "bits (vertical layering, Wu et al., TPAMI 2023; any-precision DNNs, Yu et al., AAAI "
@@ -241,8 +238,8 @@ def stored_section() -> list[str]:
 
 
 def main() -> int:
-    r18 = load_workload(REPO / "workloads" / "resnet18.yaml")
-    alexnet = load_workload(REPO / "workloads" / "alexnet.yaml")
+    r18 = load_workload(WORKLOADS / "resnet18.yaml")
+    alexnet = load_workload(WORKLOADS / "alexnet.yaml")
     base16 = estimate(at(r18, "a=int16,w=int16"), "baseline_int16_stripes").totals()
     bits = [16, 12, 8, 6, 4, 2]
     stripes = {p: estimate(at(r18, f"a=int{p},w=int16"), "stripes_like").totals() for p in bits}
@@ -332,9 +329,8 @@ def main() -> int:
     lx.set_title("Loom per-layer laws", fontsize=10)
     lx.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(REPO / "reports" / "datapaths.png", dpi=120)
-    (REPO / "reports" / "datapaths.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    fig.savefig(REPORTS / "datapaths.png", dpi=120)
+    publish(REPORTS / "datapaths.md", "\n".join(lines))
     return 0
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import matplotlib
 import matplotlib.ticker
@@ -20,6 +19,7 @@ import matplotlib.ticker
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import REPO, REPORTS, WORKLOADS
 
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.distributed import (ACSGD_DELTA, ACSGD_DIRECT, Boundary, Link,
@@ -34,8 +34,6 @@ from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Linear, Matmul, VectorOp, Workload
 from hwsim.spec.workload_io import workload_to_yaml
 
-REPO = Path(__file__).resolve().parents[1]
-REPORTS = REPO / "reports"
 FP32_ARCH = REPO / "build" / "tpu_like_fp32.yaml"
 AMP_POLICY = REPO / "build" / "amp_fp32_layers.yaml"
 GPT2_XL = REPO / "build" / "gpt2_xl_seq1024.yaml"
@@ -71,7 +69,7 @@ def precision(workload: Workload, flag: str, fp32_layers: Sequence[str] = ()) ->
 
 
 def shipped(name: str, flag: str, fp32_layers: Sequence[str] = ()) -> Workload:
-    return precision(load_workload(REPO / "workloads" / f"{name}.yaml"), flag, fp32_layers)
+    return precision(load_workload(WORKLOADS / f"{name}.yaml"), flag, fp32_layers)
 
 
 def fp32_arch() -> Arch:

@@ -16,17 +16,17 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from _common import REPORTS, WORKLOADS, publish
 
-from hwsim.api import estimate, load_arch, load_workload, shipped_arch_names  # noqa: E402
-from hwsim.energy import memory, ops  # noqa: E402
-from hwsim.energy.data import base_table  # noqa: E402
-from hwsim.energy.scaling import energy_scale, supported_nodes  # noqa: E402
-from hwsim.energy.table import energy_table  # noqa: E402
-from hwsim.precision import parse_format  # noqa: E402
-from hwsim.precision.policy import Policy  # noqa: E402
+from hwsim.api import estimate, load_arch, load_workload, shipped_arch_names
+from hwsim.energy import memory, ops
+from hwsim.energy.data import base_table
+from hwsim.energy.scaling import energy_scale, supported_nodes
+from hwsim.energy.table import energy_table
+from hwsim.precision import parse_format
+from hwsim.precision.policy import Policy
 
-REPO = Path(__file__).resolve().parents[1]
 F = parse_format
 
 
@@ -58,7 +58,7 @@ def predictions() -> list[str]:
 
 
 def breakdown_plot(path: Path) -> list[str]:
-    workload = load_workload(REPO / "workloads" / "resnet18.yaml")
+    workload = load_workload(WORKLOADS / "resnet18.yaml")
     results = {}
     for name in shipped_arch_names():
         arch = load_arch(name)
@@ -113,13 +113,12 @@ def main() -> int:
              *[f"| {name} | {16 * e / mac:.3f} | {ref} |" for name, e, ref in norm], "",
              "## ResNet-18 energy by component on every shipped arch", "",
              "![breakdown](energy_breakdown.png)", "",
-             *breakdown_plot(REPO / "reports" / "energy_breakdown.png"), "",
+             *breakdown_plot(REPORTS / "energy_breakdown.png"), "",
              "## Against ZigZag", "",
              "ResNet-18 through ZigZag 3.9.1 beside hwsim with the same per-access energies, "
              "per layer and in total, with the reasons for the differences: "
              "[energy_vs_zigzag.md](energy_vs_zigzag.md).", ""]
-    (REPO / "reports" / "energy.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    publish(REPORTS / "energy.md", "\n".join(lines))
     return 0
 
 

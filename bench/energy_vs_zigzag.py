@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
+
+from _common import REPORTS, WORKLOADS, publish
 
 from hwsim.api import estimate, load_workload
 from hwsim.precision import parse_format
@@ -24,7 +25,6 @@ from hwsim.spec.arch import (Arch, BufferEnergy, ComputeArray, EnergySpec, Memor
                              VectorUnit)
 from hwsim.spec.workload import VectorOp
 
-REPO = Path(__file__).resolve().parents[1]
 F = parse_format
 
 
@@ -49,8 +49,8 @@ def zigzag_arch(name: str) -> Arch:
 
 
 def main() -> int:
-    raw = json.loads((REPO / "reports" / "zigzag_resnet18_raw.json").read_text())
-    workload = load_workload(REPO / "workloads" / "resnet18.yaml")
+    raw = json.loads((REPORTS / "zigzag_resnet18_raw.json").read_text())
+    workload = load_workload(WORKLOADS / "resnet18.yaml")
     workload = replace(workload, layers=tuple(x for x in workload.layers
                                               if not isinstance(x, VectorOp)))
     workload = Policy({"weights": F("int8"), "activations": F("int8"),
@@ -96,8 +96,7 @@ def main() -> int:
               "larger. ZigZag reads and writes the output register once per MAC on "
               "eyeriss_like; hwsim's register-file PEs read two operands and read and write the "
               "partial sum per MAC, with one averaged read/write energy.", ""]
-    (REPO / "reports" / "energy_vs_zigzag.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    publish(REPORTS / "energy_vs_zigzag.md", "\n".join(lines))
     return 0
 
 

@@ -21,10 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+from _common import REPO, REPORTS, publish, use_peers
 
-from hwsim.api import estimate, load_arch, load_workload  # noqa: E402
+from hwsim.api import estimate, load_arch, load_workload
+
+use_peers()
 from peers.scalesim_runner import (ConvLayer, GemmLayer, parse_reports, run_full,  # noqa: E402
                                    write_cfg, write_conv_topology, write_gemm_topology)
 
@@ -40,7 +41,7 @@ COLUMNS = ("case", "dataflow", "bandwidth_words", "buffer_kib", "scalesim_total_
            "dram_read_error_pct")
 
 
-def compare(name: str, cfg: Path, topo: Path, peer: dict, gemm: bool) -> dict:
+def compare(name: str, cfg: Path, topo: Path, peer: dict) -> dict:
     arch = load_arch(cfg)
     ours = estimate(load_workload(topo), arch).layers[0]
     peer_reads = peer["dram_ifmap_reads"] + peer["dram_filter_reads"]
@@ -64,7 +65,7 @@ def run_cases(work: Path) -> list[dict]:
     for df in DATAFLOWS:  # SCALE-Sim's own USER golden runs (GEMM 256x128x256, 32x32, bw 10)
         peer = parse_reports(UPSTREAM / f"user_{df}")[0]
         rows.append(compare("upstream_gemm_256x128x256", UPSTREAM / f"user_{df}.cfg",
-                            UPSTREAM / "test_mnk_input.csv", peer, True))
+                            UPSTREAM / "test_mnk_input.csv", peer))
     cases = list(itertools.product(LAYERS.items(), DATAFLOWS, BANDWIDTHS, BUFFERS_KIB))
     start = time.monotonic()
     for i, ((name, layer), df, bw, kib) in enumerate(cases, 1):
@@ -77,7 +78,7 @@ def run_cases(work: Path) -> list[dict]:
         writer = write_gemm_topology if gemm else write_conv_topology
         topo = writer(case_dir / "t.csv", [layer])
         peer = run_full(cfg, topo, gemm=gemm, out_dir=case_dir / "out")[0]
-        rows.append(compare(name, cfg, topo, peer, gemm))
+        rows.append(compare(name, cfg, topo, peer))
         elapsed = time.monotonic() - start
         print(f"[{i}/{len(cases)}] {name} {df} bw={bw} buf={kib}KiB: "
               f"cycles err {rows[-1]['cycles_error_pct']:+.1f}%  "
@@ -106,9 +107,8 @@ def summary(rows: list[dict]) -> str:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         rows = run_cases(Path(tmp))
-    out = REPO / "reports"
-    out.mkdir(exist_ok=True)
-    with (out / "memory_model_error.csv").open("w", newline="") as fh:
+    REPORTS.mkdir(exist_ok=True)
+    with (REPORTS / "memory_model_error.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, COLUMNS)
         writer.writeheader()
         for row in rows:
@@ -121,8 +121,7 @@ def main() -> int:
             f"and the last drain, which SCALE-Sim leaves out of `Total Cycles` but counts in "
             f"`Total Cycles (incl. prefetch)`; both comparisons are given. Why the two models "
             f"differ: docs/memory_model.md.\n\n{summary(rows)}\n")
-    (out / "memory_model_error.md").write_text(text)
-    print(text)
+    publish(REPORTS / "memory_model_error.md", text)
     return 0
 
 

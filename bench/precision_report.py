@@ -10,19 +10,18 @@ BitOPs. Also the schedule-alone savings against the CPT paper's tables.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from _common import REPORTS, WORKLOADS, publish
 
-from hwsim.api import load_arch, load_workload, shipped_arch_names  # noqa: E402
-from hwsim.spec.errors import SpecError  # noqa: E402
-from hwsim.precision.schedule import Schedule, iteration_groups  # noqa: E402
-from hwsim.training_run import training_run  # noqa: E402
+from hwsim.api import load_arch, load_workload, shipped_arch_names
+from hwsim.precision.schedule import Schedule, iteration_groups
+from hwsim.spec.errors import SpecError
+from hwsim.training_run import training_run
 
-REPO = Path(__file__).resolve().parents[1]
 ITERATIONS, BATCH = 90 * 5005, 256
 SCHEDULES = {"static 8/8": Schedule("static", (8,), (8,)),
              "CPT 4-8/8": Schedule("cyclic", (4, 8), (8, 8)),
@@ -40,7 +39,7 @@ def schedule_alone(bits: tuple[int, int], grad: tuple[int, int], iterations: int
 
 
 def main() -> int:
-    workload = load_workload(REPO / "workloads" / "resnet18.yaml")
+    workload = load_workload(WORKLOADS / "resnet18.yaml")
     table = {}
     skipped = {}
     for arch_name in shipped_arch_names():
@@ -66,7 +65,7 @@ def main() -> int:
     fig.legend(handles, labels, loc="lower center", ncol=len(SCHEDULES), fontsize=8)
     fig.suptitle("ResNet-18 ImageNet training (batch 256, 450,450 iterations)", fontsize=10)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.savefig(REPO / "reports" / "precision_cpt.png", dpi=120)
+    fig.savefig(REPORTS / "precision_cpt.png", dpi=120)
 
     lines = ["# Precision schedules: CPT against static precision", "",
              "Produced by `python bench/precision_report.py`.", "",
@@ -113,8 +112,7 @@ def main() -> int:
               "operands.", ""]
     lines += [f"Not run: {name}: {reason}." for name, reason in skipped.items()]
     lines += [""] if skipped else []
-    (REPO / "reports" / "precision.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    publish(REPORTS / "precision.md", "\n".join(lines))
     return 0
 
 

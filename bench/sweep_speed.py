@@ -32,8 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+from _common import REPO, REPORTS, WORKLOADS, publish, use_peers
 
 SPACE = {"compute.rows": {"low": 8, "high": 256, "log": True},
          "compute.cols": {"low": 8, "high": 256, "log": True},
@@ -85,6 +84,7 @@ def scalesim(workload, rows: int, cols: int, dataflow: str) -> tuple[float, int,
     """(seconds, layers, layers with equal compute cycles) of SCALE-Sim's compute model."""
     from dataclasses import replace
 
+    use_peers()
     from peers.scalesim_runner import GemmLayer, expected_total_cycles, run_compute_only
 
     import hwsim
@@ -111,14 +111,14 @@ def main() -> int:
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-scalesim", action="store_true")
-    parser.add_argument("--output", type=Path, default=REPO / "reports" / "sweep_speed.md")
+    parser.add_argument("--output", type=Path, default=REPORTS / "sweep_speed.md")
     args = parser.parse_args()
     import numba
 
     import hwsim
     from hwsim.sweep.spec import load_sweep
     load_start = os.getloadavg()
-    resnet50 = hwsim.load_workload(REPO / "workloads" / "resnet50.yaml")
+    resnet50 = hwsim.load_workload(WORKLOADS / "resnet50.yaml")
     example = load_sweep(REPO / "examples" / "sweep_resnet50.yaml").arguments()
     example["workload"] = resnet50
     rows = []
@@ -164,9 +164,7 @@ def main() -> int:
                   f"{hwsim_rate:,.0f} layer x design per second, DRAM model and energy "
                   f"included: **{hwsim_rate / (layers / sec_s):,.0f}x** SCALE-Sim's rate."]
     lines.append("")
-    args.output.parent.mkdir(exist_ok=True)
-    args.output.write_text("\n".join(lines))
-    print("\n".join(lines))
+    publish(args.output, "\n".join(lines))
     return 0
 
 

@@ -8,8 +8,9 @@ array in CALC bandwidth mode through both tools in one process, checks that ever
         -> reports/bench_vs_scalesim.md
 
 hwsim is timed warm (kernels compiled and cached, as in any second call; best of 20 runs, so
-that other load on the machine does not count), and once cold (first call in the process, including Numba's cache load). SCALE-Sim's full run
-(compute and memory model) is what a user waits for; its compute model alone is timed too.
+that other load on the machine does not count), and once cold (first call in the process,
+including Numba's cache load). SCALE-Sim's full run (compute and memory model) is what a user
+waits for; its compute model alone is timed too.
 Expect several minutes per dataflow for SCALE-Sim.
 """
 
@@ -22,10 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+from _common import REPORTS, WORKLOADS, publish, use_peers
 
-TOPOLOGY = REPO / "workloads" / "scalesim" / "resnet18.csv"
+TOPOLOGY = WORKLOADS / "scalesim" / "resnet18.csv"
 
 
 def time_hwsim(cfg: Path) -> tuple[float, float, list]:
@@ -47,8 +47,9 @@ def main() -> int:
     parser.add_argument("--dataflows", default="ws")
     parser.add_argument("--rows", type=int, default=128)
     parser.add_argument("--cols", type=int, default=128)
-    parser.add_argument("--output", type=Path, default=REPO / "reports" / "bench_vs_scalesim.md")
+    parser.add_argument("--output", type=Path, default=REPORTS / "bench_vs_scalesim.md")
     args = parser.parse_args()
+    use_peers()
     from peers.scalesim_runner import ConvLayer, run_compute_only, run_full, write_cfg
 
     lines = [f"# hwsim vs SCALE-Sim v3.0.0: ResNet-18 topology, {args.rows}x{args.cols}, CALC",
@@ -84,9 +85,7 @@ def main() -> int:
         lines.append(f"| {df} | {len(peer)} | {equal} | {full:.1f} | {compute_only:.1f} | "
                      f"{cold:.3f} | {warm:.4f} | {full / warm:.3g} | {compute_only / warm:.3g} |")
         print(lines[-1], file=sys.stderr)
-    args.output.parent.mkdir(exist_ok=True)
-    args.output.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    publish(args.output, "\n".join(lines) + "\n")
     return 0
 
 

@@ -21,14 +21,13 @@ import argparse
 import json
 import math
 import platform
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+from _common import REPORTS, use_peers
 
+use_peers()
 from peers.zigzag_runner import (BUNDLED_ARCHS, bundled_arch, bundled_inputs,  # noqa: E402
                                  read_hardware, run_zigzag)
 
@@ -99,7 +98,7 @@ def main() -> int:
     parser.add_argument("--archs", default=",".join(BUNDLED_ARCHS))
     parser.add_argument("--opt", default="latency", choices=("latency", "energy", "EDP"))
     parser.add_argument("--output", type=Path,
-                        default=REPO / "reports" / "zigzag_resnet18_raw.json")
+                        default=REPORTS / "zigzag_resnet18_raw.json")
     args = parser.parse_args()
     workload = bundled_inputs() / "workload" / "resnet18.onnx"
     report: dict[str, Any] = {
