@@ -234,18 +234,17 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
                 for i, layer in enumerate(workload.layers)]
     if not training:
         return pack(forwards)
+    compression = [compression_problems(layer, i, workload.layer_precision(layer), batch, split)
+                   for i, layer in enumerate(workload.layers)]  # (compress, decompress)
     forward_pass: list[Problem] = []
     backwards: list[Problem] = []
     updates: list[Problem] = []
-    for index, layer in enumerate(workload.layers):
-        compress, _ = compression_problems(layer, index, workload.layer_precision(layer), batch,
-                                           split)
-        forward_pass += [forwards[index], *compress]
+    for forward, (compress, _) in zip(forwards, compression, strict=True):
+        forward_pass += [forward, *compress]
     for index in reversed(range(len(workload.layers))):  # backward runs last layer first
         layer = workload.layers[index]
         prec = workload.layer_precision(layer)
-        _, decompress = compression_problems(layer, index, prec, batch, split)
-        backwards += decompress
+        backwards += compression[index][1]
         backwards.extend(p for p in backward_problems(layer, index, forwards[index], prec, split)
                          if index > 0 or p.pass_name != "dgrad")
         update = optimizer_update(layer, index, prec, optimizer)
