@@ -11,8 +11,8 @@ update (the order `hwsim.lower` expands). Live at each point:
   saved copy is the input itself) and its output at the activations' width; in the backward pass
   the incoming gradient (output-sized) and the outgoing one (input-sized) at the gradients' width;
 - on a pipeline stage with `in_flight` micro-batches in flight (`hwsim.distributed.in_flight`),
-  the per-sample saved tensors of the `in_flight` - 1 earlier ones, waiting for their backward
-  pass, at every step.
+  the saved tensors of the `in_flight` - 1 earlier ones, waiting for their backward pass, at
+  every step (each micro-batch keeps its own, batchnorm statistics included).
 
 Every term is either fixed or proportional to the batch, so the memory at each step is
 ``fixed + per_sample * batch``: the peak at any batch is the largest of these lines, and the
@@ -130,11 +130,14 @@ def footprint(workload: Workload, *, batch: int | None = None, optimizer: str = 
     fixed.append(live_fixed)
     per_sample.append(max(0.0, live_sample))
     one = tuple(t for ts in saved for t in ts)
-    waiting = (in_flight - 1) * sum(t.bytes(1) for t in one if t.per_sample)
+    waiting = in_flight - 1
+    waiting_fixed = waiting * sum(t.bytes(1) for t in one if not t.per_sample)
+    waiting_sample = waiting * sum(t.bytes(1) for t in one if t.per_sample)
     return Footprint(batch or workload.batch,
                      sum(s.weights_bytes for s in states), sum(grad_at.values()),
                      sum(s.optimizer_bytes for s in states), one, tuple(names),
-                     np.asarray(fixed), np.asarray(per_sample) + waiting, in_flight)
+                     np.asarray(fixed) + waiting_fixed, np.asarray(per_sample) + waiting_sample,
+                     in_flight)
 
 
 def max_batch(fp: Footprint, device_memory_bytes: float, *, source: str = "workload") -> int:

@@ -92,6 +92,16 @@ def test_micro_batches_in_flight_keep_their_saved_tensors():
     assert fp.activation_bytes() == 78 and fp.peak_step() == "a.bwd"
 
 
+def test_micro_batches_in_flight_keep_their_own_batchnorm_statistics():
+    """A batchnorm over 4 channels keeps 2 fp32 values per channel per micro-batch (32 bytes,
+    whatever the micro-batch size): with 3 in flight, 2 * 32 = 64 more fixed bytes at every
+    step, beside the 2 waiting copies of its 8-element int8 input per sample."""
+    bn = Workload("bn", "t", 1, INT8, (VectorOp("bn", "batchnorm", 8, 2, channels=4),))
+    one, three = footprint(bn), footprint(bn, in_flight=3)
+    assert list(three.fixed_bytes - one.fixed_bytes) == [64] * len(one.steps)
+    assert list(three.per_sample_bytes - one.per_sample_bytes) == [16] * len(one.steps)
+
+
 def test_max_batch_is_the_smallest_per_step_bound():
     """4000 bytes: per step floor((4000 - fixed) / per_sample) = a.fwd 94, r.fwd 54, b.fwd 75,
     b.bwd (4000 - 1792) / 46 = 48, r.bwd 52, a.bwd 65 -> 48; then the peak fits at 48 and not 49."""
