@@ -81,17 +81,17 @@ def training_run(workload: Workload, arch: Arch, *, iterations: int = 1,
                  split: FrequencySplit | None = None) -> TrainingRun:
     """Whole-training cost; without a schedule, every iteration runs the policy's precision."""
     policy = policy or Policy({})
+    plans: list[tuple[int | None, int | None, int, Policy]]  # bits, grad bits, iterations
     if schedule is None:
-        step = estimate(policy.apply(workload), arch, batch=batch, training=True,
-                        optimizer=optimizer, split=split)
-        groups = [GroupCost(None, None, iterations, step)]
+        plans = [(None, None, iterations, policy)]
     else:
-        groups = []
-        for bits, grad_bits, count in iteration_groups(schedule, iterations):
-            chosen = policy.with_default({"weights": parse_format(f"int{bits}"),
-                                          "activations": parse_format(f"int{bits}"),
-                                          "gradients": parse_format(f"int{grad_bits}")})
-            step = estimate(chosen.apply(workload), arch, batch=batch, training=True,
-                            optimizer=optimizer, split=split)
-            groups.append(GroupCost(bits, grad_bits, count, step))
-    return TrainingRun(workload.name, arch, schedule, iterations, tuple(groups))
+        plans = [(bits, grad_bits, count,
+                  policy.with_default({"weights": parse_format(f"int{bits}"),
+                                       "activations": parse_format(f"int{bits}"),
+                                       "gradients": parse_format(f"int{grad_bits}")}))
+                 for bits, grad_bits, count in iteration_groups(schedule, iterations)]
+    groups = tuple(GroupCost(bits, grad_bits, count,
+                             estimate(chosen.apply(workload), arch, batch=batch, training=True,
+                                      optimizer=optimizer, split=split))
+                   for bits, grad_bits, count, chosen in plans)
+    return TrainingRun(workload.name, arch, schedule, iterations, groups)
