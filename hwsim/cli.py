@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -239,10 +240,13 @@ def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch) -> in
         raise SpecError.single("--micro-batches", "", f"expected a positive integer, got "
                                f"{args.micro_batches}")
     scheme, stages = parse_parallel(args.parallel, devices)
-    try:
-        link = Link(args.link_gbps, args.link_latency_us * 1e-6, args.link_pj_per_bit)
-    except SpecError as exc:
-        raise SpecError.single("--link-gbps", "", exc.issues[0].message) from None
+    for flag, value in (("--link-gbps", args.link_gbps),
+                        ("--link-latency-us", args.link_latency_us),
+                        ("--link-pj-per-bit", args.link_pj_per_bit)):
+        if not (math.isfinite(value) and value >= 0) or (flag == "--link-gbps" and value == 0):
+            least = "> 0" if flag == "--link-gbps" else ">= 0"
+            raise SpecError.single(flag, "", f"expected a finite number {least}, got {value}")
+    link = Link(args.link_gbps, args.link_latency_us * 1e-6, args.link_pj_per_bit)
     parallel = Parallelism(devices, scheme, stages, args.micro_batches, args.pipeline_schedule,
                            link, args.comm_grad_bits, args.comm_grad_codec, args.comm_act_bits,
                            args.comm_act_grad_bits, args.overlap, args.stage_cut)

@@ -186,7 +186,10 @@ def test_policy_rule_matching_nothing_warns(tmp_path):
     (["--train", "--devices", "128", "--parallel", "pp:128"],  # resnet18 has 68 layers
      "expected at most the workload's 68 layers, got 128"),
     (["--train", "--devices", "8", "--comm-grad-bits", "33"], "expected bits in 1..32, got 33"),
-    (["--train", "--devices", "8", "--link-gbps", "0"], "--link-gbps: "),
+    (["--train", "--devices", "8", "--link-gbps", "0"],
+     "--link-gbps: expected a finite number > 0, got 0.0"),
+    (["--train", "--devices", "8", "--link-latency-us", "-1"],
+     "--link-latency-us: expected a finite number >= 0, got -1.0"),
 ])
 def test_bad_training_flags(args, message):
     run = hwsim("estimate", "workloads/resnet18.yaml", *args)
