@@ -218,9 +218,8 @@ def _gradient_payload(workload: Workload, parallel: Parallelism,
 
 
 def _all_reduce_codec_ops(elements: int, devices: int, codec: Codec) -> float:
-    """Vector operations of a ring all-reduce that compresses with `codec`; none uncompressed."""
-    if codec is NONE:
-        return 0.0
+    """Vector operations of a ring all-reduce: the reduction's adds, plus compression and
+    decompression when it compresses with `codec`."""
     return sum(w.ops for w in ring_all_reduce_codec_work(elements, devices, codec))
 
 
