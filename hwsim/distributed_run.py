@@ -36,7 +36,7 @@ from typing import Any
 
 from hwsim.api import estimate
 from hwsim.distributed import (ACSGD_DELTA, ACSGD_DIRECT, MAXMIN, NATURAL, NONE, Boundary, Codec,
-                               Link, StepBreakdown, acsgd_message_bytes,
+                               Link, StepBreakdown, acsgd_buffer_bytes, acsgd_message_bytes,
                                bucketed_quantized_bytes, data_parallel_step, device_shares,
                                in_flight, natural_compression_bytes, p2p_codec_work,
                                partition_layers, pipeline_step, ring_all_reduce,
@@ -114,6 +114,7 @@ class DistributedResult:
     codec_energy_pj: float
     stage_starts: tuple[int, ...] = (0,)
     device_memory_bytes: float | None = None
+    acsgd_buffer_bytes_per_example: float = 0.0
 
     def totals(self) -> dict[str, Any]:
         b, fp = self.breakdown, self.memory
@@ -125,6 +126,8 @@ class DistributedResult:
             "comm_energy_pj": b.comm_energy_pj,
             "energy_pj": self.compute_energy_pj + self.codec_energy_pj + b.comm_energy_pj,
             **fp.to_dict(self.device_memory_bytes)}
+        if self.parallel.act_bits is not None:
+            out["acsgd_buffer_bytes_per_example"] = self.acsgd_buffer_bytes_per_example
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -306,7 +309,17 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
     energy = max(train * m + update for train, update
                  in zip(_energy(step, TRAIN, bounds), _energy(step, UPDATE, bounds), strict=True))
     return DistributedResult(step, par, breakdown, memories[worst], codec_s, energy, codec_pj,
-                             tuple(bounds[:-1]), device_memory)
+                             tuple(bounds[:-1]), device_memory,
+                             _acsgd_buffer_per_example(workload, bounds))
+
+
+def _acsgd_buffer_per_example(workload: Workload, bounds: list[int]) -> float:
+    """AC-SGD's change buffer on the busiest device, per training example: the last message of
+    each boundary the stage sends or receives on (`acsgd_buffer_bytes`). The reference code
+    keeps it in host memory, so it is reported beside the device's peak, not in it."""
+    sides = [acsgd_buffer_bytes(1, output_elements(workload.layers[cut - 1]))
+             for cut in bounds[1:-1]]
+    return max((sum(sides[max(0, s - 1):s + 1]) for s in range(len(sides) + 1)), default=0.0)
 
 
 def segment_ends(workload: Workload, cut_after: str | None) -> list[int]:

@@ -153,3 +153,17 @@ def test_pipeline_stages_end_at_residual_adds():
         distributed_estimate(wl, ARCH, Parallelism(3, "pp", stages=3))
     run = distributed_estimate(wl, ARCH, Parallelism(2, "pp", stages=2, micro_batches=2))
     assert run.stage_starts == (0, 2)
+
+
+def test_acsgd_buffer_per_example_on_the_busiest_stage():
+    """pp:3 over `mlp` cuts after two layers; a middle stage keeps AC-SGD's last message of
+    both its boundaries per training example (fp16: 2 bytes per value, one sample's boundary
+    output each); without compressed activations the key is absent."""
+    wl = mlp()
+    run = distributed_estimate(wl, ARCH, Parallelism(3, "pp", stages=3, micro_batches=3,
+                                                     act_bits=4))
+    cuts = run.stage_starts[1:]
+    expected = sum(2 * output_elements(wl.layers[c - 1]) for c in cuts)
+    assert run.totals()["acsgd_buffer_bytes_per_example"] == expected
+    plain = distributed_estimate(wl, ARCH, Parallelism(3, "pp", stages=3, micro_batches=3))
+    assert "acsgd_buffer_bytes_per_example" not in plain.totals()
