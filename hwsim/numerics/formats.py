@@ -254,7 +254,11 @@ def _resolve_scale(x: FloatArray, f: NumberFormat, scale: float | npt.ArrayLike 
     if isinstance(scale, str):
         return choose_scale(x, f, scale, axis=axis)
     s = _explicit_scale(x.ndim, scale, axis)
-    np.broadcast_shapes(s.shape, x.shape)  # raises ValueError for a scale that does not fit x
+    try:
+        np.broadcast_shapes(s.shape, x.shape)
+    except ValueError:
+        raise ValueError(f"a scale of shape {s.shape} does not fit values of shape "
+                         f"{x.shape}") from None
     return s
 
 

@@ -329,7 +329,8 @@ def test_per_tensor_and_per_channel_max_scales() -> None:
     # a 1-D scale with axis is one scale per channel; negative axes count from the end
     got = dequantize_array(q.codes, "int8", s.ravel(), axis=-2)
     np.testing.assert_array_equal(got, dequantize_array(q.codes, "int8", q.scale))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"a scale of shape \(2, 1\) does not fit values of "
+                                          r"shape \(3, 3\)"):
         quantize_array(x, "int8", scale=[1.0, 2.0], axis=0)
 
 
