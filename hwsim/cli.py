@@ -167,8 +167,6 @@ def _schedule(args: argparse.Namespace) -> Schedule | None:
     try:
         bits = parse_bits(args.bits or "8", args.schedule)
         grad = parse_bits(args.grad_bits or "8", args.schedule)
-        if args.schedule == "cyclic":
-            bits, grad = (bits * 2)[:2], (grad * 2)[:2]
         return Schedule(args.schedule, bits, grad, args.cycles)
     except ScheduleError as exc:
         raise SpecError.single("--schedule", "", str(exc)) from None

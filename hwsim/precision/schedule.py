@@ -33,7 +33,8 @@ class ScheduleError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """A schedule: `bits` and `grad_bits` are (low, high) bounds, or per-epoch lists for
-    ``list``; `cycles` is CPT's N."""
+    ``list``; `cycles` is CPT's N. A cyclic schedule given one bound keeps it constant
+    (stored as (b, b))."""
 
     kind: str
     bits: tuple[int, ...]
@@ -44,6 +45,10 @@ class Schedule:
         if self.kind not in SCHEDULE_KINDS:
             raise ScheduleError(f"expected a schedule among {', '.join(SCHEDULE_KINDS)}, "
                                 f"got {self.kind!r}")
+        if self.kind == "cyclic":
+            for name in ("bits", "grad_bits"):
+                if len(getattr(self, name)) == 1:
+                    object.__setattr__(self, name, getattr(self, name) * 2)
         for label, values in (("bits", self.bits), ("grad bits", self.grad_bits)):
             if not values or any(b < 1 or b > 64 for b in values):
                 raise ScheduleError(f"expected {label} between 1 and 64, got {values}")

@@ -254,7 +254,5 @@ def schedule_for(base: Schedule | None, values: Mapping[str, Any]) -> Schedule:
     bits = bits_of(values["schedule.bits"]) if "schedule.bits" in values else base.bits
     grad = bits_of(values["schedule.grad_bits"]) if "schedule.grad_bits" in values \
         else base.grad_bits
-    if kind == "cyclic":
-        bits, grad = (bits * 2)[:2], (grad * 2)[:2]
     cycles = int(values.get("schedule.cycles", base.cycles))
     return Schedule(kind, bits, grad, cycles)
