@@ -191,6 +191,7 @@ def build_layers(table: ProblemTable, raw: RawCounts,
     out: list[LayerResult] = []
     counts, ratios = raw.sram_counts[design], raw.ratios[design]
     dram_bits = raw.dram_bits[design]
+    macs, bitops = table.macs, table.bitops      # whole arrays, built once
     for p, name in enumerate(table.names):
         vector = bool(table.is_vector[p])
         elements = int(table.vector_elements[p])
@@ -207,12 +208,12 @@ def build_layers(table: ProblemTable, raw: RawCounts,
             name=name, pass_name=PASS_NAMES[int(table.pass_code[p])],
             kind="vector" if vector else "gemm",
             M=int(table.M[p]), N=int(table.N[p]), K=int(table.K[p]), count=int(table.count[p]),
-            macs=int(table.macs[p]), compute_cycles=compute,
+            macs=int(macs[p]), compute_cycles=compute,
             stall_cycles=math.ceil(raw.stall_cycles[design, p]),
             folds=int(counts[p, 1]), sram_reads=reads, sram_writes=writes,
             dram_bytes=_dram_bytes(table, dram_bits[p], p),
             mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
-            bitops=int(table.bitops[p]), precision=_precision(table, p, executed),
+            bitops=int(bitops[p]), precision=_precision(table, p, executed),
             energy_pj={component: float(values[p]) for component, values in energy.items()},
             layer_index=int(table.layer_index[p])))
     return tuple(out)

@@ -16,7 +16,6 @@ from typing import Any
 
 from hwsim.api import estimate
 from hwsim.footprint import FrequencySplit
-from hwsim.precision import parse_format
 from hwsim.precision.policy import Policy
 from hwsim.precision.schedule import Schedule, iteration_groups
 from hwsim.result import Result
@@ -85,10 +84,7 @@ def training_run(workload: Workload, arch: Arch, *, iterations: int = 1,
     if schedule is None:
         plans = [(None, None, iterations, policy)]
     else:
-        plans = [(bits, grad_bits, count,
-                  policy.with_default({"weights": parse_format(f"int{bits}"),
-                                       "activations": parse_format(f"int{bits}"),
-                                       "gradients": parse_format(f"int{grad_bits}")}))
+        plans = [(bits, grad_bits, count, policy.at_schedule_bits(bits, grad_bits))
                  for bits, grad_bits, count in iteration_groups(schedule, iterations)]
     groups = tuple(GroupCost(bits, grad_bits, count,
                              estimate(chosen.apply(workload), arch, batch=batch, training=True,

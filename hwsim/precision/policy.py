@@ -52,6 +52,13 @@ class Policy:
     def with_default(self, formats: dict[str, NumberFormat]) -> Policy:
         return replace(self, default={**self.default, **formats})
 
+    def at_schedule_bits(self, bits: int, grad_bits: int) -> Policy:
+        """This policy with a schedule's bits as its default: weights and activations
+        ``int<bits>``, gradients ``int<grad_bits>`` (per-layer rules still apply on top)."""
+        return self.with_default({"weights": parse_format(f"int{bits}"),
+                                  "activations": parse_format(f"int{bits}"),
+                                  "gradients": parse_format(f"int{grad_bits}")})
+
     def selected(self, rule: Rule, workload: Workload) -> list[int]:
         mac_layers = [i for i, layer in enumerate(workload.layers) if _is_mac(layer)]
         if rule.pattern == "first":

@@ -28,7 +28,6 @@ from hwsim.energy.price import COMPONENTS
 from hwsim.energy.table import EnergyTable, energy_table
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lower import ProblemTable, lower
-from hwsim.precision import parse_format
 from hwsim.spec.arch import Arch
 from hwsim.sweep import design
 from hwsim.sweep.metrics import ENERGY_COLUMNS
@@ -116,9 +115,7 @@ class Evaluator:
             policy = design.policy_for(plan.policy, values)
             bits, grad = key[1], key[2]
             if bits is not None:
-                policy = policy.with_default({"weights": parse_format(f"int{bits}"),
-                                              "activations": parse_format(f"int{bits}"),
-                                              "gradients": parse_format(f"int{grad}")})
+                policy = policy.at_schedule_bits(bits, grad)
             self._tables[key] = lower(policy.apply(plan.workload), batch=batch,
                                       training=plan.training, optimizer=plan.optimizer)
         return self._tables[key]

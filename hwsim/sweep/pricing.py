@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.energy import ops
-from hwsim.energy.price import COMPONENTS, price
+from hwsim.energy.price import COMPONENTS, MOVING, price
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import RawCounts
 from hwsim.lower import ProblemTable
@@ -29,8 +29,6 @@ from hwsim.spec.arch import OPERANDS, Arch
 
 F64 = npt.NDArray[np.float64]
 Executed = tuple[tuple[NumberFormat, NumberFormat], ...]
-# Bits that hop between PEs per MAC, by dataflow: the two moving operands (price.py).
-MOVING = {"os": (1, 1, 0), "ws": (1, 0, 1), "is": (0, 1, 1)}  # coefficients of (a, b, acc)
 
 
 @dataclass(frozen=True, slots=True)
