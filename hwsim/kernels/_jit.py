@@ -26,7 +26,7 @@ OPTIONS = {"error_model": "numpy", "nogil": True}
 def _installed(py_file: str) -> bool:
     """Whether `py_file` lies in an installation's site-packages (system, venv or user)."""
     roots = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
-    roots.update(site.getsitepackages() + [site.getusersitepackages()])
+    roots.update([*site.getsitepackages(), site.getusersitepackages()])
     path = Path(py_file).resolve()
     return any(path.is_relative_to(Path(root).resolve()) for root in roots)
 
