@@ -40,7 +40,7 @@ class _CheckoutLocator(InTreeCacheLocator):
 
 
 class _KernelCacheImpl(CompileResultCacheImpl):
-    _locator_classes = [UserProvidedCacheLocator, _CheckoutLocator, UserWideCacheLocator]
+    _locator_classes = (UserProvidedCacheLocator, _CheckoutLocator, UserWideCacheLocator)
 
 
 class _KernelCache(FunctionCache):
