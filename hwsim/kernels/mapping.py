@@ -1,0 +1,519 @@
+"""Numba kernels of the mapping model: convolution halos, per-level traffic of one mapping,
+its cycles and stalls, and the exhaustive search over the pruned mapping space.
+
+The model, the counting rule and the search space are stated in `hwsim.mapping` (module
+docstring) and docs/mapping.md; these kernels are its closed forms. Conventions shared by all
+kernels:
+
+- GEMM dimensions 0 = M, 1 = N, 2 = K; operands 0 = A (M x K), 1 = B (K x N), 2 = output
+  (M x N). `IRRELEVANT[o]` is the one dimension operand o does not depend on.
+- Storage levels 0 = DRAM, 1 = on-chip buffer, 2 = accumulator (output only).
+- `tiles[3, 3]`: tile extents in elements per level of loops and dimension: row 0 the whole
+  problem, row 1 the buffer tile, row 2 one fold (rows x cols x t0 in Sr, Sc, T). Loops of
+  level 0 walk buffer tiles, loops of level 1 walk folds inside a buffer tile.
+- `inner[2]`: the innermost loop dimension of levels 0 and 1; the other two loops of a level
+  run in ascending dimension order, outermost first.
+- Counts are bits: ``counts[level, operand, 0 = reads / 1 = writes]``.
+- `conv[14]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
+  C (per group), H, W; batch 0 means a plain GEMM.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from hwsim.kernels._jit import jit, jit_parallel
+from hwsim.kernels.systolic import ceil_div, fold_length
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+OP_A, OP_B, OP_OUT = 0, 1, 2
+IRRELEVANT = np.array([1, 0, 2], dtype=np.int64)   # A ignores N, B ignores M, output ignores K
+OBJ_ENERGY, OBJ_LATENCY, OBJ_EDP, OBJ_DRAM = 0, 1, 2, 3
+# Design integer columns.
+D_ROWS, D_COLS, D_DATAFLOW, D_HOLD_A, D_HOLD_B, D_HOLD_OUT, D_UNIFIED, D_HAS_ACC, D_DB_BUF, \
+    D_DB_ACC = range(10)
+# Design float columns (capacities in bits, bandwidths in bits per cycle, 0 = unlimited).
+F_CAP_A, F_CAP_B, F_CAP_OUT, F_CAP_ACC, F_BW_DRAM, F_BW_BUF, F_BW_ACC, F_MAC_PJ, F_STATIC_PJ = \
+    range(9)
+# Mapping columns: fold chunk t0, buffer tile M, N, K, innermost dim of level 0 and level 1.
+MAP_WIDTH = 6
+# Candidate lists hold at most this many sizes per dimension.
+MAX_CANDS = 64
+
+
+@jit
+def halo_axis(a: int, b: int, stride: int, dil: int, kernel: int, pad: int, size: int) -> int:
+    """Distinct input coordinates in [0, size) read by outputs a..b-1 along one axis: the union
+    over kernel taps r of {p*stride + r*dil - pad}. Taps whose offsets agree modulo the stride
+    form one lattice class; within a class each tap covers an interval of lattice indices, and
+    the intervals (ascending with r) are merged."""
+    count = 0
+    for r in range(kernel):
+        c = (r * dil) % stride
+        seen = False
+        for r0 in range(r):
+            if (r0 * dil) % stride == c:
+                seen = True
+                break
+        if seen:
+            continue
+        lo = ceil_div(pad - c, stride)              # first lattice index inside the input
+        end = lo
+        top = (size - 1 + pad - c) // stride + 1    # one past the last index inside
+        for r2 in range(r, kernel):
+            if (r2 * dil) % stride != c:
+                continue
+            q = (r2 * dil) // stride
+            s, e = max(a + q, end), min(b + q, top)
+            if e > s:
+                count += e - s
+                end = e
+    return count
+
+
+@jit
+def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
+    """(sum over the M tiles of size `sm`, largest tile) of the input pixels per channel an A
+    tile reads. M = batch*P*Q (q fastest); `sm` is a multiple of Q (whole output rows, which
+    may straddle images) or a divisor of Q (part of one row)."""
+    batch, p_out, q_out, kr, ks = conv[0], conv[1], conv[2], conv[3], conv[4]
+    sth, stw, dh, dw, ph, pw, h_in, w_in = (conv[5], conv[6], conv[7], conv[8], conv[9],
+                                            conv[10], conv[12], conv[13])
+    if sm % q_out == 0:
+        k = sm // q_out
+        cols = halo_axis(0, q_out, stw, dw, ks, pw, w_in)
+        total, biggest = 0, 0
+        for start in range(0, batch * p_out, k):
+            end = min(start + k, batch * p_out)
+            px = 0
+            img = start // p_out
+            while img * p_out < end:
+                lo, hi = max(start, img * p_out) - img * p_out, min(end, (img + 1) * p_out)
+                px += halo_axis(lo, hi - img * p_out, sth, dh, kr, ph, h_in)
+                img += 1
+            total += px * cols
+            biggest = max(biggest, px * cols)
+        return total, biggest
+    rsum, rmax, csum, cmax = 0, 0, 0, 0
+    for p in range(p_out):
+        h = halo_axis(p, p + 1, sth, dh, kr, ph, h_in)
+        rsum, rmax = rsum + h, max(rmax, h)
+    for q0 in range(0, q_out, sm):
+        w = halo_axis(q0, q0 + sm, stw, dw, ks, pw, w_in)
+        csum, cmax = csum + w, max(cmax, w)
+    return batch * rsum * csum, rmax * cmax
+
+
+@jit
+def loop_dim(inner: int, pos: int) -> int:
+    """Dimension of the loop at position `pos` counted from the innermost (0) of a level whose
+    innermost loop is `inner` (the other two ascending, outermost first)."""
+    if pos == 0:
+        return inner
+    lo, hi = (1, 2) if inner == 0 else ((0, 2) if inner == 1 else (0, 1))
+    return hi if pos == 1 else lo
+
+
+@jit
+def reuse_mult(e: int, level: int, tiles: I64, inner: I64) -> int:
+    """How many times each element of an operand held at storage `level` is filled, given that
+    `e` is the dimension it does not depend on: the number of e-tiles at the granularity of the
+    outermost e-loop that sits inside every relevant loop (trip > 1) of the levels above it."""
+    jstar = level
+    for j in range(level - 1, -1, -1):
+        for pos in range(3):
+            d = loop_dim(inner[j], pos)
+            if ceil_div(tiles[j, d], tiles[j + 1, d]) <= 1:
+                continue
+            if d != e:
+                return ceil_div(tiles[0, e], tiles[jstar, e])
+            jstar = j
+    return ceil_div(tiles[0, e], tiles[jstar, e])
+
+
+@jit
+def input_traffic(o: int, tiles: I64, inner: I64, held: bool, bits: int, a_fill: int,
+                  counts: F64) -> None:
+    """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (> 0 for a
+    convolution's A) replaces the plain fill elements of the buffer by their halo."""
+    e = IRRELEVANT[o]
+    elems = tiles[0, 0] * tiles[0, 1] * tiles[0, 2] // tiles[0, e]
+    h = 0
+    if held:
+        fill = float(a_fill if a_fill > 0 else elems) * reuse_mult(e, 1, tiles, inner)
+        counts[0, o, 0] += fill * bits
+        counts[1, o, 1] += fill * bits
+        h = 1
+    counts[h, o, 0] += float(elems) * ceil_div(tiles[0, e], tiles[2, e]) * bits
+
+
+@jit
+def output_traffic(tiles: I64, inner: I64, held_buf: bool, has_acc: bool, out_bits: int,
+                   acc_bits: int, counts: F64) -> None:
+    """Add the output's deliveries, accumulation read-backs, drains and refills to `counts`.
+    The array delivers each fold's increments to the innermost holder, which adds them to what
+    it holds (a read for every increment but an element's first); a storage level drains its
+    tile to its parent when the tile is replaced (final values at the output width, partial
+    sums at the accumulator width) and reads partial sums back when a tile returns."""
+    mn = float(tiles[0, 0] * tiles[0, 1])
+    fk = ceil_div(tiles[0, 2], tiles[2, 2])
+    h = 2 if has_acc else (1 if held_buf else 0)
+    counts[h, OP_OUT, 1] += mn * fk * (acc_bits if fk > 1 else out_bits)
+    counts[h, OP_OUT, 0] += mn * (fk - 1) * acc_bits
+    parent = 0
+    for level in range(1, 3):
+        if (level == 1 and not held_buf) or (level == 2 and not has_acc):
+            continue
+        back = mn * reuse_mult(2, level, tiles, inner) - mn
+        counts[parent, OP_OUT, 0] += back * acc_bits
+        counts[level, OP_OUT, 1] += back * acc_bits
+        drain = mn * out_bits + back * acc_bits
+        counts[level, OP_OUT, 0] += drain
+        counts[parent, OP_OUT, 1] += drain
+        parent = level
+
+
+@jit
+def mapping_cycles(tiles: I64, dims: I64, rows: int, cols: int, row_coef: int) -> int:
+    """Compute cycles: every (row fold, column fold, T chunk) is one fold of `fold_length`;
+    with T untiled this is `systolic_gemm`'s count exactly."""
+    sr, sc, t = tiles[0, dims[0]], tiles[0, dims[1]], tiles[0, dims[2]]
+    t0 = tiles[2, dims[2]]
+    full = t // t0
+    rem = t - full * t0
+    per = full * fold_length(row_coef, rows, cols, t0, 1, 1)
+    if rem > 0:
+        per += fold_length(row_coef, rows, cols, rem, 1, 1)
+    return ceil_div(sr, rows) * ceil_div(sc, cols) * per - 1
+
+
+@jit
+def level_stall(moved_bits: float, steps: int, bw_bits: float, cycles: float,
+                overlap: bool) -> float:
+    """Stall cycles of one level's transfers, spread evenly over `steps` tiles: double
+    buffered, each tile costs the slower of compute and transfer and the first transfer is
+    exposed; otherwise every transfer is exposed. A bandwidth of 0 never stalls."""
+    if bw_bits <= 0.0 or moved_bits <= 0.0:
+        return 0.0
+    x = moved_bits / (steps * bw_bits)
+    if not overlap:
+        return steps * x
+    return (steps - 1) * max(0.0, x - cycles / steps) + x
+
+
+@jit
+def tile_count(tiles: I64, level: int) -> int:
+    """Number of tiles of `level` in the whole problem."""
+    return (ceil_div(tiles[0, 0], tiles[level, 0]) * ceil_div(tiles[0, 1], tiles[level, 1]) *
+            ceil_div(tiles[0, 2], tiles[level, 2]))
+
+
+@jit
+def fits(tiles: I64, dint: I64, dflt: F64, bits: I64, a_tile: int) -> bool:
+    """Whether the buffer and accumulator hold their (double-buffered when so declared) tiles.
+    `a_tile` is the largest A tile of the buffer in elements (its halo for a convolution)."""
+    out_w = bits[3] if tiles[0, 2] > tiles[2, 2] else bits[2]
+    need = (float(a_tile) * bits[0], float(tiles[1, 2] * tiles[1, 1]) * bits[1],
+            float(tiles[1, 0] * tiles[1, 1]) * out_w)
+    db = float(dint[D_DB_BUF])
+    total = 0.0
+    for o in range(3):
+        if dint[D_HOLD_A + o] == 1:
+            total += need[o] * db
+            if dint[D_UNIFIED] == 0 and need[o] * db > dflt[F_CAP_A + o]:
+                return False
+    if dint[D_UNIFIED] == 1 and total > dflt[F_CAP_A]:
+        return False
+    acc = float(tiles[2, 0] * tiles[2, 1]) * out_w * dint[D_DB_ACC]
+    return dint[D_HAS_ACC] == 0 or acc <= dflt[F_CAP_ACC]
+
+
+@jit
+def objective_value(objective: int, counts: F64, energy: F64, dflt: F64, macs: float,
+                    cycles: float, stall: float) -> tuple[float, float]:
+    """(objective, energy in pJ) of one mapping. Energy: every bit read or written at a level
+    times that level's and operand's pJ/bit, plus MACs x MAC energy, plus static energy per
+    cycle (compute and stall)."""
+    pj = macs * dflt[F_MAC_PJ] + (cycles + stall) * dflt[F_STATIC_PJ]
+    for lv in range(3):
+        for o in range(3):
+            pj += counts[lv, o, 0] * energy[lv, o, 0] + counts[lv, o, 1] * energy[lv, o, 1]
+    if objective == OBJ_ENERGY:
+        return pj, pj
+    if objective == OBJ_LATENCY:
+        return cycles + stall, pj
+    if objective == OBJ_EDP:
+        return pj * (cycles + stall), pj
+    return (counts[0, :, 0].sum() + counts[0, :, 1].sum()) / 8.0, pj
+
+
+@jit
+def add_candidate(out: I64, n: int, value: int) -> int:
+    """Insert `value` into the ascending, duplicate-free `out[:n]`; returns the new length."""
+    for i in range(n):
+        if out[i] == value:
+            return n
+        if out[i] > value:
+            for j in range(min(n, out.shape[0] - 1), i, -1):
+                out[j] = out[j - 1]
+            out[i] = value
+            return min(n + 1, out.shape[0])
+    if n < out.shape[0]:
+        out[n] = value
+        return n + 1
+    return n
+
+
+@jit
+def size_candidates(extent: int, unit: int, align: int, out: I64) -> int:
+    """Tile sizes (elements, ascending) of a dimension of `extent` tiled in multiples of `unit`:
+    with n = ceil(extent/unit) units, unit counts that are powers of two, multiples
+    align*2^k, even splits ceil(n/2^k) (rounded up to a multiple of `align` too), and n."""
+    n = ceil_div(extent, unit)
+    count = 0
+    f = 1
+    while f < n:
+        count = add_candidate(out, count, f * unit)
+        if align * f < n:
+            count = add_candidate(out, count, align * f * unit)
+        split = ceil_div(n, 2 * f)
+        count = add_candidate(out, count, split * unit)
+        aligned = ceil_div(split, align) * align
+        if aligned < n:
+            count = add_candidate(out, count, aligned * unit)
+        f *= 2
+    return add_candidate(out, count, extent)
+
+
+@jit
+def chunk_candidates(extent: int, align: int, unit_of_align: int, out: I64) -> int:
+    """Fold chunks t0 of the temporal dimension (ascending): even splits ceil(extent/2^k) and,
+    for a convolution, splits aligned to `unit_of_align` (output rows or whole channels,
+    `align` of them in all)."""
+    count = 0
+    f = 1
+    while f <= extent:
+        count = add_candidate(out, count, ceil_div(extent, f))
+        if unit_of_align > 1 and f <= align:
+            count = add_candidate(out, count, ceil_div(align, f) * unit_of_align)
+        f *= 2
+    return count
+
+
+@jit
+def alignment(dim: int, unit: int, conv: I64, halo: bool) -> int:
+    """Units per aligned buffer tile: a convolution's A tile in the buffer spans whole output
+    rows along M and whole channels along K (1 when no alignment applies)."""
+    if not halo or dim == 1:
+        return 1
+    grain = conv[2] if dim == 0 else conv[3] * conv[4]
+    g = grain
+    u = unit
+    while u:
+        g, u = u, g % u
+    return grain // g
+
+
+@jit
+def tiles_valid(tiles: I64, conv: I64, halo: bool) -> bool:
+    """The buffer tile nests the folds regularly (a multiple of the fold extent or the whole
+    dimension), its edge tile keeps more than one fold wherever a full tile has more than one,
+    and a convolution's A tile is aligned (M: whole output rows or a divisor of a row; K:
+    whole channels)."""
+    for d in range(3):
+        whole, buf, fold = tiles[0, d], tiles[1, d], tiles[2, d]
+        if buf != whole and buf % fold != 0:
+            return False
+        if ceil_div(buf, fold) > 1:
+            edge = whole - (ceil_div(whole, buf) - 1) * buf
+            if edge <= fold:
+                return False
+    if halo:
+        sm, q = tiles[1, 0], conv[2]
+        if sm % q != 0 and q % sm != 0:
+            return False
+        if tiles[1, 2] % (conv[3] * conv[4]) != 0:
+            return False
+    return True
+
+
+@jit
+def a_footprint(tiles: I64, conv: I64, halo: bool) -> tuple[int, int]:
+    """(fill elements of A over the problem per pass, largest A tile) at the buffer; a plain
+    GEMM's fill is 0 (counted as M*K by `input_traffic`)."""
+    if not halo:
+        return 0, tiles[1, 0] * tiles[1, 2]
+    total, biggest = m_tile_halo(tiles[1, 0], conv)
+    channels = conv[11]
+    return channels * total, tiles[1, 2] // (conv[3] * conv[4]) * biggest
+
+
+@jit
+def order_choices(tiles: I64, level: int, out: I64) -> int:
+    """Innermost-loop dimensions of one level worth trying: those with a trip count above 1
+    (each gives a distinct reuse class), or just K when every loop of the level is trivial."""
+    n = 0
+    for d in range(3):
+        if ceil_div(tiles[level, d], tiles[level + 1, d]) > 1:
+            out[n] = d
+            n += 1
+    if n == 0:
+        out[0] = 2
+        n = 1
+    return n
+
+
+@jit
+def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int) -> None:
+    """Row 2 of `tiles`: one fold, rows x cols x t0 along Sr, Sc, T (clipped to the problem)."""
+    tiles[2, dims[0]] = min(rows, tiles[0, dims[0]])
+    tiles[2, dims[1]] = min(cols, tiles[0, dims[1]])
+    tiles[2, dims[2]] = t0
+
+
+@jit
+def evaluate_counts(tiles: I64, inner: I64, dims: I64, dint: I64, dflt: F64, bits: I64,
+                    row_coef: I64, a_fill: int, counts: F64) -> tuple[float, float]:
+    """Counts (into `counts`, zeroed first), compute cycles and stall cycles of one mapping."""
+    counts[:] = 0.0
+    input_traffic(OP_A, tiles, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
+    input_traffic(OP_B, tiles, inner, dint[D_HOLD_B] == 1, bits[1], 0, counts)
+    output_traffic(tiles, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2], bits[3],
+                   counts)
+    cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
+                                  row_coef[dint[D_DATAFLOW]]))
+    folds = tile_count(tiles, 2)
+    stall = level_stall(counts[0].sum(), tile_count(tiles, 1), dflt[F_BW_DRAM], cycles,
+                        dint[D_DB_BUF] == 2)
+    stall += level_stall(counts[1].sum(), folds, dflt[F_BW_BUF], cycles, True)
+    stall += level_stall(counts[2].sum(), folds, dflt[F_BW_ACC], cycles, True)
+    return cycles, stall
+
+
+@jit
+def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I64,
+               row_coef: I64, a_fill: int, objective: int, macs: float, scratch: F64,
+               choices: I64, inner: I64, best: F64, best_map: I64, best_counts: F64) -> None:
+    """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
+    better one in `best` (objective, cycles, stall, energy pJ), `best_map`, `best_counts`."""
+    n0 = order_choices(tiles, 0, choices[0])
+    n1 = order_choices(tiles, 1, choices[1]) if dint[D_HAS_ACC] == 1 else 1
+    if dint[D_HAS_ACC] == 0:
+        choices[1, 0] = 2
+    for i0 in range(n0):
+        for i1 in range(n1):
+            inner[0], inner[1] = choices[0, i0], choices[1, i1]
+            cycles, stall = evaluate_counts(tiles, inner, dims, dint, dflt, bits, row_coef,
+                                            a_fill, scratch)
+            value, pj = objective_value(objective, scratch, energy, dflt, macs, cycles, stall)
+            if value < best[0]:
+                best[0], best[1], best[2], best[3] = value, cycles, stall, pj
+                best_map[0] = tiles[2, dims[2]]
+                best_map[1], best_map[2], best_map[3] = tiles[1, 0], tiles[1, 1], tiles[1, 2]
+                best_map[4], best_map[5] = inner[0], inner[1]
+                best_counts[:] = scratch
+
+
+@jit
+def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
+                      dint: I64, dflt: F64, energy: F64, bits: I64, row_coef: I64,
+                      objective: int, macs: float, scratch: F64, choices: I64, inner: I64,
+                      best: F64, best_map: I64, best_counts: F64) -> None:
+    """All buffer tiles of the current fold: T, Sr, Sc sizes ascending (rows 2, 0, 1 of
+    `cands`; Sc innermost); a tile that overflows a capacity ends its Sc scan, since larger Sc
+    tiles only need more."""
+    for it in range(ns[2]):
+        tiles[1, dims[2]] = cands[2, it]
+        for ir in range(ns[0]):
+            tiles[1, dims[0]] = cands[0, ir]
+            for ic in range(ns[1]):
+                tiles[1, dims[1]] = cands[1, ic]
+                if not tiles_valid(tiles, conv, halo):
+                    continue
+                a_fill, a_tile = a_footprint(tiles, conv, halo)
+                if not fits(tiles, dint, dflt, bits, a_tile):
+                    break
+                try_orders(tiles, dims, dint, dflt, energy, bits, row_coef, a_fill, objective,
+                           macs, scratch, choices, inner, best, best_map, best_counts)
+
+
+@jit
+def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64,
+               role_dims: I64, row_coef: I64, objective: int, best: F64, best_map: I64,
+               best_counts: F64) -> None:
+    """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
+    +inf when no mapping fits."""
+    dims = role_dims[dint[D_DATAFLOW]]
+    halo = conv[0] > 0 and dint[D_HOLD_A] == 1
+    tiles = np.empty((3, 3), dtype=np.int64)
+    tiles[0, :] = mnk
+    inner = np.zeros(2, dtype=np.int64)
+    scratch = np.zeros((3, 3, 2), dtype=np.float64)
+    cands = np.zeros((4, MAX_CANDS), dtype=np.int64)
+    ns = np.zeros(3, dtype=np.int64)
+    choices = np.zeros((2, 3), dtype=np.int64)
+    best[:] = np.inf
+    t_dim = dims[2]
+    grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
+    nt0 = chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain, cands[3])
+    macs = float(mnk[0] * mnk[1] * mnk[2])
+    for i0 in range(nt0 - 1, -1, -1):
+        set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], cands[3, i0])
+        for axis in range(3):
+            d = dims[axis]
+            ns[axis] = size_candidates(mnk[d], tiles[2, d], alignment(d, tiles[2, d], conv,
+                                                                       halo), cands[axis])
+        scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, dint, dflt, energy, bits,
+                          row_coef, objective, macs, scratch, choices, inner, best, best_map,
+                          best_counts)
+
+
+@jit_parallel
+def search_mappings(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64,
+                    role_dims: I64, row_coef: I64, objective: int) -> tuple[F64, I64, F64]:
+    """Best mapping of every problem (P) on every design (D), per GEMM (not times `count`).
+
+    `mnk[P, 3]`, `bits[P, 4]` (A, B, output, accumulator), `conv[P, 14]`; `dint[D, 10]`,
+    `dflt[D, 9]`, `energy[D, 3, 3, 2]` (pJ per bit by level, operand, read/write). Returns
+    ``best[D, P, 4]`` (objective, compute cycles, stall cycles, energy pJ; objective +inf when
+    nothing fits), ``mapping[D, P, 6]`` (t0, buffer tile M, N, K, innermost dims of levels 0
+    and 1) and ``counts[D, P, 3, 3, 2]`` (bits by level, operand, read/write).
+    """
+    n_designs, n_problems = dint.shape[0], mnk.shape[0]
+    best = np.zeros((n_designs, n_problems, 4), dtype=np.float64)
+    mapping = np.zeros((n_designs, n_problems, MAP_WIDTH), dtype=np.int64)
+    counts = np.zeros((n_designs, n_problems, 3, 3, 2), dtype=np.float64)
+    for job in numba.prange(n_designs * n_problems):
+        d, p = job // n_problems, job % n_problems
+        search_one(mnk[p], bits[p], conv[p], dint[d], dflt[d], energy[d], role_dims, row_coef,
+                   objective, best[d, p], mapping[d, p], counts[d, p])
+    return best, mapping, counts
+
+
+@jit
+def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64,
+                     role_dims: I64, row_coef: I64, objective: int, mapping: I64,
+                     counts: F64) -> tuple[int, float, float, float, float]:
+    """One given mapping: (status, objective, compute cycles, stall cycles, energy pJ), counts
+    into `counts`. Status 0: valid and fits; 1: the tiles break the space's rules
+    (`tiles_valid`); 2: they overflow a capacity (counts are still filled)."""
+    dims = role_dims[dint[D_DATAFLOW]]
+    halo = conv[0] > 0 and dint[D_HOLD_A] == 1
+    tiles = np.empty((3, 3), dtype=np.int64)
+    tiles[0, :] = mnk
+    tiles[1, 0], tiles[1, 1], tiles[1, 2] = mapping[1], mapping[2], mapping[3]
+    set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], mapping[0])
+    inner = mapping[4:6].copy()
+    if not tiles_valid(tiles, conv, halo):
+        return 1, np.inf, 0.0, 0.0, 0.0
+    a_fill, a_tile = a_footprint(tiles, conv, halo)
+    status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
+    cycles, stall = evaluate_counts(tiles, inner, dims, dint, dflt, bits, row_coef, a_fill,
+                                    counts)
+    value, pj = objective_value(objective, counts, energy, dflt,
+                                float(mnk[0] * mnk[1] * mnk[2]), cycles, stall)
+    return status, value, cycles, stall, pj

@@ -1,0 +1,97 @@
+"""Search and evaluate mappings: Python entry points over the kernels of
+`hwsim.kernels.mapping`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from hwsim.dataflow.systolic import DATAFLOW_CODES, ROLE_DIMS, ROW_COEF
+from hwsim.kernels import mapping as km
+from hwsim.mapping.geometry import NO_CONV
+from hwsim.mapping.model import (OBJECTIVES, GemmProblem, Mapping, MappingDesign,
+                                 pack_designs, pack_problems)
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingSearch:
+    """Best mapping per design (D) and problem (P). `objective[D, P]` is per GEMM (+inf: no
+    mapping fits); the other quantities cover all `count` GEMMs of a problem:
+    `counts_bits[D, P, level, operand, read/write]`, `cycles` (compute), `stall_cycles`,
+    `energy_pj`, `dram_bytes`. `mappings[D][P]` is None where nothing fits."""
+
+    objective: F64
+    mappings: list[list[Mapping | None]]
+    counts_bits: F64
+    cycles: F64
+    stall_cycles: F64
+    energy_pj: F64
+    dram_bytes: F64
+
+
+@dataclass(frozen=True, slots=True)
+class MappingCost:
+    """One mapping of one GEMM (not times `count`): `status` 0 valid, 1 outside the space's
+    rules, 2 over a capacity; bits by level, operand, read/write; cycles; energy."""
+
+    status: int
+    objective: float
+    counts_bits: F64
+    cycles: float
+    stall_cycles: float
+    energy_pj: float
+
+    @property
+    def dram_bytes(self) -> float:
+        return float(self.counts_bits[0].sum()) / 8.0
+
+
+def objective_code(objective: str) -> int:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective: expected one of {sorted(OBJECTIVES)}, got {objective!r}")
+    return OBJECTIVES[objective]
+
+
+def search(problems: list[GemmProblem], designs: list[MappingDesign],
+           objective: str = "energy") -> MappingSearch:
+    """Exhaustive search of the pruned mapping space for every problem on every design."""
+    code = objective_code(objective)
+    pp, pd = pack_problems(problems), pack_designs(designs)
+    best, rows, counts = km.search_mappings(pp.mnk, pp.bits, pp.conv, pd.ints, pd.floats,
+                                            pd.energy, ROLE_DIMS, ROW_COEF, code)
+    count = pp.count.astype(np.float64)[None, :]
+    mappings = [[Mapping.from_row(rows[d, p]) if np.isfinite(best[d, p, 0]) else None
+                 for p in range(len(problems))] for d in range(len(designs))]
+    scaled = counts * count[:, :, None, None, None]
+    return MappingSearch(best[:, :, 0], mappings, scaled, best[:, :, 1] * count,
+                         best[:, :, 2] * count, best[:, :, 3] * count,
+                         scaled[:, :, 0].sum(axis=(2, 3)) / 8.0)
+
+
+def evaluate(problem: GemmProblem, design: MappingDesign, mapping: Mapping,
+             objective: str = "energy") -> MappingCost:
+    """Counts, cycles and objective of one mapping of one GEMM."""
+    pp, pd = pack_problems([problem]), pack_designs([design])
+    counts = np.zeros((3, 3, 2), dtype=np.float64)
+    status, value, cycles, stall, pj = km.evaluate_mapping(
+        pp.mnk[0], pp.bits[0], pp.conv[0] if problem.conv else NO_CONV, pd.ints[0],
+        pd.floats[0], pd.energy[0], ROLE_DIMS, ROW_COEF, objective_code(objective),
+        mapping.as_row(), counts)
+    return MappingCost(int(status), float(value), counts, float(cycles), float(stall),
+                       float(pj))
+
+
+def scalesim_mapping(problem: GemmProblem, design: MappingDesign) -> Mapping:
+    """SCALE-Sim's fold order: the temporal dimension untiled, the buffer holding one fold's
+    tiles, column folds outer and row folds inner (the DRAM level's innermost loop is Sr)."""
+    dims = ROLE_DIMS[DATAFLOW_CODES[design.dataflow]]
+    mnk = (problem.M, problem.N, problem.K)
+    tile = [0, 0, 0]
+    tile[dims[0]] = min(design.rows, mnk[dims[0]])
+    tile[dims[1]] = min(design.cols, mnk[dims[1]])
+    tile[dims[2]] = mnk[dims[2]]
+    return Mapping(mnk[dims[2]], (tile[0], tile[1], tile[2]), (int(dims[0]), 2))
