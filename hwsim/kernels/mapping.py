@@ -138,13 +138,14 @@ def reuse_mult(e: int, level: int, tiles: I64, inner: I64) -> int:
 @jit
 def input_traffic(o: int, tiles: I64, inner: I64, held: bool, bits: int, a_fill: int,
                   counts: F64) -> None:
-    """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (> 0 for a
-    convolution's A) replaces the plain fill elements of the buffer by their halo."""
+    """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (>= 0 for a
+    convolution's A, -1 otherwise) replaces the plain fill elements of the buffer by their
+    halo."""
     e = IRRELEVANT[o]
     elems = tiles[0, 0] * tiles[0, 1] * tiles[0, 2] // tiles[0, e]
     h = 0
     if held:
-        fill = float(a_fill if a_fill > 0 else elems) * reuse_mult(e, 1, tiles, inner)
+        fill = float(a_fill if a_fill >= 0 else elems) * reuse_mult(e, 1, tiles, inner)
         counts[0, o, 0] += fill * bits
         counts[1, o, 1] += fill * bits
         h = 1
@@ -344,9 +345,9 @@ def tiles_valid(tiles: I64, conv: I64, halo: bool) -> bool:
 @jit
 def a_footprint(tiles: I64, conv: I64, halo: bool) -> tuple[int, int]:
     """(fill elements of A over the problem per pass, largest A tile) at the buffer; a plain
-    GEMM's fill is 0 (counted as M*K by `input_traffic`)."""
+    GEMM's fill is -1 (counted as M*K by `input_traffic`)."""
     if not halo:
-        return 0, tiles[1, 0] * tiles[1, 2]
+        return -1, tiles[1, 0] * tiles[1, 2]
     total, biggest = m_tile_halo(tiles[1, 0], conv)
     channels = conv[11]
     return channels * total, tiles[1, 2] // (conv[3] * conv[4]) * biggest
@@ -381,7 +382,7 @@ def evaluate_counts(tiles: I64, inner: I64, dims: I64, dint: I64, dflt: F64, bit
     """Counts (into `counts`, zeroed first), compute cycles and stall cycles of one mapping."""
     counts[:] = 0.0
     input_traffic(OP_A, tiles, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
-    input_traffic(OP_B, tiles, inner, dint[D_HOLD_B] == 1, bits[1], 0, counts)
+    input_traffic(OP_B, tiles, inner, dint[D_HOLD_B] == 1, bits[1], -1, counts)
     output_traffic(tiles, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2], bits[3],
                    counts)
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],

@@ -1,0 +1,102 @@
+"""The mapping model's closed forms (`hwsim.kernels.mapping`) against the literal loop-nest
+walk of `hwsim.mapping.reference`, on seeded random small problems, designs and mappings: all
+three dataflows, with and without accumulator, bypassing operands, unified and per-operand
+buffers, plain GEMMs and convolutions (stride, dilation, padding, several images).
+
+Every bit count (per level, operand, read and write), the compute cycles and the capacity
+verdict must agree exactly. The widths are distinct primes so that a count landing at the
+wrong width cannot agree by accident.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from hwsim.mapping import ConvGeometry, GemmProblem, Mapping, MappingDesign, evaluate
+from hwsim.mapping.reference import fold_of, reference_counts
+
+BITS = (3, 5, 7, 11)
+DATAFLOWS = ("os", "ws", "is")
+
+
+def random_conv(rng: random.Random) -> GemmProblem:
+    r, s = rng.randint(1, 3), rng.randint(1, 3)
+    sh, sw, dh, dw = rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 2), rng.randint(1, 2)
+    ph, pw = rng.randint(0, 1), rng.randint(0, 2)
+    h, w = rng.randint(dh * (r - 1) + 1, 7), rng.randint(dw * (s - 1) + 1, 7)
+    p = (h + 2 * ph - dh * (r - 1) - 1) // sh + 1
+    q = (w + 2 * pw - dw * (s - 1) - 1) // sw + 1
+    geo = ConvGeometry(rng.randint(1, 2), p, q, r, s, sh, sw, dh, dw, ph, pw,
+                       rng.randint(1, 3), h, w)
+    m, k = geo.gemm
+    return GemmProblem(m, rng.randint(1, 7), k, BITS, conv=geo)
+
+
+def random_problem(rng: random.Random) -> GemmProblem:
+    if rng.random() < 0.5:
+        return random_conv(rng)
+    return GemmProblem(rng.randint(1, 20), rng.randint(1, 20), rng.randint(1, 20), BITS)
+
+
+def random_design(rng: random.Random, dataflow: str) -> MappingDesign:
+    unified = rng.random() < 0.5
+    caps = (rng.choice([1e9, rng.uniform(50, 3000)]),) * 3
+    return MappingDesign(rng.randint(1, 5), rng.randint(1, 5), dataflow,
+                         buffer_holds=(rng.random() < 0.7, rng.random() < 0.7,
+                                       rng.random() < 0.7),
+                         unified=unified, buffer_bits=caps,
+                         accumulator_bits=rng.choice([0.0, 1e9, rng.uniform(20, 400)]),
+                         double_buffer=rng.random() < 0.5,
+                         double_buffer_accumulator=rng.random() < 0.5)
+
+
+def random_mapping(rng: random.Random, problem: GemmProblem, design: MappingDesign) -> Mapping:
+    mnk = (problem.M, problem.N, problem.K)
+    t_dim = {"os": 2, "ws": 0, "is": 1}[design.dataflow]
+    t0 = rng.randint(1, mnk[t_dim])
+    fold = fold_of(problem, design, t0)
+    tile = tuple(min(n, f * rng.randint(1, -(-n // f) + 1)) for n, f in zip(mnk, fold,
+                                                                            strict=True))
+    return Mapping(t0, tile, (rng.randint(0, 2), rng.randint(0, 2)))
+
+
+def reference_fits(problem: GemmProblem, design: MappingDesign, ref) -> bool:
+    db = 2 if design.double_buffer else 1
+    need = [b * db for b, held in zip(ref.buffer_tile_bits, design.buffer_holds, strict=True)
+            if held]
+    if design.unified:
+        ok = sum(need) <= design.buffer_bits[0]
+    else:
+        ok = all(b * db <= cap for b, cap, held in zip(ref.buffer_tile_bits, design.buffer_bits,
+                                                        design.buffer_holds, strict=True)
+                 if held)
+    dba = 2 if design.double_buffer_accumulator else 1
+    return ok and (design.accumulator_bits == 0 or
+                   ref.accumulator_tile_bits * dba <= design.accumulator_bits)
+
+
+@pytest.mark.parametrize("dataflow", DATAFLOWS)
+def test_closed_forms_match_the_loop_nest_walk(dataflow):
+    rng = random.Random(f"mapping-{dataflow}")
+    checked = {"conv": 0, "gemm": 0, "acc": 0, "bypass": 0, "over": 0, "psum_dram": 0}
+    while checked["conv"] + checked["gemm"] < 300:
+        problem = random_problem(rng)
+        design = random_design(rng, dataflow)
+        mapping = random_mapping(rng, problem, design)
+        cost = evaluate(problem, design, mapping)
+        if cost.status == 1:      # outside the space's rules: the closed forms do not apply
+            continue
+        ref = reference_counts(problem, design, mapping)
+        np.testing.assert_array_equal(cost.counts_bits, ref.counts_bits,
+                                      err_msg=f"{problem} {design} {mapping}")
+        assert cost.cycles == ref.cycles
+        assert (cost.status == 0) == reference_fits(problem, design, ref), (problem, mapping)
+        checked["conv" if problem.conv else "gemm"] += 1
+        checked["acc"] += design.accumulator_bits > 0
+        checked["bypass"] += not all(design.buffer_holds)
+        checked["over"] += cost.status == 2
+        checked["psum_dram"] += ref.counts_bits[0, 2, 0] > 0
+    assert min(checked.values()) >= 20, checked   # every feature was exercised
