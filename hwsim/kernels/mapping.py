@@ -377,27 +377,26 @@ def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int) -> None:
 
 
 @jit
-def evaluate_counts(tiles: I64, inner: I64, dims: I64, dint: I64, dflt: F64, bits: I64,
-                    row_coef: I64, a_fill: int, counts: F64) -> tuple[float, float]:
-    """Counts (into `counts`, zeroed first), compute cycles and stall cycles of one mapping."""
+def evaluate_counts(tiles: I64, inner: I64, dint: I64, dflt: F64, bits: I64, a_fill: int,
+                    cycles: float, counts: F64) -> float:
+    """Counts (into `counts`, zeroed first) and stall cycles of one mapping whose compute
+    takes `cycles` (`mapping_cycles`)."""
     counts[:] = 0.0
     input_traffic(OP_A, tiles, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
     input_traffic(OP_B, tiles, inner, dint[D_HOLD_B] == 1, bits[1], -1, counts)
     output_traffic(tiles, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2], bits[3],
                    counts)
-    cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
-                                  row_coef[dint[D_DATAFLOW]]))
     folds = tile_count(tiles, 2)
     stall = level_stall(counts[0].sum(), tile_count(tiles, 1), dflt[F_BW_DRAM], cycles,
                         dint[D_DB_BUF] == 2)
     stall += level_stall(counts[1].sum(), folds, dflt[F_BW_BUF], cycles, True)
     stall += level_stall(counts[2].sum(), folds, dflt[F_BW_ACC], cycles, True)
-    return cycles, stall
+    return stall
 
 
 @jit
 def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I64,
-               row_coef: I64, a_fill: int, objective: int, macs: float, scratch: F64,
+               a_fill: int, objective: int, macs: float, cycles: float, scratch: F64,
                choices: I64, inner: I64, best: F64, best_map: I64, best_counts: F64) -> None:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
     better one in `best` (objective, cycles, stall, energy pJ), `best_map`, `best_counts`."""
@@ -408,8 +407,7 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I
     for i0 in range(n0):
         for i1 in range(n1):
             inner[0], inner[1] = choices[0, i0], choices[1, i1]
-            cycles, stall = evaluate_counts(tiles, inner, dims, dint, dflt, bits, row_coef,
-                                            a_fill, scratch)
+            stall = evaluate_counts(tiles, inner, dint, dflt, bits, a_fill, cycles, scratch)
             value, pj = objective_value(objective, scratch, energy, dflt, macs, cycles, stall)
             if value < best[0]:
                 best[0], best[1], best[2], best[3] = value, cycles, stall, pj
@@ -421,25 +419,37 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I
 
 @jit
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
-                      dint: I64, dflt: F64, energy: F64, bits: I64, row_coef: I64,
-                      objective: int, macs: float, scratch: F64, choices: I64, inner: I64,
+                      dint: I64, dflt: F64, energy: F64, bits: I64, objective: int,
+                      macs: float, cycles: float, scratch: F64, choices: I64, inner: I64,
                       best: F64, best_map: I64, best_counts: F64) -> None:
-    """All buffer tiles of the current fold: T, Sr, Sc sizes ascending (rows 2, 0, 1 of
-    `cands`; Sc innermost); a tile that overflows a capacity ends its Sc scan, since larger Sc
-    tiles only need more."""
+    """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
+    `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
+    dimension, so a tile that overflows ends its Sc scan, and when the first valid Sc extent
+    already overflows, the Sr scan (or, at the first valid Sr, the T scan) ends too."""
     for it in range(ns[2]):
         tiles[1, dims[2]] = cands[2, it]
+        t_state = 0                     # 0: nothing valid yet, 1: something fit, 2: overflow
         for ir in range(ns[0]):
             tiles[1, dims[0]] = cands[0, ir]
+            r_state = 0
             for ic in range(ns[1]):
                 tiles[1, dims[1]] = cands[1, ic]
                 if not tiles_valid(tiles, conv, halo):
                     continue
                 a_fill, a_tile = a_footprint(tiles, conv, halo)
                 if not fits(tiles, dint, dflt, bits, a_tile):
+                    r_state = 2 if r_state == 0 else r_state
                     break
-                try_orders(tiles, dims, dint, dflt, energy, bits, row_coef, a_fill, objective,
-                           macs, scratch, choices, inner, best, best_map, best_counts)
+                r_state = 1
+                try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, macs,
+                           cycles, scratch, choices, inner, best, best_map, best_counts)
+            if r_state == 2:
+                t_state = 2 if t_state == 0 else t_state
+                break
+            if r_state == 1:
+                t_state = 1
+        if t_state == 2:
+            break
 
 
 @jit
@@ -462,14 +472,19 @@ def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
     nt0 = chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain, cands[3])
     macs = float(mnk[0] * mnk[1] * mnk[2])
+    floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]))
     for i0 in range(nt0 - 1, -1, -1):
+        if cands[3, i0] < floor:
+            break
         set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], cands[3, i0])
         for axis in range(3):
             d = dims[axis]
             ns[axis] = size_candidates(mnk[d], tiles[2, d], alignment(d, tiles[2, d], conv,
                                                                        halo), cands[axis])
+        cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
+                                      row_coef[dint[D_DATAFLOW]]))
         scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, dint, dflt, energy, bits,
-                          row_coef, objective, macs, scratch, choices, inner, best, best_map,
+                          objective, macs, cycles, scratch, choices, inner, best, best_map,
                           best_counts)
 
 
@@ -513,8 +528,9 @@ def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energ
         return 1, np.inf, 0.0, 0.0, 0.0
     a_fill, a_tile = a_footprint(tiles, conv, halo)
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
-    cycles, stall = evaluate_counts(tiles, inner, dims, dint, dflt, bits, row_coef, a_fill,
-                                    counts)
+    cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
+                                  row_coef[dint[D_DATAFLOW]]))
+    stall = evaluate_counts(tiles, inner, dint, dflt, bits, a_fill, cycles, counts)
     value, pj = objective_value(objective, counts, energy, dflt,
                                 float(mnk[0] * mnk[1] * mnk[2]), cycles, stall)
     return status, value, cycles, stall, pj

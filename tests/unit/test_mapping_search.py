@@ -1,0 +1,173 @@
+"""The mapping search: it finds the minimum of its space (checked against a plain enumeration
+of the same space, mapping by mapping), breaks ties as documented, never does worse than
+SCALE-Sim's fold order, and SCALE-Sim's order reproduces hwsim's compute model."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
+                                     UTIL_COEFS)
+from hwsim.kernels import mapping as km
+from hwsim.kernels.systolic import systolic_gemm
+from hwsim.mapping import (ConvGeometry, GemmProblem, Mapping, MappingDesign, evaluate,
+                           scalesim_mapping, search)
+from hwsim.mapping.reference import fold_of
+
+ENERGY = np.random.default_rng(7).uniform(0.1, 5.0, (3, 3, 2))
+ENERGY[0] *= 20.0   # DRAM costs more per bit than the buffer, the buffer more than the acc.
+
+
+def design(rows, cols, dataflow, cap_bits, **kw):
+    return MappingDesign(rows, cols, dataflow, buffer_bits=(cap_bits,) * 3,
+                         energy_pj_per_bit=ENERGY, mac_pj=0.5, static_pj_per_cycle=2.0,
+                         bandwidth_bits_per_cycle=(64.0, 0.0, 0.0), **kw)
+
+
+def candidates(func, *args) -> list[int]:
+    out = np.zeros(km.MAX_CANDS, dtype=np.int64)
+    return [int(x) for x in out[:func(*args, out)]]
+
+
+def enumerate_space(problem: GemmProblem, d: MappingDesign):
+    """Every candidate of the space in the search's order (see `hwsim.mapping`); those that
+    break its nesting rules (status 1) are skipped by the search and by the test alike."""
+    dims = [int(x) for x in ROLE_DIMS[DATAFLOW_CODES[d.dataflow]]]
+    mnk = (problem.M, problem.N, problem.K)
+    conv = problem.conv.as_row() if problem.conv else np.zeros(14, dtype=np.int64)
+    halo = problem.conv is not None and d.buffer_holds[0]
+    t = mnk[dims[2]]
+    grain = 1
+    if halo and dims[2] != 1:
+        grain = int(conv[2]) if dims[2] == 0 else int(conv[3] * conv[4])
+    floor = min(t, max(d.rows, d.cols))
+    for t0 in reversed(candidates(km.chunk_candidates, t, t // grain, grain)):
+        if t0 < floor:
+            break
+        fold = fold_of(problem, d, t0)
+        lists = [candidates(km.size_candidates, mnk[dm], fold[dm],
+                            km.alignment(dm, fold[dm], conv, halo)) for dm in dims]
+        for st in lists[2]:
+            for sr in lists[0]:
+                for sc in lists[1]:
+                    tile = [0, 0, 0]
+                    tile[dims[0]], tile[dims[1]], tile[dims[2]] = sr, sc, st
+                    for i0 in order_choices(mnk, tile):
+                        for i1 in (order_choices(tile, fold) if d.accumulator_bits else [2]):
+                            yield Mapping(t0, (tile[0], tile[1], tile[2]), (i0, i1))
+
+
+def order_choices(outer, inner) -> list[int]:
+    dims = [d for d in range(3) if math.ceil(outer[d] / inner[d]) > 1]
+    return dims or [2]
+
+
+CASES = [
+    (GemmProblem(40, 24, 36, (8, 8, 8, 24)), design(8, 4, "ws", 6000.0)),
+    (GemmProblem(40, 24, 36, (8, 8, 8, 24)), design(4, 8, "os", 4000.0,
+                                                    accumulator_bits=3000.0)),
+    (GemmProblem(30, 50, 20, (8, 4, 8, 24)), design(8, 8, "is", 9000.0, unified=False)),
+    (GemmProblem(36, 8, 18, (8, 8, 8, 24),
+                 conv=ConvGeometry(1, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2, 6, 6)),
+     design(4, 4, "ws", 5000.0, buffer_holds=(True, False, True))),
+    (GemmProblem(18, 6, 27, (8, 8, 8, 24),
+                 conv=ConvGeometry(2, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3, 6, 6)),
+     design(3, 4, "os", 3000.0, accumulator_bits=2000.0)),
+]
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency", "edp", "dram"])
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_search_finds_the_first_minimum_of_its_space(case, objective):
+    problem, d = CASES[case]
+    found = search([problem], [d], objective)
+    best, first = math.inf, None
+    for mapping in enumerate_space(problem, d):
+        cost = evaluate(problem, d, mapping, objective)
+        if cost.status == 0 and cost.objective < best:
+            best, first = cost.objective, mapping
+    assert first is not None
+    assert found.objective[0, 0] == pytest.approx(best, rel=1e-12)
+    assert found.mappings[0][0] == first
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency", "edp", "dram"])
+def test_search_is_never_worse_than_scalesim_order(objective):
+    rng = random.Random(objective)
+    problems, designs = [], []
+    for _ in range(12):
+        problems.append(GemmProblem(rng.randint(1, 300), rng.randint(1, 300),
+                                    rng.randint(1, 300), (8, 8, 8, 32)))
+    for df in ("os", "ws", "is"):
+        designs.append(design(rng.randint(2, 32), rng.randint(2, 32), df, 8 * 2.0**16,
+                              accumulator_bits=rng.choice([0.0, 8 * 2.0**14])))
+    found = search(problems, designs, objective)
+    compared = 0
+    for i, d in enumerate(designs):
+        for j, p in enumerate(problems):
+            base = evaluate(p, d, scalesim_mapping(p, d), objective)
+            if base.status == 0:
+                assert found.objective[i, j] <= base.objective * (1 + 1e-12)
+                compared += 1
+    assert compared >= 18
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
+def test_scalesim_order_has_hwsim_compute_cycles_and_sram_reads(dataflow):
+    """t0 = T: one fold per (row fold, column fold), `systolic_gemm`'s cycles; the array reads
+    A and B from the buffer as often as `systolic_gemm` counts SRAM reads."""
+    rng = random.Random(dataflow)
+    df = DATAFLOW_CODES[dataflow]
+    for _ in range(30):
+        m, n, k = rng.randint(1, 200), rng.randint(1, 200), rng.randint(1, 200)
+        d = design(rng.randint(1, 16), rng.randint(1, 16), dataflow, 1e12)
+        p = GemmProblem(m, n, k, (1, 1, 1, 1))
+        cost = evaluate(p, d, scalesim_mapping(p, d))
+        cycles, _, a_reads, b_reads, _, _, _ = systolic_gemm(
+            m, n, k, d.rows, d.cols, df, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK)
+        assert cost.status == 0
+        assert cost.cycles == cycles
+        assert cost.counts_bits[1, 0, 0] == a_reads
+        assert cost.counts_bits[1, 1, 0] == b_reads
+
+
+def test_large_buffer_reaches_compulsory_dram_traffic():
+    """With room for everything, DRAM moves every tensor once: A's used input pixels (a 3x3,
+    pad-1 convolution of a 6x6 input uses all 36 pixels of each of 2 channels: 72), B
+    (18 x 8 = 144) and the output (36 x 8 = 288), one byte each."""
+    geo = ConvGeometry(1, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2, 6, 6)
+    p = GemmProblem(36, 8, 18, (8, 8, 8, 32), conv=geo)
+    for df in ("os", "ws", "is"):
+        found = search([p], [design(4, 4, df, 1e9)], "dram")
+        assert found.dram_bytes[0, 0] == 72 + 144 + 288
+
+
+def test_search_is_deterministic_and_independent_of_batching():
+    problems = [p for p, _ in CASES]
+    designs = [d for _, d in CASES]
+    together = search(problems, designs, "edp")
+    again = search(problems, designs, "edp")
+    np.testing.assert_array_equal(together.objective, again.objective)
+    assert together.mappings == again.mappings
+    alone = search([problems[2]], [designs[1]], "edp")
+    assert alone.mappings[0][0] == together.mappings[1][2]
+    assert alone.objective[0, 0] == together.objective[1, 2]
+
+
+def test_count_scales_totals_not_the_objective():
+    p1 = GemmProblem(40, 24, 36)
+    p3 = GemmProblem(40, 24, 36, count=3)
+    d = design(8, 8, "ws", 1e6)
+    one, three = search([p1], [d], "energy"), search([p3], [d], "energy")
+    assert one.objective[0, 0] == three.objective[0, 0]
+    assert three.cycles[0, 0] == 3 * one.cycles[0, 0]
+    assert three.dram_bytes[0, 0] == 3 * one.dram_bytes[0, 0]
+
+
+def test_unknown_objective_is_refused():
+    with pytest.raises(ValueError, match="objective"):
+        search([GemmProblem(4, 4, 4)], [design(2, 2, "os", 1e6)], "area")
