@@ -273,7 +273,7 @@ def add_candidate(out: I64, n: int, value: int) -> int:
 def size_candidates(extent: int, unit: int, align: int, out: I64) -> int:
     """Tile sizes (elements, ascending) of a dimension of `extent` tiled in multiples of `unit`:
     with n = ceil(extent/unit) units, unit counts that are powers of two, multiples
-    align*2^k, even splits ceil(n/2^k) (rounded up to a multiple of `align` too), and n."""
+    align*2^k, and n (the whole dimension)."""
     n = ceil_div(extent, unit)
     count = 0
     f = 1
@@ -281,11 +281,6 @@ def size_candidates(extent: int, unit: int, align: int, out: I64) -> int:
         count = add_candidate(out, count, f * unit)
         if align * f < n:
             count = add_candidate(out, count, align * f * unit)
-        split = ceil_div(n, 2 * f)
-        count = add_candidate(out, count, split * unit)
-        aligned = ceil_div(split, align) * align
-        if aligned < n:
-            count = add_candidate(out, count, aligned * unit)
         f *= 2
     return add_candidate(out, count, extent)
 
@@ -343,14 +338,26 @@ def tiles_valid(tiles: I64, conv: I64, halo: bool) -> bool:
 
 
 @jit
-def a_footprint(tiles: I64, conv: I64, halo: bool) -> tuple[int, int]:
-    """(fill elements of A over the problem per pass, largest A tile) at the buffer; a plain
+def a_footprint(tiles: I64, conv: I64, halo: bool, halo_sum: int,
+                halo_max: int) -> tuple[int, int]:
+    """(fill elements of A over the problem per pass, largest A tile) at the buffer, given the
+    pixels per channel of the buffer's M tiles (`m_tile_halo`: summed, largest); a plain
     GEMM's fill is -1 (counted as M*K by `input_traffic`)."""
     if not halo:
         return -1, tiles[1, 0] * tiles[1, 2]
-    total, biggest = m_tile_halo(tiles[1, 0], conv)
-    channels = conv[11]
-    return channels * total, tiles[1, 2] // (conv[3] * conv[4]) * biggest
+    return conv[11] * halo_sum, tiles[1, 2] // (conv[3] * conv[4]) * halo_max
+
+
+@jit
+def halo_table(sizes: I64, n: int, conv: I64, out: I64) -> None:
+    """`m_tile_halo` of each of the first `n` M extents in `sizes` into out[0] (sum) and
+    out[1] (largest); extents that are neither whole rows nor a divisor of a row get -1."""
+    q = conv[2]
+    for i in range(n):
+        if sizes[i] % q == 0 or q % sizes[i] == 0:
+            out[0, i], out[1, i] = m_tile_halo(sizes[i], conv)
+        else:
+            out[0, i], out[1, i] = -1, -1
 
 
 @jit
@@ -419,13 +426,16 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I
 
 @jit
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
-                      dint: I64, dflt: F64, energy: F64, bits: I64, objective: int,
-                      macs: float, cycles: float, scratch: F64, choices: I64, inner: I64,
-                      best: F64, best_map: I64, best_counts: F64) -> None:
+                      halos: I64, dint: I64, dflt: F64, energy: F64, bits: I64, objective: int,
+                      macs: float, cycles: float, bound: float, scratch: F64, choices: I64,
+                      inner: I64, best: F64, best_map: I64, best_counts: F64) -> bool:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
     `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
     dimension, so a tile that overflows ends its Sc scan, and when the first valid Sc extent
-    already overflows, the Sr scan (or, at the first valid Sr, the T scan) ends too."""
+    already overflows, the Sr scan (or, at the first valid Sr, the T scan) ends too. Returns
+    True, ending the search, once the best objective reaches `bound` (`objective_floor`).
+    `halos` holds `halo_table` of the M dimension's candidate row."""
+    m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
     for it in range(ns[2]):
         tiles[1, dims[2]] = cands[2, it]
         t_state = 0                     # 0: nothing valid yet, 1: something fit, 2: overflow
@@ -436,13 +446,16 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 tiles[1, dims[1]] = cands[1, ic]
                 if not tiles_valid(tiles, conv, halo):
                     continue
-                a_fill, a_tile = a_footprint(tiles, conv, halo)
+                im = ir if m_axis == 0 else (ic if m_axis == 1 else it)
+                a_fill, a_tile = a_footprint(tiles, conv, halo, halos[0, im], halos[1, im])
                 if not fits(tiles, dint, dflt, bits, a_tile):
                     r_state = 2 if r_state == 0 else r_state
                     break
                 r_state = 1
                 try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, macs,
                            cycles, scratch, choices, inner, best, best_map, best_counts)
+                if best[0] <= bound:
+                    return True
             if r_state == 2:
                 t_state = 2 if t_state == 0 else t_state
                 break
@@ -450,6 +463,7 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 t_state = 1
         if t_state == 2:
             break
+    return False
 
 
 @jit
@@ -467,25 +481,64 @@ def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64
     cands = np.zeros((4, MAX_CANDS), dtype=np.int64)
     ns = np.zeros(3, dtype=np.int64)
     choices = np.zeros((2, 3), dtype=np.int64)
+    halos = np.zeros((2, MAX_CANDS), dtype=np.int64)
     best[:] = np.inf
     t_dim = dims[2]
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
-    nt0 = chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain, cands[3])
-    macs = float(mnk[0] * mnk[1] * mnk[2])
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]))
+    nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,
+                                                   cands[3]), floor)
+    macs = float(mnk[0] * mnk[1] * mnk[2])
+    least_dram = dram_floor(mnk, bits, conv)
     for i0 in range(nt0 - 1, -1, -1):
         if cands[3, i0] < floor:
             break
         set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], cands[3, i0])
+        cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
+                                      row_coef[dint[D_DATAFLOW]]))
+        bound = objective_floor(objective, cycles, macs, dflt, least_dram)
+        if bound >= best[0]:
+            break
         for axis in range(3):
             d = dims[axis]
             ns[axis] = size_candidates(mnk[d], tiles[2, d], alignment(d, tiles[2, d], conv,
                                                                        halo), cands[axis])
-        cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
-                                      row_coef[dint[D_DATAFLOW]]))
-        scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, dint, dflt, energy, bits,
-                          objective, macs, cycles, scratch, choices, inner, best, best_map,
-                          best_counts)
+        if halo:
+            m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+            halo_table(cands[m_axis], ns[m_axis], conv, halos)
+        if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
+                             objective, macs, cycles, bound, scratch, choices, inner, best,
+                             best_map, best_counts):
+            break
+
+
+@jit
+def dram_floor(mnk: I64, bits: I64, conv: I64) -> float:
+    """Bytes every mapping moves over DRAM at least: each used input pixel (a convolution) or
+    A element, each B element and each output once (at the narrower of the output and
+    accumulator widths)."""
+    a = float(mnk[0] * mnk[2])
+    if conv[0] > 0:
+        a = float(conv[11] * m_tile_halo(mnk[0], conv)[0])
+    return (a * bits[0] + float(mnk[2] * mnk[1]) * bits[1] +
+            float(mnk[0] * mnk[1]) * min(bits[2], bits[3])) / 8.0
+
+
+@jit
+def objective_floor(objective: int, cycles: float, macs: float, dflt: F64,
+                    least_dram: float) -> float:
+    """A lower bound of the objective of every mapping whose compute takes `cycles` or more
+    (per-bit energies are non-negative): no stall, no access energy but the MACs' and the
+    static energy, the DRAM floor. Shorter fold chunks only lengthen compute, so once the
+    best found reaches the bound of a chunk, no later candidate can beat it."""
+    if objective == OBJ_DRAM:
+        return least_dram
+    pj = macs * dflt[F_MAC_PJ] + cycles * dflt[F_STATIC_PJ]
+    if objective == OBJ_ENERGY:
+        return pj
+    if objective == OBJ_LATENCY:
+        return cycles
+    return pj * cycles
 
 
 @jit_parallel
@@ -526,7 +579,8 @@ def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energ
     inner = mapping[4:6].copy()
     if not tiles_valid(tiles, conv, halo):
         return 1, np.inf, 0.0, 0.0, 0.0
-    a_fill, a_tile = a_footprint(tiles, conv, halo)
+    halo_sum, halo_max = m_tile_halo(tiles[1, 0], conv) if halo else (0, 0)
+    a_fill, a_tile = a_footprint(tiles, conv, halo, halo_sum, halo_max)
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
                                   row_coef[dint[D_DATAFLOW]]))

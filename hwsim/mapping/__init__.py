@@ -60,15 +60,18 @@ transfers are exposed. Boundaries add.
 
 The search space
 ----------------
-t0: even splits ceil(T/2^k) and, for a convolution whose A the buffer holds, splits aligned
-to output rows or channels. Buffer tile per dimension, in units of the fold extent (n units
-in all): powers of two, even splits ceil(n/2^k), aligned multiples for convolutions, and n.
-Tiles must nest regularly (a buffer tile is a multiple of the fold or the whole dimension) and
-an edge tile must keep more than one fold wherever a full tile has more than one (so the
-closed forms above are exact). Orders: per level, every dimension whose loop has a trip count
-above 1 as the innermost (the distinct reuse classes); level 1 only matters with an
-accumulator. SCALE-Sim's fold order (`scalesim_mapping`: t0 = T, the buffer holding one fold,
-Sr loop innermost at DRAM) is always in the space when it fits.
+t0: even splits ceil(T/2^k), the array's longer side and, for a convolution whose A the
+buffer holds, splits aligned to output rows or channels; none shorter than the array's longer
+side. Buffer tile per dimension, in units of the fold extent (n units in all): powers of two,
+aligned powers of two for convolutions, and n. Tiles must nest regularly (a buffer tile is a
+multiple of the fold or the whole dimension) and an edge tile must keep more than one fold
+wherever a full tile has more than one (so the closed forms above are exact). Orders: per
+level, every dimension whose loop has a trip count above 1 as the innermost (the distinct
+reuse classes); level 1 only matters with an accumulator. SCALE-Sim's fold order
+(`scalesim_mapping`: t0 = T, the buffer holding one fold, Sr loop innermost at DRAM) is always
+in the space when it fits. Pruning never changes the result: capacity needs grow with every
+extent (an overflow ends the scan of larger ones), and a lower bound per t0 (no stall, only MAC
+and static energy, compulsory DRAM bytes) grows as t0 shrinks (the search ends once reached).
 
 Tie-break: the first mapping met with the smallest objective, in the order t0 descending, then
 buffer T, Sr, Sc extents ascending (Sc innermost), then innermost dims ascending.

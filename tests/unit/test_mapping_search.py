@@ -45,7 +45,8 @@ def enumerate_space(problem: GemmProblem, d: MappingDesign):
     if halo and dims[2] != 1:
         grain = int(conv[2]) if dims[2] == 0 else int(conv[3] * conv[4])
     floor = min(t, max(d.rows, d.cols))
-    for t0 in reversed(candidates(km.chunk_candidates, t, t // grain, grain)):
+    for t0 in sorted({*candidates(km.chunk_candidates, t, t // grain, grain), floor},
+                     reverse=True):
         if t0 < floor:
             break
         fold = fold_of(problem, d, t0)
