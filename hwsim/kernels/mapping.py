@@ -119,7 +119,17 @@ def loop_dim(inner: int, pos: int) -> int:
 
 
 @jit
-def reuse_mult(e: int, level: int, tiles: I64, inner: I64) -> int:
+def tile_counts(tiles: I64, ntl: I64) -> None:
+    """ntl[j, d] = ceil(extent_d / tiles[j, d]), the number of level-j tiles along d. With
+    tiles nested regularly, the level-j loop over d has a trip count above 1 exactly when
+    ntl[j + 1, d] > ntl[j, d]."""
+    for j in range(3):
+        for d in range(3):
+            ntl[j, d] = ceil_div(tiles[0, d], tiles[j, d])
+
+
+@jit
+def reuse_mult(e: int, level: int, ntl: I64, inner: I64) -> int:
     """How many times each element of an operand held at storage `level` is filled, given that
     `e` is the dimension it does not depend on: the number of e-tiles at the granularity of the
     outermost e-loop that sits inside every relevant loop (trip > 1) of the levels above it."""
@@ -127,17 +137,17 @@ def reuse_mult(e: int, level: int, tiles: I64, inner: I64) -> int:
     for j in range(level - 1, -1, -1):
         for pos in range(3):
             d = loop_dim(inner[j], pos)
-            if ceil_div(tiles[j, d], tiles[j + 1, d]) <= 1:
+            if ntl[j + 1, d] <= ntl[j, d]:
                 continue
             if d != e:
-                return ceil_div(tiles[0, e], tiles[jstar, e])
+                return ntl[jstar, e]
             jstar = j
-    return ceil_div(tiles[0, e], tiles[jstar, e])
+    return ntl[jstar, e]
 
 
 @jit
-def input_traffic(o: int, tiles: I64, inner: I64, held: bool, bits: int, a_fill: int,
-                  counts: F64) -> None:
+def input_traffic(o: int, tiles: I64, ntl: I64, inner: I64, held: bool, bits: int,
+                  a_fill: int, counts: F64) -> None:
     """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (>= 0 for a
     convolution's A, -1 otherwise) replaces the plain fill elements of the buffer by their
     halo."""
@@ -145,15 +155,15 @@ def input_traffic(o: int, tiles: I64, inner: I64, held: bool, bits: int, a_fill:
     elems = tiles[0, 0] * tiles[0, 1] * tiles[0, 2] // tiles[0, e]
     h = 0
     if held:
-        fill = float(a_fill if a_fill >= 0 else elems) * reuse_mult(e, 1, tiles, inner)
+        fill = float(a_fill if a_fill >= 0 else elems) * reuse_mult(e, 1, ntl, inner)
         counts[0, o, 0] += fill * bits
         counts[1, o, 1] += fill * bits
         h = 1
-    counts[h, o, 0] += float(elems) * ceil_div(tiles[0, e], tiles[2, e]) * bits
+    counts[h, o, 0] += float(elems) * ntl[2, e] * bits
 
 
 @jit
-def output_traffic(tiles: I64, inner: I64, held_buf: bool, has_acc: bool, out_bits: int,
+def output_traffic(tiles: I64, ntl: I64, inner: I64, held_buf: bool, has_acc: bool, out_bits: int,
                    acc_bits: int, counts: F64) -> None:
     """Add the output's deliveries, accumulation read-backs, drains and refills to `counts`.
     The array delivers each fold's increments to the innermost holder, which adds them to what
@@ -161,7 +171,7 @@ def output_traffic(tiles: I64, inner: I64, held_buf: bool, has_acc: bool, out_bi
     tile to its parent when the tile is replaced (final values at the output width, partial
     sums at the accumulator width) and reads partial sums back when a tile returns."""
     mn = float(tiles[0, 0] * tiles[0, 1])
-    fk = ceil_div(tiles[0, 2], tiles[2, 2])
+    fk = ntl[2, 2]
     h = 2 if has_acc else (1 if held_buf else 0)
     counts[h, OP_OUT, 1] += mn * fk * (acc_bits if fk > 1 else out_bits)
     counts[h, OP_OUT, 0] += mn * (fk - 1) * acc_bits
@@ -169,7 +179,7 @@ def output_traffic(tiles: I64, inner: I64, held_buf: bool, has_acc: bool, out_bi
     for level in range(1, 3):
         if (level == 1 and not held_buf) or (level == 2 and not has_acc):
             continue
-        back = mn * reuse_mult(2, level, tiles, inner) - mn
+        back = mn * reuse_mult(2, level, ntl, inner) - mn
         counts[parent, OP_OUT, 0] += back * acc_bits
         counts[level, OP_OUT, 1] += back * acc_bits
         drain = mn * out_bits + back * acc_bits
@@ -207,10 +217,9 @@ def level_stall(moved_bits: float, steps: int, bw_bits: float, cycles: float,
 
 
 @jit
-def tile_count(tiles: I64, level: int) -> int:
+def tile_count(ntl: I64, level: int) -> int:
     """Number of tiles of `level` in the whole problem."""
-    return (ceil_div(tiles[0, 0], tiles[level, 0]) * ceil_div(tiles[0, 1], tiles[level, 1]) *
-            ceil_div(tiles[0, 2], tiles[level, 2]))
+    return ntl[level, 0] * ntl[level, 1] * ntl[level, 2]
 
 
 @jit
@@ -384,17 +393,17 @@ def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int) -> None:
 
 
 @jit
-def evaluate_counts(tiles: I64, inner: I64, dint: I64, dflt: F64, bits: I64, a_fill: int,
-                    cycles: float, counts: F64) -> float:
+def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits: I64,
+                    a_fill: int, cycles: float, counts: F64) -> float:
     """Counts (into `counts`, zeroed first) and stall cycles of one mapping whose compute
-    takes `cycles` (`mapping_cycles`)."""
+    takes `cycles` (`mapping_cycles`); `ntl` from `tile_counts`."""
     counts[:] = 0.0
-    input_traffic(OP_A, tiles, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
-    input_traffic(OP_B, tiles, inner, dint[D_HOLD_B] == 1, bits[1], -1, counts)
-    output_traffic(tiles, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2], bits[3],
-                   counts)
-    folds = tile_count(tiles, 2)
-    stall = level_stall(counts[0].sum(), tile_count(tiles, 1), dflt[F_BW_DRAM], cycles,
+    input_traffic(OP_A, tiles, ntl, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
+    input_traffic(OP_B, tiles, ntl, inner, dint[D_HOLD_B] == 1, bits[1], -1, counts)
+    output_traffic(tiles, ntl, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2],
+                   bits[3], counts)
+    folds = tile_count(ntl, 2)
+    stall = level_stall(counts[0].sum(), tile_count(ntl, 1), dflt[F_BW_DRAM], cycles,
                         dint[D_DB_BUF] == 2)
     stall += level_stall(counts[1].sum(), folds, dflt[F_BW_BUF], cycles, True)
     stall += level_stall(counts[2].sum(), folds, dflt[F_BW_ACC], cycles, True)
@@ -404,9 +413,11 @@ def evaluate_counts(tiles: I64, inner: I64, dint: I64, dflt: F64, bits: I64, a_f
 @jit
 def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I64,
                a_fill: int, objective: int, macs: float, cycles: float, scratch: F64,
-               choices: I64, inner: I64, best: F64, best_map: I64, best_counts: F64) -> None:
+               ntl: I64, choices: I64, inner: I64, best: F64, best_map: I64,
+               best_counts: F64) -> None:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
     better one in `best` (objective, cycles, stall, energy pJ), `best_map`, `best_counts`."""
+    tile_counts(tiles, ntl)
     n0 = order_choices(tiles, 0, choices[0])
     n1 = order_choices(tiles, 1, choices[1]) if dint[D_HAS_ACC] == 1 else 1
     if dint[D_HAS_ACC] == 0:
@@ -414,7 +425,8 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I
     for i0 in range(n0):
         for i1 in range(n1):
             inner[0], inner[1] = choices[0, i0], choices[1, i1]
-            stall = evaluate_counts(tiles, inner, dint, dflt, bits, a_fill, cycles, scratch)
+            stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles,
+                                    scratch)
             value, pj = objective_value(objective, scratch, energy, dflt, macs, cycles, stall)
             if value < best[0]:
                 best[0], best[1], best[2], best[3] = value, cycles, stall, pj
@@ -427,8 +439,9 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I
 @jit
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
                       halos: I64, dint: I64, dflt: F64, energy: F64, bits: I64, objective: int,
-                      macs: float, cycles: float, bound: float, scratch: F64, choices: I64,
-                      inner: I64, best: F64, best_map: I64, best_counts: F64) -> bool:
+                      macs: float, cycles: float, bound: float, scratch: F64, ntl: I64,
+                      choices: I64, inner: I64, best: F64, best_map: I64,
+                      best_counts: F64) -> bool:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
     `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
     dimension, so a tile that overflows ends its Sc scan, and when the first valid Sc extent
@@ -453,7 +466,7 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                     break
                 r_state = 1
                 try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, macs,
-                           cycles, scratch, choices, inner, best, best_map, best_counts)
+                           cycles, scratch, ntl, choices, inner, best, best_map, best_counts)
                 if best[0] <= bound:
                     return True
             if r_state == 2:
@@ -482,6 +495,7 @@ def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64
     ns = np.zeros(3, dtype=np.int64)
     choices = np.zeros((2, 3), dtype=np.int64)
     halos = np.zeros((2, MAX_CANDS), dtype=np.int64)
+    ntl = np.zeros((3, 3), dtype=np.int64)
     best[:] = np.inf
     t_dim = dims[2]
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
@@ -507,8 +521,8 @@ def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
         if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
-                             objective, macs, cycles, bound, scratch, choices, inner, best,
-                             best_map, best_counts):
+                             objective, macs, cycles, bound, scratch, ntl, choices, inner,
+                             best, best_map, best_counts):
             break
 
 
@@ -584,7 +598,9 @@ def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energ
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
                                   row_coef[dint[D_DATAFLOW]]))
-    stall = evaluate_counts(tiles, inner, dint, dflt, bits, a_fill, cycles, counts)
+    ntl = np.zeros((3, 3), dtype=np.int64)
+    tile_counts(tiles, ntl)
+    stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles, counts)
     value, pj = objective_value(objective, counts, energy, dflt,
                                 float(mnk[0] * mnk[1] * mnk[2]), cycles, stall)
     return status, value, cycles, stall, pj
