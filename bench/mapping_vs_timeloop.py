@@ -36,6 +36,7 @@ TIMELOOP_SHAPES = {"conv1": (3, 96, 55, 11, 4), "conv2": (96, 256, 27, 5, 1),
                    "conv3": (256, 384, 13, 3, 1), "conv4": (384, 384, 13, 3, 1),
                    "conv5": (384, 256, 13, 3, 1)}
 WORD_BITS = 16
+WIDTHS = (WORD_BITS, WORD_BITS, WORD_BITS, WORD_BITS)   # A, B, output, partial sums
 BUFFER_BITS = 108 * 1024 * 8
 
 
@@ -46,7 +47,7 @@ def timeloop_problems():
         h = (p - 1) * stride + r
         geo = ConvGeometry(1, p, p, r, r, stride, stride, channels=c, H=h, W=h)
         m, kk = geo.gemm
-        out[name] = GemmProblem(m, k, kk, (WORD_BITS,) * 4, conv=geo)
+        out[name] = GemmProblem(m, k, kk, WIDTHS, conv=geo)
     return out
 
 
@@ -54,7 +55,7 @@ def workload_problems():
     import hwsim
     from hwsim.mapping.problems import workload_problems as lowered
     names, problems = lowered(hwsim.load_workload(WORKLOADS / "alexnet.yaml"),
-                              bits=(WORD_BITS,) * 4)
+                              bits=WIDTHS)
     return {n: p for n, p in zip(names, problems, strict=True) if p.conv is not None}
 
 
@@ -121,7 +122,7 @@ def timeloop_words(name: str) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--output", type=Path, default=REPORTS / "mapping_vs_timeloop.md")
     args = parser.parse_args()
     dataflows = ("os", "ws", "is")

@@ -509,13 +509,13 @@ def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64
             break
         set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], cands[3, i0])
         cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
-                                      row_coef[dint[D_DATAFLOW]]))
+                                      int(row_coef[dint[D_DATAFLOW]])))
         bound = objective_floor(objective, cycles, macs, dflt, least_dram)
         if bound >= best[0]:
             break
         for axis in range(3):
             d = dims[axis]
-            ns[axis] = size_candidates(mnk[d], tiles[2, d], alignment(d, tiles[2, d], conv,
+            ns[axis] = size_candidates(int(mnk[d]), tiles[2, d], alignment(d, tiles[2, d], conv,
                                                                        halo), cands[axis])
         if halo:
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
@@ -597,7 +597,7 @@ def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energ
     a_fill, a_tile = a_footprint(tiles, conv, halo, halo_sum, halo_max)
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
-                                  row_coef[dint[D_DATAFLOW]]))
+                                  int(row_coef[dint[D_DATAFLOW]])))
     ntl = np.zeros((3, 3), dtype=np.int64)
     tile_counts(tiles, ntl)
     stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles, counts)

@@ -78,7 +78,7 @@ class _Walker:
         self.p, self.d, self.fk = problem, design, fk
         self.counts = np.zeros((3, 3, 2))
         self.resident: dict[tuple[int, int], tuple[Range, ...] | None] = {}
-        self.contrib: dict[tuple[int, int], int] = {}
+        self.contrib: dict[tuple[int, ...], int] = {}
         self.biggest = [0.0, 0.0, 0.0, 0.0]  # buffer A, B, output; accumulator
 
     def elements(self, o: int, ranges: tuple[Range, ...], halo: bool) -> set[tuple[int, ...]]:

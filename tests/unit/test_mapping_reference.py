@@ -43,11 +43,11 @@ def random_problem(rng: random.Random) -> GemmProblem:
 
 def random_design(rng: random.Random, dataflow: str) -> MappingDesign:
     unified = rng.random() < 0.5
-    caps = (rng.choice([1e9, rng.uniform(50, 3000)]),) * 3
+    cap = rng.choice([1e9, rng.uniform(50, 3000)])
     return MappingDesign(rng.randint(1, 5), rng.randint(1, 5), dataflow,
                          buffer_holds=(rng.random() < 0.7, rng.random() < 0.7,
                                        rng.random() < 0.7),
-                         unified=unified, buffer_bits=caps,
+                         unified=unified, buffer_bits=(cap, cap, cap),
                          accumulator_bits=rng.choice([0.0, 1e9, rng.uniform(20, 400)]),
                          double_buffer=rng.random() < 0.5,
                          double_buffer_accumulator=rng.random() < 0.5)
@@ -58,9 +58,9 @@ def random_mapping(rng: random.Random, problem: GemmProblem, design: MappingDesi
     t_dim = {"os": 2, "ws": 0, "is": 1}[design.dataflow]
     t0 = rng.randint(1, mnk[t_dim])
     fold = fold_of(problem, design, t0)
-    tile = tuple(min(n, f * rng.randint(1, -(-n // f) + 1)) for n, f in zip(mnk, fold,
-                                                                            strict=True))
-    return Mapping(t0, tile, (rng.randint(0, 2), rng.randint(0, 2)))
+    m, n, k = (min(e, f * rng.randint(1, -(-e // f) + 1)) for e, f in zip(mnk, fold,
+                                                                          strict=True))
+    return Mapping(t0, (m, n, k), (rng.randint(0, 2), rng.randint(0, 2)))
 
 
 def reference_fits(problem: GemmProblem, design: MappingDesign, ref) -> bool:
