@@ -76,9 +76,14 @@ class ArrayKind(Protocol):
       45 nm; raises `hwsim.area.pe.AreaDataError` when no area data covers the formats.
     """
 
-    name: str
-    option_fields: tuple[str, ...]
-    options_type: type[KindOptions]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def option_fields(self) -> tuple[str, ...]: ...
+
+    @property
+    def options_type(self) -> type[KindOptions]: ...
 
     def parse_options(self, f: Fields) -> KindOptions: ...
 
