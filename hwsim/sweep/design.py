@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from hwsim.arrays import array_kind
+from hwsim.arrays import array_kind, kind_names
 from hwsim.precision import TENSOR_KINDS, NumberFormat, parse_format
 from hwsim.precision.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
@@ -157,8 +157,21 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     doc[keys[-1]] = value
 
 
+def _drop_base_kind_fields(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """A swept ``compute.kind`` leaves the base kind's own fields behind (as `apply_arch`
+    starts from the new kind's default options), unless the sweep sets them too."""
+    compute, new = doc["compute"], values["compute.kind"]
+    if new not in kind_names():
+        return  # the loader names the unknown kind
+    for key in array_kind(compute["kind"]).option_fields:
+        if key not in array_kind(new).option_fields and f"compute.{key}" not in values:
+            compute.pop(key, None)
+
+
 def _load_with(base_doc: dict[str, Any], values: Mapping[str, Any], target: Path) -> None:
     doc = yaml.safe_load(yaml.safe_dump(base_doc))
+    if "compute.kind" in values:
+        _drop_base_kind_fields(doc, values)
     for path, value in values.items():
         _set(doc, path, value)
     target.write_text(yaml.safe_dump(doc))
