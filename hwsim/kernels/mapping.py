@@ -324,11 +324,10 @@ def alignment(dim: int, unit: int, conv: I64, halo: bool) -> int:
 
 
 @jit
-def tiles_valid(tiles: I64, conv: I64, halo: bool) -> bool:
+def tiles_valid(tiles: I64) -> bool:
     """The buffer tile nests the folds regularly (a multiple of the fold extent or the whole
-    dimension), its edge tile keeps more than one fold wherever a full tile has more than one,
-    and a convolution's A tile is aligned (M: whole output rows or a divisor of a row; K:
-    whole channels)."""
+    dimension) and its edge tile keeps more than one fold wherever a full tile has more than
+    one."""
     for d in range(3):
         whole, buf, fold = tiles[0, d], tiles[1, d], tiles[2, d]
         if buf != whole and buf % fold != 0:
@@ -337,22 +336,26 @@ def tiles_valid(tiles: I64, conv: I64, halo: bool) -> bool:
             edge = whole - (ceil_div(whole, buf) - 1) * buf
             if edge <= fold:
                 return False
-    if halo:
-        sm, q = tiles[1, 0], conv[2]
-        if sm % q != 0 and q % sm != 0:
-            return False
-        if tiles[1, 2] % (conv[3] * conv[4]) != 0:
-            return False
     return True
+
+
+@jit
+def a_aligned(tiles: I64, conv: I64) -> bool:
+    """Whether a convolution's A tile in the buffer moves its halo: it spans whole channels
+    along K and, along M, whole output rows or a divisor of a row. Any other A tile moves its
+    im2col block."""
+    sm, q = tiles[1, 0], conv[2]
+    return (sm % q == 0 or q % sm == 0) and tiles[1, 2] % (conv[3] * conv[4]) == 0
 
 
 @jit
 def a_footprint(tiles: I64, conv: I64, halo: bool, halo_sum: int,
                 halo_max: int) -> tuple[int, int]:
     """(fill elements of A over the problem per pass, largest A tile) at the buffer, given the
-    pixels per channel of the buffer's M tiles (`m_tile_halo`: summed, largest); a plain
-    GEMM's fill is -1 (counted as M*K by `input_traffic`)."""
-    if not halo:
+    pixels per channel of the buffer's M tiles (`m_tile_halo`: summed, largest; -1 when the
+    M extent is not aligned). A plain GEMM's fill, or an unaligned convolution tile's
+    (`a_aligned`), is -1: counted as the im2col block, M*K, by `input_traffic`."""
+    if not halo or halo_sum < 0 or tiles[1, 2] % (conv[3] * conv[4]) != 0:
         return -1, tiles[1, 0] * tiles[1, 2]
     return conv[11] * halo_sum, tiles[1, 2] // (conv[3] * conv[4]) * halo_max
 
@@ -444,8 +447,11 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                       best_counts: F64) -> bool:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
     `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
-    dimension, so a tile that overflows ends its Sc scan, and when the first valid Sc extent
-    already overflows, the Sr scan (or, at the first valid Sr, the T scan) ends too. Returns
+    dimension (an unaligned convolution tile, moving its im2col block, needs at least what
+    any smaller tile's halo needs), so a tile that overflows ends its Sc scan, and when the
+    first valid Sc extent already overflows, the Sr scan (or, at the first valid Sr, the T
+    scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned tile may
+    need less. Returns
     True, ending the search, once the best objective reaches `bound` (`objective_floor`).
     `halos` holds `halo_table` of the M dimension's candidate row."""
     m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
@@ -457,11 +463,13 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
             r_state = 0
             for ic in range(ns[1]):
                 tiles[1, dims[1]] = cands[1, ic]
-                if not tiles_valid(tiles, conv, halo):
+                if not tiles_valid(tiles):
                     continue
                 im = ir if m_axis == 0 else (ic if m_axis == 1 else it)
                 a_fill, a_tile = a_footprint(tiles, conv, halo, halos[0, im], halos[1, im])
                 if not fits(tiles, dint, dflt, bits, a_tile):
+                    if halo and a_fill < 0:     # an im2col tile: a larger aligned one may fit
+                        continue
                     r_state = 2 if r_state == 0 else r_state
                     break
                 r_state = 1
@@ -591,9 +599,10 @@ def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energ
     tiles[1, 0], tiles[1, 1], tiles[1, 2] = mapping[1], mapping[2], mapping[3]
     set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], mapping[0])
     inner = mapping[4:6].copy()
-    if not tiles_valid(tiles, conv, halo):
+    if not tiles_valid(tiles):
         return 1, np.inf, 0.0, 0.0, 0.0
-    halo_sum, halo_max = m_tile_halo(tiles[1, 0], conv) if halo else (0, 0)
+    halo_sum, halo_max = (m_tile_halo(tiles[1, 0], conv) if halo and a_aligned(tiles, conv)
+                          else (-1, -1))
     a_fill, a_tile = a_footprint(tiles, conv, halo, halo_sum, halo_max)
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],

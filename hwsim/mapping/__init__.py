@@ -39,9 +39,9 @@ partition every dimension regularly (the space only holds tiles that do; see bel
   `hwsim.kernels.systolic` counts SRAM reads.
 - A convolution's A (`GemmProblem.conv`): a buffer tile moves its halo, the distinct input
   pixels its output pixels and channels read (stride, dilation and padding exact; padding is
-  never fetched); the array reads the im2col stream. To make halos exact, a buffer tile of A
-  spans whole channels along K and, along M, whole output rows (possibly straddling images)
-  or a divisor of a row.
+  never fetched) when it spans whole channels along K and, along M, whole output rows
+  (possibly straddling images) or a divisor of a row; any other A tile of the buffer moves
+  its im2col block. The array reads the im2col stream.
 - Output: the array delivers each fold's increments to the innermost holder h, which adds
   them: M*N*fK writes (fK = ceil(K / fold_K), at the accumulator width when fK > 1, else the
   output width) and M*N*(fK - 1) reads. A storage level l holding the output is occupied

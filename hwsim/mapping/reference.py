@@ -2,8 +2,9 @@
 
 It shares no counting code with `hwsim.kernels.mapping`: it runs the two levels of loops fold
 by fold, keeps at every storage level the identity of the tile resident there, and when that
-changes moves the tile's elements one by one: the buffer's A tiles of a convolution as the set
-of input pixels they cover (the halo), everything else as the GEMM elements of the tile. Each
+changes moves the tile's elements one by one: the buffer's A tiles of a convolution, when
+they span whole channels and whole output rows (or a divisor of a row), as the set of input
+pixels they cover (the halo), everything else as the GEMM elements of the tile. Each
 output element carries how many increments it has received, which decides whether a drained
 value is final (output width) or a partial sum (accumulator width) and whether a returning
 tile needs a read-back. Cost grows with the problem: keep M, N, K to a few dozen.
@@ -74,8 +75,12 @@ def fold_of(problem: GemmProblem, design: MappingDesign, t0: int) -> tuple[int, 
 class _Walker:
     """Resident tiles and counters of one walk (see module docstring)."""
 
-    def __init__(self, problem: GemmProblem, design: MappingDesign, fk: int) -> None:
+    def __init__(self, problem: GemmProblem, design: MappingDesign, fk: int,
+                 tile: tuple[int, ...]) -> None:
         self.p, self.d, self.fk = problem, design, fk
+        conv = problem.conv
+        self.halo = conv is not None and (tile[0] % conv.Q == 0 or conv.Q % tile[0] == 0) \
+            and tile[2] % (conv.R * conv.S) == 0
         self.counts = np.zeros((3, 3, 2))
         self.resident: dict[tuple[int, int], tuple[Range, ...] | None] = {}
         self.contrib: dict[tuple[int, ...], int] = {}
@@ -98,7 +103,7 @@ class _Walker:
         if self.d.buffer_holds[o]:
             key = tuple(r1[d] for d in OPERAND_DIMS[o])
             if self.resident.get((1, o)) != key:
-                n = len(self.elements(o, key, o == 0 and self.p.conv is not None))
+                n = len(self.elements(o, key, o == 0 and self.halo))
                 self.counts[0, o, 0] += n * bits
                 self.counts[1, o, 1] += n * bits
                 self.biggest[o] = max(self.biggest[o], n * bits)
@@ -158,7 +163,7 @@ def reference_counts(problem: GemmProblem, design: MappingDesign,
     fold = fold_of(problem, design, mapping.t0)
     tile = tuple(min(t, n) for t, n in zip(mapping.buffer_tile, mnk, strict=True))
     fk = -(-problem.K // fold[2])
-    walker = _Walker(problem, design, fk)
+    walker = _Walker(problem, design, fk, tile)
     row_coef = int(ROW_COEF[DATAFLOW_CODES[design.dataflow]])
     cycles = -1
     for r1, r2 in walk(mnk, tile, fold, mapping.inner):

@@ -103,6 +103,11 @@ def test_search_is_never_worse_than_scalesim_order(objective):
     for _ in range(12):
         problems.append(GemmProblem(rng.randint(1, 300), rng.randint(1, 300),
                                     rng.randint(1, 300), (8, 8, 8, 32)))
+    for c, hw, r, stride in ((3, 30, 5, 2), (16, 14, 3, 1), (8, 9, 1, 1)):
+        p = (hw - r) // stride + 1
+        geo = ConvGeometry(1, p, p, r, r, stride, stride, channels=c, H=hw, W=hw)
+        m, k = geo.gemm
+        problems.append(GemmProblem(m, rng.randint(8, 64), k, (8, 8, 8, 32), conv=geo))
     for df in ("os", "ws", "is"):
         designs.append(design(rng.randint(2, 32), rng.randint(2, 32), df, 8 * 2.0**16,
                               accumulator_bits=rng.choice([0.0, 8 * 2.0**14])))
@@ -114,7 +119,7 @@ def test_search_is_never_worse_than_scalesim_order(objective):
             if base.status == 0:
                 assert found.objective[i, j] <= base.objective * (1 + 1e-12)
                 compared += 1
-    assert compared >= 18
+    assert compared >= 25
 
 
 @pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
