@@ -6,7 +6,9 @@ Design, Eyeriss-like as in Timeloop's example: a 12 x 14 PE array, a 108 KiB glo
 holding inputs and outputs only (weights bypass it), DRAM; 16-bit words everywhere (partial
 sums too), batch 1; objective `dram`. hwsim has no PE scratchpads and maps onto a systolic
 dataflow (os, ws, is; all three are reported), so this is a sanity comparison, not a
-reproduction. The buffer is taken single-buffered, as Timeloop's capacity check is.
+reproduction. A column gives SCALE-Sim's fold order (`scalesim_mapping`, ws) in the same
+model, where it fits the buffer. The buffer is taken single-buffered, as Timeloop's
+capacity check is.
 
 Timeloop's numbers: Timeloop v3.0.3 timeloop-mapper on its Eyeriss-like example, 128 pJ per
 16-bit DRAM word; its per-layer DRAM energies are constants below, converted to words as
@@ -86,13 +88,21 @@ def dram_words(problems: dict, dataflows: tuple[str, ...]) -> dict[str, dict[str
             for i, df in enumerate(dataflows)}
 
 
+def scalesim_order_words(problem) -> float:
+    """DRAM words of SCALE-Sim's fold order (ws) in the same model; inf when it overflows."""
+    from hwsim.mapping import evaluate, scalesim_mapping
+    design = eyeriss("ws")
+    cost = evaluate(problem, design, scalesim_mapping(problem, design), "dram")
+    return cost.dram_bytes * 8 / WORD_BITS if cost.status == 0 else math.inf
+
+
 def table(title: str, problems: dict, words: dict, partner: dict) -> list[str]:
     dfs = list(words)
     lines = [f"### {title}", "",
-             "| layer | MACs | compulsory words | " + " | ".join(
-                 f"hwsim {df} words" for df in dfs) + " | hwsim best / compulsory | "
+             "| layer | MACs | compulsory words | hwsim ws, SCALE-Sim order words | " +
+             " | ".join(f"hwsim {df} words" for df in dfs) + " | hwsim best / compulsory | "
              "Timeloop layer | Timeloop words | Timeloop / compulsory |",
-             "|---|---:|---:|" + "---:|" * len(dfs) + "---:|---|---:|---:|"]
+             "|---|---:|---:|---:|" + "---:|" * len(dfs) + "---:|---|---:|---:|"]
     tot = {"c": 0, "best": 0.0, **{df: 0.0 for df in dfs}}
     for n, p in problems.items():
         comp = compulsory_words(p)
@@ -104,17 +114,18 @@ def table(title: str, problems: dict, words: dict, partner: dict) -> list[str]:
         tl = partner.get(n)
         tl_cols = (f"{tl} | {timeloop_words(tl) / 1e6:.3f} M | "
                    f"{timeloop_words(tl) / comp:.2f}x") if tl else "none of this shape | | "
-        lines.append(f"| {n} | {p.M * p.N * p.K / 1e6:.1f} M | {comp / 1e6:.3f} M | " +
+        lines.append(f"| {n} | {p.M * p.N * p.K / 1e6:.1f} M | {comp / 1e6:.3f} M | "
+                     f"{millions(scalesim_order_words(p))} | " +
                      " | ".join(millions(words[df][n]) for df in dfs) +
                      f" | {best / comp:.2f}x | {tl_cols} |")
-    lines.append(f"| total | | {tot['c'] / 1e6:.3f} M | " +
+    lines.append(f"| total | | {tot['c'] / 1e6:.3f} M | | " +
                  " | ".join(millions(tot[df]) for df in dfs) +
                  f" | {tot['best'] / tot['c']:.2f}x | | | |")
     return [*lines, ""]
 
 
 def millions(words: float) -> str:
-    return f"{words / 1e6:.3f} M" if math.isfinite(words) else "no mapping fits"
+    return f"{words / 1e6:.3f} M" if math.isfinite(words) else "does not fit"
 
 
 def timeloop_words(name: str) -> float:
