@@ -64,6 +64,17 @@ class MappingDesign:
     mac_pj: float = 0.0
     static_pj_per_cycle: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.dataflow not in DATAFLOW_CODES:
+            raise ValueError(f"dataflow: expected one of {sorted(DATAFLOW_CODES)}, "
+                             f"got {self.dataflow!r}")
+        if self.rows < 1 or self.cols < 1:
+            raise ValueError(f"rows, cols: expected positive integers, got {self.rows}, "
+                             f"{self.cols}")
+        if np.shape(self.energy_pj_per_bit) != (3, 3, 2):
+            raise ValueError("energy_pj_per_bit: expected shape (3 levels, 3 operands, "
+                             f"read/write), got {np.shape(self.energy_pj_per_bit)}")
+
     def int_row(self) -> npt.NDArray[np.int64]:
         return np.array([self.rows, self.cols, DATAFLOW_CODES[self.dataflow],
                          *(int(h) for h in self.buffer_holds), int(self.unified),

@@ -177,3 +177,24 @@ def test_count_scales_totals_not_the_objective():
 def test_unknown_objective_is_refused():
     with pytest.raises(ValueError, match="objective"):
         search([GemmProblem(4, 4, 4)], [design(2, 2, "os", 1e6)], "area")
+
+
+def test_bad_design_is_refused():
+    with pytest.raises(ValueError, match="dataflow"):
+        MappingDesign(4, 4, "rs")
+    with pytest.raises(ValueError, match="rows"):
+        MappingDesign(0, 4, "ws")
+
+
+def test_workload_problems_carry_conv_geometry():
+    """AlexNet (workloads/alexnet.yaml): five convolutions, whose geometry gives their GEMM
+    (conv1: 55 x 55 outputs, 3 x 11 x 11 = 363 reduction terms, 64 filters), and three linear
+    layers without geometry."""
+    import hwsim
+    from hwsim.mapping.problems import workload_problems
+    from tests_paths import WORKLOADS
+    names, problems = workload_problems(hwsim.load_workload(WORKLOADS / "alexnet.yaml"))
+    convs = [p for p in problems if p.conv is not None]
+    assert len(convs) == 5 and len(problems) == 8
+    assert (convs[0].M, convs[0].N, convs[0].K) == (55 * 55, 64, 363)
+    assert names[0] == "features.0"
