@@ -15,8 +15,6 @@ import numpy.typing as npt
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
 from hwsim.dataflow.scalable import KIND_CODES, SERIAL_CODES, throughput_factors
-from hwsim.kernels.memory import memory_model
-from hwsim.kernels.systolic import systolic_compute
 from hwsim.lower import ProblemTable
 from hwsim.spec.arch import OPERANDS, Arch
 
@@ -92,6 +90,9 @@ def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
 
 def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
     """Evaluate every problem of `table` on every design."""
+    # Imported here so that `import hwsim` does not load Numba (about half its start-up time).
+    from hwsim.kernels.memory import memory_model
+    from hwsim.kernels.systolic import systolic_compute
     k_pack, t_steps, m_pack, preload = throughput_factors(
         designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
         designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)

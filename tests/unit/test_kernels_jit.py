@@ -13,7 +13,7 @@ import numpy as np
 
 from hwsim import evaluate
 from hwsim.api import load_arch, load_workload
-from hwsim.kernels import systolic
+from hwsim.kernels import memory, systolic
 from hwsim.kernels._jit import _CheckoutLocator, _installed, jit, jit_over_designs
 from hwsim.lower import lower
 from tests_paths import WORKLOADS
@@ -77,14 +77,14 @@ def test_serial_and_parallel_kernels_agree(monkeypatch):
     """The serial variants (estimates) return what the parallel ones (sweeps) return, bit for
     bit, on the arguments `run_kernels` passes for several designs."""
     results = []
-    for name in ("systolic_compute", "memory_model"):
-        kernel = getattr(evaluate, name)
+    for module, name in ((systolic, "systolic_compute"), (memory, "memory_model")):
+        kernel = getattr(module, name)
 
         def both(*args, kernel=kernel):
             serial, parallel = kernel.serial(*args), kernel.parallel(*args)
             results.append((serial, parallel))
             return parallel
-        monkeypatch.setattr(evaluate, name, both)
+        monkeypatch.setattr(module, name, both)
     base = load_arch("scalesim_default")
     archs = [replace(base, compute=replace(base.compute, rows=r, cols=c, dataflow=df))
              for r, c, df in [(32, 32, "ws"), (8, 64, "os"), (128, 16, "is")]]
