@@ -10,6 +10,7 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba.core import types
 
 from hwsim import evaluate
 from hwsim.api import load_arch, load_workload
@@ -38,15 +39,13 @@ def _add(a: int, b: int) -> int:
 _add_jit: Any = jit(_add)  # the dispatcher, with its `signatures`
 
 
-@jit
-def _add_constants(x: int) -> int:
-    return _add_jit(x, 1) + _add_jit(x, 2)
-
-
 def test_a_kernel_called_with_different_constants_compiles_once():
     """Calls from kernels are typed by argument type, not value: one specialisation, not one per
-    literal constant."""
-    assert _add_constants(10) == 23  # (10 + 1) + (10 + 2)
+    literal constant. (Asked the way Numba's type inference asks when a kernel calls
+    ``_add_jit(x, 1)`` and ``_add_jit(x, 2)``; a cached caller would not ask at all.)"""
+    for constant in (1, 2):
+        _, _, args, _ = _add_jit.get_call_template([types.int64, types.literal(constant)], {})
+        assert list(args) == [types.int64, types.int64]
     assert [str(s) for s in _add_jit.signatures] == ["(int64, int64)"]
 
 
