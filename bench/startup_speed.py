@@ -70,7 +70,7 @@ def summary_rows(label: str, rounds: list[dict[str, tuple[float, float]]]) -> li
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Start-up time of `hwsim estimate`.")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--base", help="also measure this git revision (before/after)")
     parser.add_argument("--output", type=Path, default=REPORTS / "startup_speed.md")
