@@ -49,7 +49,8 @@ def join_words(rows: np.ndarray) -> list[int]:
 
 
 async def stream(
-    dut: Any, inputs: Mapping[str, np.ndarray], outputs: Sequence[str], valid: Sequence[int]
+    dut: Any, inputs: Mapping[str, np.ndarray], outputs: Sequence[str],
+    valid: np.ndarray | Sequence[int],
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Drive ``inputs`` (port -> one value per cycle) with ``valid`` as in_valid; collect outputs.
 
