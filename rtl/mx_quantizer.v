@@ -11,17 +11,18 @@
 //            block maximum gives shared exponent <= -127 - EMAX, clamped to code 0 (2^-127).
 //   stage 2  per element: significand sig = {f != 0, mantissa} (8 bits), weight of its LSB
 //            t = max(f, 1) - 7 - scale (relative to X), leading-one position p, element
-//            exponent e = max(t + p, EMIN); n = sig * 2^(t - e + MB) rounded to nearest even;
-//            magnitude code (e - EMIN) * 2^MB + n (a carry moves to the next binade), clamped
-//            to the largest finite code; the sign is kept (-0 stays -0). A NaN scale gives
-//            all-zero element codes.
+//            exponent e = max(t + p, EMIN); n = sig * 2^(t - e + MB) (the significand
+//            normalised, then shifted right by e - (t + p) into the subnormal range) rounded
+//            to nearest even; magnitude code (e - EMIN) * 2^MB + n (a carry moves to the next
+//            binade), clamped to the largest finite code; the sign is kept (-0 stays -0).
+//            A NaN scale gives all-zero element codes.
 //
 // Element formats (EW = 1 + EB + MB bits, bias 2^(EB-1) - 1, subnormals, as
 // hwsim.numerics.block_formats.ElementFormat): EW < 8 has no inf/NaN (MX FP6/FP4, E2M1's
 // largest value 6); EB=4, MB=3 is OCP E4M3 (largest 448); other 8-bit layouts are IEEE-like
 // (E5M2: largest 57344). EMAX = exponent of the largest normal (E2M1 2, E4M3 8, E5M2 15).
 // bfloat16 in: the E8M0 scale needs only the block's largest exponent, and bf16 carries
-// float32's full 8-bit exponent (so every scale 2^-127..2^127 can arise) at half the width.
+// float32's full 8-bit exponent (scales 2^-127 .. 2^(127 - EMAX) arise) at half the width.
 // Element i of x is x[16*i +: 16], of q is q[EW*i +: EW].
 // rst_n (active low, synchronous) clears the valid pipeline; data registers are not reset.
 // Parameters: 1 <= K <= 64, 2 <= EB <= 5, 1 <= MB <= 5, EB + MB <= 7.
@@ -47,7 +48,7 @@ module mx_quantizer #(
       (EB == 4 && MB == 3) ? (1 << (EB + MB)) - 2 :  // E4M3: S.1111.111 is NaN
       (((1 << EB) - 1) << MB) - 1;  // IEEE-like: all-ones exponent field is inf/NaN
   localparam integer EMAX = (MAXMAG >> MB) - BIAS;
-  localparam integer A = 8 + MB;  // bits of sig * 2^MB
+  localparam integer EMIN = 1 - BIAS;  // exponent of the smallest normal element
 
   generate
     if (K < 1 || K > 64 || EB < 2 || EB > 5 || MB < 1 || MB > 5 || EB + MB > 7)
@@ -81,9 +82,14 @@ module mx_quantizer #(
   end
 
   // ---- stage 2: elements -------------------------------------------------------------------
-  localparam integer EMIN = 1 - BIAS;  // exponent of the smallest normal element
-  localparam signed [15:0] EMIN16 = EMIN[15:0];
-  localparam [15:0] MAXMAG16 = MAXMAG[15:0];
+  // Per element, with p the leading-one position of the significand (|x_g| = sig *
+  // 2^(max(f, 1) - 134), X = 2^(scale - 127)): u = floor(log2(|x_g| / X)) - EMIN
+  // = max(f, 1) + p - CB, CB = scale + 7 + EMIN formed once per block; u lies in [-261, 268]
+  // and fits 10-bit two's complement.
+  localparam integer CB_OFF = 7 + EMIN;
+  localparam signed [9:0] CB_OFFSET = CB_OFF[9:0];
+  localparam [9:0] MAXMAG10 = MAXMAG[9:0];
+  wire signed [9:0] cb = $signed({2'd0, r_scale}) + CB_OFFSET;
   wire [EW*K-1:0] q_next;
   genvar g;
   generate
@@ -97,17 +103,16 @@ module mx_quantizer #(
         p = 3'd0;
         for (b = 0; b < 8; b = b + 1) if (sig[b]) p = b[2:0];
       end
-      // exponents relative to X, within [-270, 270]: 16 bits hold every intermediate
-      wire signed [15:0] t = $signed({8'd0, (|f) ? f : 8'd1}) - 16'sd7 -
-          $signed({8'd0, r_scale});
-      wire signed [15:0] lg = t + $signed({13'd0, p});  // floor(log2(|x_g| / X))
-      wire signed [15:0] e = (lg < EMIN16) ? EMIN16 : lg;
-      wire [15:0] sh = e - t;  // >= p >= 0; shifts >= A+1 leave less than half a unit: 0
-      wire [2*A-1:0] z = {sig, {MB{1'b0}}, {A{1'b0}}} >> sh;  // n in the top A bits
-      wire [A-1:0] n = z[2*A-1:A];
-      wire up = z[A-1] & ((|z[A-2:0]) | n[0]);  // > 1/2, or = 1/2 and n odd
-      wire [15:0] mag = ((e - EMIN16) <<< MB) + {{(16 - A) {1'b0}}, n} + {15'd0, up};
-      wire [EB+MB-1:0] mag_sat = (mag > MAXMAG16) ? MAXMAG16[EB+MB-1:0] : mag[EB+MB-1:0];
+      wire [7:0] m = sig << (3'd7 - p);  // normalised: leading one at bit 7 (if sig != 0)
+      wire signed [9:0] u = $signed({2'd0, (|f) ? f : 8'd1}) + $signed({7'd0, p}) - cb;
+      // element exponent e = max(u, 0) + EMIN; below EMIN shift right by -u (subnormals)
+      wire [9:0] eo = u[9] ? 10'd0 : u;
+      wire [9:0] rs = u[9] ? -u : 10'd0;
+      wire [15:0] y = {m, 8'd0} >> ((rs > 10'd9) ? 4'd9 : rs[3:0]);
+      wire [MB:0] n = y[15-:MB+1];  // |x_g| / 2^(e - MB), truncated
+      wire up = y[14-MB] & ((|y[13-MB:0]) | n[0]);  // > 1/2, or = 1/2 and n odd
+      wire [9:0] mag = (eo << MB) + {{(9 - MB) {1'b0}}, n} + {9'd0, up};
+      wire [EB+MB-1:0] mag_sat = (mag > MAXMAG10) ? MAXMAG10[EB+MB-1:0] : mag[EB+MB-1:0];
       assign q_next[EW*g+:EW] = r_nan ? {EW{1'b0}} : {s, (|sig) ? mag_sat : {(EB + MB) {1'b0}}};
     end
   endgenerate

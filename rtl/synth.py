@@ -164,7 +164,8 @@ def notes(results: list[SynthResult]) -> list[str]:
         per = ", ".join(f"{r.total / r.params['K']:.0f} ({_p(r)})" for r in mx)
         out.append(
             "- mx_quantizer grows about linearly with the block size K: per element it holds a "
-            "16-bit input register, a leading-one detector, a (16+2*MB)-bit shifter with "
+            "16-bit input register, a leading-one normaliser, 10-bit exponent arithmetic, a "
+            "right shift of at most 9 places into the subnormal range with "
             "round-to-nearest-even and a saturating adder, plus one K-input exponent maximum "
             f"per block. Cells per element: {per}.")
     return out
