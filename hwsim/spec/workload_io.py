@@ -14,6 +14,34 @@ from hwsim.spec.workload import (POOL_OPS, VECTOR_OPS, Conv2d, Embedding, Layer,
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
 LAYER_OPS = ("conv2d", "linear", "matmul", "embedding", *VECTOR_OPS)
+# The most work one layer may hold for the whole batch (`layer_work` x batch): 2**48, about
+# 2.8e14, 200 GPT-3 175B MLP layers at sequence 2048. The model counts bit operations (a MAC of
+# two 64-bit operands is 2**12 of them) and moved bits in int64 (up to 2**63 - 1), so at this
+# bound a layer's bit counts stay below 2**60 and the totals of the largest layers still fit.
+MAX_LAYER_WORK = 2**48
+
+
+def default_source(path: str | Path) -> str:
+    """The `source` of a workload file that names none: the file itself."""
+    return f"file: {path}"
+
+
+def layer_work(layer: Layer) -> int:
+    """What one sample of `layer` counts: MACs (or, where larger, input elements or
+    weights), vector operations over all inputs, or looked-up embedding elements."""
+    if isinstance(layer, Conv2d):
+        per_group_in = layer.in_channels // layer.groups
+        macs = layer.out_h * layer.out_w * layer.out_channels * per_group_in * \
+            layer.kernel_h * layer.kernel_w
+        return max(macs, layer.in_channels * layer.in_h * layer.in_w,
+                   layer.out_channels * per_group_in * layer.kernel_h * layer.kernel_w)
+    if isinstance(layer, Linear):
+        return layer.rows * layer.in_features * layer.out_features
+    if isinstance(layer, Matmul):
+        return layer.M * layer.N * layer.K * layer.count
+    if isinstance(layer, Embedding):
+        return max(layer.tokens, layer.num_embeddings) * layer.embedding_dim
+    return layer.elements * max(layer.inputs, 1) * max(layer.ops_per_element, 1)
 
 
 def tensor_formats(block: Fields, skip: tuple[str, ...] = ()) -> dict[str, NumberFormat]:
@@ -86,7 +114,8 @@ def load_workload(path: str | Path, *, batch: int | None = None) -> Workload:
     path = Path(path)
     top, log, digest = open_document(path)
     name = top.string("name", path.stem)
-    source = top.string("source")
+    # a hand-written file may leave its provenance out: the file itself is then the source
+    source = top.string("source", default_source(path))
     file_batch = top.integer("batch", 1)
     arch = top.string("arch", None)
     base = TensorPrecision.default()
@@ -98,6 +127,10 @@ def load_workload(path: str | Path, *, batch: int | None = None) -> Workload:
         if not fields.valid:
             continue
         layer = _layer(fields, default)
+        work = layer_work(layer) * (batch or file_batch)
+        if work > MAX_LAYER_WORK:
+            log.add(f"layers[{index}]", f"expected at most {MAX_LAYER_WORK} (2**48) MACs, "
+                    f"operations or elements per batch, got {work}", fields.line)
         if layer.name in names:
             fields.error("name", f"expected a unique layer name, got duplicate {layer.name!r}")
         names.add(layer.name)

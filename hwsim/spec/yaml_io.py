@@ -72,8 +72,9 @@ class _MarkedBuilder:
             if value in self.plain:
                 return self.plain[value]
             tag = self.loader.resolve(ScalarNode, value, (True, False))
-            if tag == "tag:yaml.org,2002:merge":
+            if tag == "tag:yaml.org,2002:merge":  # ``<<``: the safe loader merges
                 self.fallback = True
+                return value
             result = self._construct(tag, event)
             self.plain[value] = result
             return result
