@@ -14,6 +14,7 @@ numbers must be finite.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,8 +70,16 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+# Containers are shown only a few levels and items deep: a YAML alias may share one list many
+# times over (a "billion laughs" document), whose full repr would never end.
+_CONTAINER_REPR = reprlib.Repr()
+_CONTAINER_REPR.maxlevel = 3
+_CONTAINER_REPR.maxlist = _CONTAINER_REPR.maxdict = 12
+_CONTAINER_REPR.maxstring = _CONTAINER_REPR.maxother = _CONTAINER_REPR.maxlong = 60
+
+
 def _describe(value: object) -> str:
-    text = repr(value)
+    text = _CONTAINER_REPR.repr(value) if isinstance(value, (list, dict)) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

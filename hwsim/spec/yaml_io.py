@@ -86,7 +86,11 @@ class _MarkedBuilder:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         constructors = type(self.loader).yaml_constructors
         constructor = constructors.get(tag, constructors[None])
-        return constructor(self.loader, node)
+        try:
+            return constructor(self.loader, node)
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise ConstructorError(None, None, f"cannot read {event.value[:20]!r}...: "
+                                   f"{str(exc).split(';')[0]}", event.start_mark) from None
 
     def build(self) -> Any:
         """The document's data (None for an empty stream)."""

@@ -133,3 +133,19 @@ def test_unsafe_or_malformed_yaml_is_a_spec_error(text, problem):
     with pytest.raises(SpecError) as info:
         parse_yaml(text, "t.yaml")
     assert problem in str(info.value) and "malformed YAML" in str(info.value)
+
+
+def test_integer_of_5000_digits_is_malformed_yaml(tmp_path):
+    _, found = issues(tmp_path, HEAD + "  - {name: e, op: relu, elements: " + "9" * 5000 + "}\n")
+    assert len(found) == 1 and found[0].line == 5
+    assert "malformed YAML: cannot read '99999999999999999999'..." in found[0].message
+
+
+def test_alias_bomb_is_described_briefly(tmp_path):
+    """Nine aliases of nine aliases, eight levels: 9**8 leaves, never expanded."""
+    rows = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefg", "bcdefgh",
+                                                                    strict=True)]
+    _, found = issues(tmp_path, "version: 1\n" + "\n".join(rows) + "\nname: *h\n")
+    message = next(i.message for i in found if i.field_path == "name")
+    assert message.startswith("expected a non-empty string, got [[[") and len(message) < 100
