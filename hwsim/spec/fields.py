@@ -22,6 +22,7 @@ from typing import Any
 from hwsim.spec.errors import SpecError, SpecIssue, suggest
 
 _MISSING: Any = object()
+REQUIRED: Any = _MISSING  # the default of an accessor whose key must be given
 MAX_INTEGER = 2**63 - 1  # the largest int64: every count the model keeps is an int64
 
 
