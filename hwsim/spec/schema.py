@@ -23,6 +23,7 @@ from typing import Any
 
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.fields import REQUIRED, Fields, IssueLog
+_TABLE_DEFAULT: Any = object()
 WRITE_ALWAYS, WRITE_UNLESS_DEFAULT, WRITE_NEVER = "always", "unless_default", "never"
 
 
@@ -86,9 +87,10 @@ class Field:
         """Whether the value is a whole number (a sweep rounds to integers)."""
         return self.kind in ("integer", "pair")
 
-    def read(self, f: Fields) -> Any:
-        """Read and validate the key from `f`; return the attribute value."""
-        default = self.default
+    def read(self, f: Fields, default: Any = _TABLE_DEFAULT) -> Any:
+        """Read and validate the key from `f`; return the attribute value. `default` replaces
+        the table's default when it depends on other fields (a vector op's ``inputs``)."""
+        default = self.default if default is _TABLE_DEFAULT else default
         if self.kind == "integer":
             value: Any = f.integer(self.key, default, minimum=self.minimum)
         elif self.kind == "number":
@@ -162,13 +164,15 @@ class Section:
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.fields)
 
-    def read(self, f: Fields) -> dict[str, Any]:
-        """Every non-custom field read from `f`, by attribute name (pairs give two)."""
+    def read(self, f: Fields, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every non-custom field read from `f`, by attribute name (pairs give two);
+        `defaults` by key replace the table's defaults for this read."""
         out: dict[str, Any] = {}
         for field in self.fields:
             if field.custom:
                 continue
-            value = field.read(f)
+            value = field.read(f, defaults[field.key]) if defaults and field.key in defaults \
+                else field.read(f)
             attribute = field.attribute
             if isinstance(attribute, tuple):
                 out[attribute[0]], out[attribute[1]] = value
