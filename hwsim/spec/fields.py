@@ -151,6 +151,10 @@ class Fields:
 
     def integer(self, key: str, default: Any = _MISSING, *, minimum: int = 1) -> int:
         """An integer from `minimum` to `MAX_INTEGER` (YAML booleans are rejected)."""
+        value = self.data.get(key)
+        if type(value) is int and minimum <= value <= MAX_INTEGER:  # the common case, fast
+            self._seen.add(key)
+            return value
         if not self._present(key, default):
             return minimum if default is _MISSING else default
         value = self.data[key]

@@ -173,8 +173,8 @@ class Section:
                 continue
             value = field.read(f, defaults[field.key]) if defaults and field.key in defaults \
                 else field.read(f)
-            attribute = field.attribute
-            if isinstance(attribute, tuple):
+            attribute = field.attr or field.key
+            if type(attribute) is tuple:
                 out[attribute[0]], out[attribute[1]] = value
             else:
                 out[attribute] = value
