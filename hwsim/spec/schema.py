@@ -17,7 +17,7 @@ handle its keys like any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,10 +174,10 @@ class Section:
             value = field.read(f, defaults[field.key]) if defaults and field.key in defaults \
                 else field.read(f)
             attribute = field.attr or field.key
-            if type(attribute) is tuple:
-                out[attribute[0]], out[attribute[1]] = value
-            else:
+            if isinstance(attribute, str):
                 out[attribute] = value
+            else:
+                out[attribute[0]], out[attribute[1]] = value
         return out
 
     def write(self, obj: object, out: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -200,32 +200,3 @@ class Section:
 
     def paths(self, prefix: str) -> list[str]:
         return [f"{prefix}.{f.key}" for f in self.fields]
-
-
-def check_value(section: Section, path: str, value: Any) -> str | None:
-    """`Field.check` for the last part of a dotted `path` in `section`."""
-    field = section.field(path.rpartition(".")[2])
-    return field.check(value, path) if field is not None else f"{path}: unknown field"
-
-
-def attribute_values(section: Section, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Sweep values by key (validated) as attribute values of `section`'s dataclass."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        field = section.field(key)
-        assert field is not None, key
-        attribute = field.attribute
-        assert isinstance(attribute, str), key
-        out[attribute] = field.coerce(value)
-    return out
-
-
-def describe(section: Section, prefix: str) -> Sequence[str]:
-    """One line per field: path, type, unit, default and doc (for documentation)."""
-    lines = []
-    for f in section.fields:
-        unit = f" [{f.unit}]" if f.unit else ""
-        options = f" ({', '.join(f.options)})" if f.options else ""
-        default = "" if f.default is REQUIRED else f", default {f.default!r}"
-        lines.append(f"{prefix}.{f.key}: {f.kind}{options}{unit}{default}: {f.doc}")
-    return lines
