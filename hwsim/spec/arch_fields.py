@@ -3,8 +3,9 @@
 
 Sections and the dataclass each fills (`hwsim.spec.arch`):
 
-- ``compute`` -> `ComputeArray`: `COMPUTE`, then the array kind's own options
-  (`COMPUTE_KIND_OPTIONS`);
+- ``compute`` -> `ComputeArray`: `COMPUTE`; the array kind's own options are read, written
+  and checked by the kind (`hwsim.arrays`, `ArrayKind.option_fields`), or, for a kind that
+  declares them as a `Section`, appended with `compute_section`;
 - ``vector`` -> `VectorUnit`: `VECTOR`;
 - ``memory.sram.<buffer>`` -> `SramBuffer`: `SRAM_BUFFER`; ``memory.dram`` -> `Memory`: `DRAM`;
 - ``energy`` -> `EnergySpec`: `ENERGY`; ``energy.sram.<buffer>`` -> `BufferEnergy`:
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hwsim.spec.arch import ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, KIB, SERIAL_OPERANDS
+from hwsim.spec.arch import DATAFLOWS, DRAM_PORTS, KIB
 from hwsim.spec.schema import WRITE_UNLESS_DEFAULT, Field, Section
 
 
@@ -25,6 +26,11 @@ def _node_in_scaling_table(node: int) -> str | None:
     if node in nodes:
         return None
     return f"expected a node of the scaling table ({', '.join(map(str, nodes))}), got {node}"
+
+
+def _array_kinds() -> tuple[str, ...]:
+    from hwsim.arrays import kind_names
+    return kind_names()
 
 
 def _kib_to_bytes(size_kib: float) -> int:
@@ -40,7 +46,7 @@ def _format_names(formats: tuple[Any, ...]) -> list[str]:
 
 
 COMPUTE = Section((
-    Field("kind", "choice", "array kind (hwsim.dataflow.scalable)", options=ARRAY_KINDS),
+    Field("kind", "choice", "array kind (hwsim.arrays)", options_of=_array_kinds),
     Field("rows", "integer", "PE rows", "PEs"),
     Field("cols", "integer", "PE columns", "PEs"),
     Field("dataflow", "choice", "output, weight or input stationary", options=DATAFLOWS),
@@ -52,16 +58,6 @@ COMPUTE = Section((
           "one, or are an error", default="promote", options=("promote", "error"),
           attr="promote", to_attr=lambda v: v == "promote",
           from_attr=lambda promote: "promote" if promote else "error"),
-))
-
-# Options of the bit-serial kind, accepted (and written) on every kind.
-COMPUTE_KIND_OPTIONS = Section((
-    Field("serial", "choice", "bitserial: operands that stream bit by bit",
-          default="activations", options=SERIAL_OPERANDS),
-    Field("bits_per_cycle", "integer", "bitserial: bits of a serial operand per cycle", "bits",
-          default=1),
-    Field("window_lanes", "integer", "bitserial: output rows (windows) a PE serves at once",
-          default=1),
 ))
 
 VECTOR = Section((Field("lanes", "integer", "SIMD operations per cycle", "ops/cycle"),))
@@ -105,6 +101,6 @@ BUFFER_ENERGY = Section((
 ))
 
 
-def compute_section(kind_options: Section = COMPUTE_KIND_OPTIONS) -> Section:
-    """The ``compute`` fields: the common ones, then the array kind's options."""
-    return COMPUTE + kind_options
+def compute_section(kind_options: Section | None = None) -> Section:
+    """The ``compute`` fields: the common ones, then those a kind declares as a `Section`."""
+    return COMPUTE + kind_options if kind_options is not None else COMPUTE

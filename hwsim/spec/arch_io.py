@@ -8,25 +8,19 @@ from typing import Any
 
 import yaml
 
+from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.precision import NumberFormat, parse_format
-from hwsim.spec.arch import (OPERANDS, Arch, BufferEnergy, ComputeArray, EnergySpec, Memory,
-                             SramBuffer, VectorUnit)
-from hwsim.spec.arch_fields import (BUFFER_ENERGY, DRAM, ENERGY, SRAM_BUFFER, VECTOR,
-                                    compute_section)
+from hwsim.spec.arch import (OPERANDS, Arch, BufferEnergy, ComputeArray, EnergySpec, KindOptions,
+                             Memory, SramBuffer, VectorUnit)
+from hwsim.spec.arch_fields import BUFFER_ENERGY, COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
 
-def _native_formats(f: Fields, word_bits: int, kind: str) -> tuple[NumberFormat, ...]:
+def _native_formats(f: Fields, word_bits: int, kind: ArrayKind) -> tuple[NumberFormat, ...]:
     value = f.raw("native_formats", None)
     if value is None:
-        if kind in ("bitserial", "bitfusion"):
-            ints = tuple(parse_format(f"int{b}") for b in range(1, word_bits + 1))
-            # a bit-serial array runs +-1 operands as one bit-plane (XNOR and popcount)
-            return (*ints, parse_format("binary")) if kind == "bitserial" else ints
-        if kind == "lns":
-            return (parse_format(f"lns{word_bits}_f3"),)
-        return (parse_format(f"int{word_bits}"),)
+        return kind.default_native_formats(word_bits)
     if not isinstance(value, list) or not value:
         f.error("native_formats", f"expected a non-empty list of formats, got {value!r}")
         return (parse_format(f"int{word_bits}"),)
@@ -39,9 +33,24 @@ def _native_formats(f: Fields, word_bits: int, kind: str) -> tuple[NumberFormat,
     return tuple(out)
 
 
+def kind_options(f: Fields, kind: ArrayKind) -> KindOptions:
+    """The kind's own `compute:` fields, parsed by the kind; a field of another kind is an
+    error naming the kinds it belongs to."""
+    options = kind.parse_options(f)
+    for key in list(f.data):
+        owners = [k for k in kind_names() if key in array_kind(k).option_fields]
+        if owners and key not in kind.option_fields:
+            f.raw(key)
+            f.error(key, f"not a field of a {kind.name} array (a field of "
+                         f"{', '.join(owners)} arrays)")
+    return options
+
+
 def _compute(f: Fields) -> ComputeArray:
-    values = compute_section().read(f)
-    values["native_formats"] = _native_formats(f, values["word_bits"], values["kind"])
+    values = COMPUTE.read(f)
+    kind = array_kind(values["kind"])
+    values["native_formats"] = _native_formats(f, values["word_bits"], kind)
+    values["options"] = kind_options(f, kind)
     f.finish()
     return ComputeArray(**values)
 
@@ -118,7 +127,8 @@ def arch_to_yaml(arch: Arch, source: str = "") -> str:
     if arch.energy.buffers:
         energy["sram"] = {b.name: BUFFER_ENERGY.write(b) for b in arch.energy.buffers}
     doc.update({
-        "compute": compute_section().write(arch.compute),
+        "compute": {**COMPUTE.write(arch.compute),
+                    **array_kind(arch.compute.kind).options_yaml(arch.compute.options)},
         "vector": VECTOR.write(arch.vector),
         "memory": {"sram": {b.name: SRAM_BUFFER.write(b) for b in arch.memory.buffers},
                    "dram": DRAM.write(arch.memory)},

@@ -59,9 +59,10 @@ class Field:
     attributes), ``formats`` (a non-empty list of number formats, or their names joined by
     commas). `attr` names the dataclass attribute (default: the key); `to_attr` and
     `from_attr` convert between the YAML value and it (``size_kib`` <-> ``size_bytes``).
-    `validate` returns a message for a well-typed but unacceptable value. `custom` fields are
-    read by the owner of the section itself (their default depends on other fields) and only
-    written and swept through the table.
+    `validate` returns a message for a well-typed but unacceptable value; `options_of` gives
+    a choice's options when they are only known at run time (registered array kinds).
+    `custom` fields are read by the owner of the section itself (their default depends on
+    other fields) and only written and swept through the table.
     """
 
     key: str
@@ -77,6 +78,7 @@ class Field:
     from_attr: Callable[[Any], Any] | None = None
     validate: Callable[[Any], str | None] | None = None
     custom: bool = False
+    options_of: Callable[[], tuple[str, ...]] | None = None  # options known only at run time
 
     @property
     def attribute(self) -> str | tuple[str, str]:
@@ -100,7 +102,8 @@ class Field:
         elif self.kind == "string":
             value = f.string(self.key, default)
         elif self.kind == "choice":
-            value = f.choice(self.key, self.options, default)
+            options = self.options_of() if self.options_of is not None else self.options
+            value = f.choice(self.key, options, default)
         elif self.kind == "boolean":
             value = f.boolean(self.key, default)
         elif self.kind == "pair":

@@ -11,7 +11,7 @@ validates and `workload_to_yaml` writes.
 from __future__ import annotations
 
 from hwsim.spec.schema import WRITE_NEVER, WRITE_UNLESS_DEFAULT, Field, Section
-from hwsim.spec.workload import VECTOR_OPS
+from hwsim.spec.vector_ops import VECTOR_OP_SPECS, VECTOR_OPS
 
 LAYER_OPS = ("conv2d", "linear", "matmul", "embedding", *VECTOR_OPS)
 
@@ -70,9 +70,9 @@ EMBEDDING = Section((
 VECTOR_OP = Section((
     Field("elements", "integer", "outputs per sample", "elements"),
     Field("ops_per_element", "integer", "operations per output (default: the op's, "
-          "hwsim.spec.workload.VECTOR_OPS, times the pooling window)", "ops", minimum=0),
-    Field("inputs", "integer", "operands read per output (default 2 for add and mul, else 1)",
-          "operands"),
+          "hwsim.spec.vector_ops, times the pooling window)", "ops", minimum=0),
+    Field("inputs", "integer", "operands read per output (default: the op's, "
+          "hwsim.spec.vector_ops)", "operands"),
     Field("channels", "integer", "norms: the dimension statistics are kept for (0: unknown)",
           "channels", default=0, minimum=0, write=WRITE_UNLESS_DEFAULT),
 ))
@@ -87,5 +87,4 @@ SECTIONS = {"conv2d": CONV2D, "linear": LINEAR, "matmul": MATMUL, "embedding": E
 
 def vector_defaults(op: str, window: int) -> dict[str, int]:
     """The defaults of a vector op's ``ops_per_element`` and ``inputs``."""
-    return {"ops_per_element": VECTOR_OPS[op] * window,
-            "inputs": 2 if op in ("add", "mul") else 1}
+    return {"ops_per_element": VECTOR_OPS[op] * window, "inputs": VECTOR_OP_SPECS[op].inputs}

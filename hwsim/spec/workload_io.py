@@ -10,8 +10,8 @@ import yaml
 
 from hwsim.precision import TENSOR_KINDS, NumberFormat, TensorPrecision, parse_format
 from hwsim.spec.fields import Fields
-from hwsim.spec.workload import (POOL_OPS, Conv2d, Embedding, Layer, Linear, Matmul, VectorOp,
-                                 Workload)
+from hwsim.spec.vector_ops import POOL_OPS
+from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp, Workload
 from hwsim.spec.workload_fields import (LAYER, POOL, SECTIONS, VECTOR_OP, WORKLOAD,
                                         vector_defaults)
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document

@@ -33,9 +33,11 @@ from typing import Any
 from hwsim.precision import TENSOR_KINDS, NumberFormat, parse_format
 from hwsim.precision.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
-from hwsim.spec.arch import Arch
-from hwsim.spec.arch_fields import DRAM, ENERGY, SRAM_BUFFER, VECTOR, compute_section
+from hwsim.arrays import ArrayKind, array_kind, kind_names
+from hwsim.spec.arch import Arch, ComputeArray
+from hwsim.spec.arch_fields import COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
 from hwsim.spec.errors import SpecError, suggest
+from hwsim.spec.fields import Fields, IssueLog
 from hwsim.spec.schema import Field
 from hwsim.spec.workload import Workload
 
@@ -47,20 +49,38 @@ _DEFAULT = re.compile(r"precision\.(?:default\.)?(\w+)$")
 
 @dataclass(frozen=True, slots=True)
 class ArchPath:
-    """Where an arch path lands: the section (``compute``, ``vector``, ``sram``, ``dram`` or
-    ``energy``), the buffer for ``sram``, and the field declaring the key."""
+    """Where an arch path lands: the section (``compute``, ``options`` for the array kind's
+    own fields, ``vector``, ``sram``, ``dram`` or ``energy``), the buffer for ``sram``, and the
+    field declaring the key (for a kind's own field, a stand-in whose reader is the kind's
+    `parse_options`)."""
 
     section: str
     buffer: str
     field: Field
 
 
+def _kind_option_field(kind: ArrayKind, key: str) -> Field:
+    default = getattr(kind.options_type(), key)
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    return Field(key, "integer" if integer else "string", f"{kind.name} option",
+                 default=default)
+
+
+def _kind_option(kind: ArrayKind, key: str, value: Any, log: IssueLog) -> Any:
+    """`value` of the kind's own field `key` as the kind parses it (issues in `log`)."""
+    return getattr(kind.parse_options(Fields({key: value}, "compute", log)), key)
+
+
 def arch_fields(base: Arch) -> dict[str, ArchPath]:
-    """Every arch path a sweep may set on `base`, from the arch field tables."""
+    """Every arch path a sweep may set on `base`, from the arch field tables and the base
+    array kind's own fields."""
     out: dict[str, ArchPath] = {}
-    for section, table, prefix in (("compute", compute_section(), "compute"),
+    for section, table, prefix in (("compute", COMPUTE, "compute"),
                                    ("vector", VECTOR, "vector")):
         out.update({f"{prefix}.{f.key}": ArchPath(section, "", f) for f in table.fields})
+    kind = array_kind(base.compute.kind)
+    out.update({f"compute.{key}": ArchPath("options", "", _kind_option_field(kind, key))
+                for key in kind.option_fields})
     for buffer in base.memory.buffers:
         out.update({f"memory.sram.{buffer.name}.{f.key}": ArchPath("sram", buffer.name, f)
                     for f in SRAM_BUFFER.fields})
@@ -81,6 +101,19 @@ def precision_paths() -> list[str]:
         [f"precision.rules.{s}.{k}" for s in ("first", "last") for k in TENSOR_KINDS]
 
 
+def _apply_compute(base: ComputeArray, common: dict[str, Any],
+                   own: dict[str, Any]) -> ComputeArray:
+    """`base` with common `compute:` attributes and the kind's own fields set; a new kind
+    starts from its default options."""
+    kind = array_kind(common.get("kind", base.kind))
+    options = base.options if kind.name == base.kind else kind.options_type()
+    if own:
+        log = IssueLog("")
+        options = replace(options, **{k: _kind_option(kind, k, v, log) for k, v in own.items()
+                                      if k in kind.option_fields})
+    return replace(base, **common, options=options)
+
+
 def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
     """`base` with the arch paths in `values` set (values already validated)."""
     table = arch_fields(base)
@@ -94,9 +127,12 @@ def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
         assert isinstance(attribute, str), path
         target = buffers.setdefault(where.buffer, {}) if where.section == "sram" else \
             changes.setdefault(where.section, {})
-        target[attribute] = where.field.coerce(value)
+        target[attribute] = value if where.section == "options" else where.field.coerce(value)
     sections: dict[str, Any] = {}
-    for name in ("compute", "vector", "energy"):
+    if "compute" in changes or "options" in changes:
+        sections["compute"] = _apply_compute(base.compute, changes.get("compute", {}),
+                                             changes.get("options", {}))
+    for name in ("vector", "energy"):
         if name in changes:
             sections[name] = replace(getattr(base, name), **changes[name])
     if "dram" in changes or buffers:
@@ -112,11 +148,37 @@ def check_arch_values(base: Arch, params: Mapping[str, Sequence[Any]], file: str
     checks and messages, straight from the value); a rejected one is a SpecError naming the
     sweep file, ``space.<path>`` and the loader's message."""
     table = arch_fields(base)
+    kinds = [array_kind(base.compute.kind)]
+    if "compute.kind" in params:
+        for value in params["compute.kind"]:
+            message = table["compute.kind"].field.check(value, "compute.kind")
+            if message:
+                raise SpecError.single(file, "space.compute.kind", f"value {value!r}: {message}")
+        kinds = [array_kind(str(value)) for value in params["compute.kind"]]
     for path, values in params.items():
+        where = table[path]
         for value in values:
-            message = table[path].field.check(value, path)
+            if where.section == "options":
+                message = _check_kind_option(kinds, where.field.key, value)
+            else:
+                message = where.field.check(value, path)
             if message:
                 raise SpecError.single(file, f"space.{path}", f"value {value!r}: {message}")
+
+
+def _check_kind_option(kinds: Sequence[ArrayKind], key: str, value: Any) -> str | None:
+    """The loader's message for a kind's own field on each swept kind: not a field of that
+    kind, or a value the kind rejects."""
+    for kind in kinds:
+        if key not in kind.option_fields:
+            owners = [k for k in kind_names() if key in array_kind(k).option_fields]
+            return f"compute.{key}: not a field of a {kind.name} array (a field of " \
+                   f"{', '.join(owners)} arrays)"
+        log = IssueLog("")
+        _kind_option(kind, key, value, log)
+        if log.issues:
+            return f"{log.issues[0].field_path}: {log.issues[0].message}"
+    return None
 
 
 def path_kind(path: str, known_arch: Sequence[str], workload: Workload, file: str) -> str:

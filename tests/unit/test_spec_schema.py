@@ -40,13 +40,14 @@ BAD = {"compute.rows": 0, "compute.dataflow": "xs", "compute.native_formats": "i
        "compute.unsupported_formats": "warn", "compute.clock_mhz": -5.0, "vector.lanes": 1.5,
        "memory.sram.unified.size_kib": -1, "memory.dram.ports": "both",
        "memory.dram.bandwidth_bytes_per_cycle": 0, "energy.node_nm": 5, "energy.vdd_v": -1,
-       "energy.pe_register_file": "yes", "compute.serial": "weights"}
+       "energy.pe_register_file": "yes"}
+CASES = [("tpu_like", path, value) for path, value in sorted(BAD.items())] + [
+    ("loom_like", "compute.serial", "weights"), ("loom_like", "compute.window_lanes", 0)]
 
 
-@pytest.mark.parametrize("path", sorted(BAD))
-def test_sweep_check_gives_the_loaders_message_without_a_file(path, tmp_path):
-    base = load_arch("tpu_like")
-    value = BAD[path]
+@pytest.mark.parametrize(("arch", "path", "value"), CASES)
+def test_sweep_check_gives_the_loaders_message_without_a_file(arch, path, value, tmp_path):
+    base = load_arch(arch)
     with pytest.raises(SpecError) as swept:
         design.check_arch_values(base, {path: [value]}, "s.yaml")
     doc = yaml.safe_load(arch_to_yaml(base))
