@@ -6,7 +6,8 @@ Paths spell the YAML they change:
 - arch: every field of the arch field tables (`hwsim.spec.arch_fields`): ``compute.rows``,
   ``compute.dataflow``, ``compute.clock_mhz``, ``memory.sram.<buffer>.size_kib`` for each
   buffer of the base arch, ``memory.dram.bandwidth_bytes_per_cycle``, ``energy.node_nm``,
-  ``energy.static_power_mw``, ...;
+  ``energy.static_power_mw``, ..., and the base array kind's own fields (``compute.serial``
+  on a bit-serial array, `hwsim.arrays`);
 - precision (formats such as ``int4`` or ``fp8_e4m3``, or integers meaning ``int<bits>``):
   ``precision.<kind>`` or ``precision.default.<kind>`` sets the policy default;
   ``precision.rules.first.<kind>``, ``precision.rules.last.<kind>`` (first and last MAC layer)
@@ -17,8 +18,9 @@ Paths spell the YAML they change:
   schedule's bits set the default weights, activations and gradients, rules apply on top;
 - ``workload.batch``.
 
-Arch values are checked by their field's reader, the one the arch loader runs, straight from
-the value, so a bad value gets the loader's message; applying a value converts it as the
+Arch values are checked by their field's reader, the one the arch loader runs (for a kind's
+own field, the kind's `parse_options`, on every swept kind), straight from the value, without
+writing arch files, so a bad value gets the loader's message; applying a value converts it as the
 field declares and replaces dataclass fields (`apply_arch`), which the tests check against the
 loader.
 """
