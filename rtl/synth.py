@@ -163,9 +163,9 @@ def notes(results: list[SynthResult]) -> list[str]:
     if len(add) > 1:
         lo, hi = min(add, key=lambda r: r.total), max(add, key=lambda r: r.total)
         out.append(
-            f"- lns_add grows with W and, through its two phi tables of about (F+2)*2^F entries "
-            f"each, with F: from {lo.total} cells ({_p(lo)}) to {hi.total} ({_p(hi)}); its "
-            f"`$_MUX_` cells go from {lo.cells.get('$_MUX_', 0)} to "
+            f"- lns_add grows with W and F, which its parameter sets raise together (its two "
+            f"phi tables hold about (F+2)*2^F entries each): from {lo.total} cells ({_p(lo)}) to "
+            f"{hi.total} ({_p(hi)}); its `$_MUX_` cells go from {lo.cells.get('$_MUX_', 0)} to "
             f"{hi.cells.get('$_MUX_', 0)}.")
     wide = by.get(("quantizer", (32, 8, 3)))
     if quant and wide is not None:
