@@ -176,8 +176,8 @@ def summary(table: SweepTable, feasible: SweepTable, front: SweepTable,
         setting = ", ".join(f"{p}={_cell(row[p])}" for p in parameters)
         lines.append(f"- {o}: {_cell(row[o.metric])} (design {row['design']}: {setting})")
     lines += ["", "## Sensitivity", "",
-              "Largest / smallest median of each objective across a parameter's values "
-              "(the other parameters vary underneath).", "",
+              "Largest / smallest median of each objective over the feasible designs at each "
+              "of a parameter's values (the other parameters vary underneath).", "",
               "| parameter | " + " | ".join(o.metric for o in objectives) + " |",
               "|" + "---|" * (len(objectives) + 1)]
     spreads = []
