@@ -106,7 +106,10 @@ def main() -> int:
              "construction up to rounding: it checks that the fits are implemented as "
              "described, not how well they predict other points.", "",
              *calibration(), "",
-             "## Fitted energies at 45 nm for formats without a published point", "",
+             "## Fitted energies at 45 nm by format", "",
+             "The fits' values for every format; a multiply or add with a published point "
+             "above (int8, fp16 and fp32 multiply and add, int16 add) equals it, the other "
+             "entries are predictions, and the MAC column adds the accumulator's add.", "",
              *predictions(), "",
              "## Technology scaling (Stillmaker & Baas 2017, nominal supply)", "",
              "| node nm | energy vs 45 nm |", "|---|---|",
