@@ -194,3 +194,22 @@ def test_policy_rule_matching_nothing_warns(tmp_path):
 def test_bad_training_flags(args, message):
     run = hwsim("estimate", "workloads/resnet18.yaml", *args)
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("layer, batch, message", [
+    # 2^40 * 2^20 * 2^20 = 2^80 = 1.2e24 MACs
+    ("{name: big, op: matmul, M: 1099511627776, N: 1048576, K: 1048576, count: 1}", 1,
+     "layers[0] (big): macs = 1.2e24 exceeds the int64 range of the count model"),
+    # 2048^3 * 96000 * 4096 = 3.4e18 MACs fit; x 8 x 8 bits = 2.2e20 BitOPs do not
+    ("{name: attn, op: matmul, M: 2048, N: 2048, K: 2048, count: 96000}", 4096,
+     "layers[0] (attn): bitops = 2.2e20 exceeds the int64 range of the count model"),
+])
+def test_counts_beyond_int64_refused_in_one_line(tmp_path, layer, batch, message):
+    path = tmp_path / "w.yaml"
+    path.write_text(f"version: 1\nname: w\nsource: t\nbatch: {batch}\nprecision: "
+                    f"{{weights: int8, activations: int8, accumulator: int32}}\nlayers:\n"
+                    f"- {layer}\n")
+    for args in ([], ["--train"]):
+        run = hwsim("estimate", str(path), "--arch", "tpu_like", *args)
+        assert run.returncode == 2 and run.stdout == ""
+        assert run.stderr.strip() == f"hwsim: error: {path}: {message}"
