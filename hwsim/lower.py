@@ -296,7 +296,7 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
         for p in problems:
             _refuse_overflow(p, source)
         raise
-    cols = dict(zip(PROBLEM_FIELDS, values, strict=True))
+    cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
     b_store = np.where(cols["b_store_bits"] > 0, cols["b_store_bits"], widths[1])
     _guard_counts(problems, np.vstack([widths, b_store[None, :]]), cols, source)
     pass_codes = np.asarray([PASS_CODES[p.pass_name] for p in problems], dtype=np.int64)

@@ -97,7 +97,7 @@ def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch]
             _mac_pj(archs[d], tables[d], (*executed[d][code], fmts[code][3]), fmts[code][0].bits,
                     fmts[code][1].bits, fmts[code][3].bits, bool(conv), k, k_pack, t_steps)
             for code, conv, k, k_pack, t_steps in distinct.tolist()])
-        out[np.ix_(designs, gemm)] = unit[inverse.reshape(-1)]
+        out[np.asarray(designs)[:, None], gemm[None, :]] = unit[inverse.reshape(-1)]
     return out
 
 
@@ -114,7 +114,7 @@ def add_unit_pj(table: ProblemTable, tables: Sequence[EnergyTable]) -> F64:
         unit = np.zeros(len(table.format_set))
         for code in codes:
             unit[code] = tables[designs[0]].add_pj(table.format_set[code][2])
-        out[np.ix_(designs, vector)] = unit[table.format_index[vector]]
+        out[np.asarray(designs)[:, None], vector[None, :]] = unit[table.format_index[vector]]
     return out
 
 
