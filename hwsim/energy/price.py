@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.energy import scalable
+from hwsim.arrays import MacProblem, array_kind, mac_datapath_key
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import KernelCounts
 from hwsim.lower import ProblemTable
@@ -43,34 +43,13 @@ COMPONENTS = ("mac", "vector", "register_file", "forwarding", "sram_ifmap", "sra
 Executed = tuple[tuple[NumberFormat, NumberFormat], ...]
 
 
-def _mac_pj(arch: Arch, energy: EnergyTable, formats: tuple[NumberFormat, NumberFormat,
-            NumberFormat], a_bits: int, b_bits: int, acc_bits: int, from_conv: bool,
-            reduction: int, k_pack: int, t_steps: int) -> float:
-    """Energy of one MAC on this array kind (`hwsim.energy.scalable`): `formats` are the
-    executed A and B formats and the accumulator's, the widths the stored ones, `reduction`
-    the GEMM's K, `k_pack` and `t_steps` the PE's packing (`hwsim.dataflow.scalable`)."""
-    kind = arch.compute.kind
-    if kind == "bitfusion":
-        return scalable.bitfusion_mac_pj(k_pack, t_steps) * energy.scale
-    if kind == "bitserial" and formats[0].kind == formats[1].kind == "binary":
-        return scalable.binary_mac_pj(acc_bits, reduction) * energy.scale
-    if kind == "bitserial":
-        return scalable.bitserial_mac_pj(
-            arch.compute.serial, arch.compute.bits_per_cycle, a_bits, b_bits, acc_bits,
-            from_conv, t_steps) * energy.scale
-    if kind == "lns" and formats[0].kind == "lns":
-        return scalable.lns_mac_pj(max(formats[0].bits, formats[1].bits),
-                                   max(formats[0].frac_bits, formats[1].frac_bits),
-                                   formats[2].bits, reduction) * energy.scale
-    return energy.mac_pj(*formats)
-
-
-def _datapath_key(arch: Arch) -> tuple[object, ...]:
-    """What the energy of one MAC depends on in an arch besides the problem, the PE's packing
-    and the node (designs that share it share `_mac_pj`)."""
-    c = arch.compute
-    return (c.kind, getattr(c, "serial", None), getattr(c, "bits_per_cycle", None),
-            getattr(c, "window_lanes", None), c.native_formats, c.promote)
+def _mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
+            formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
+    """Energy of one MAC of a problem `mac` (executed A and B formats and the accumulator's
+    in `formats`): the array kind's (`hwsim.arrays`) at 45 nm, scaled to the node, or the
+    energy table's bit-parallel MAC in `formats` where the kind has none."""
+    pj = array_kind(arch.compute.kind).mac_pj(arch.compute.options, mac, formats)
+    return energy.mac_pj(*formats) if pj is None else pj * energy.scale
 
 
 def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
@@ -84,7 +63,7 @@ def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch]
         return out
     groups: dict[Hashable, list[int]] = {}
     for d, arch in enumerate(archs):
-        key = (_datapath_key(arch), tables[d].scale, counts.k_pack[d, gemm].tobytes(),
+        key = (mac_datapath_key(arch.compute), tables[d].scale, counts.k_pack[d, gemm].tobytes(),
                counts.t_steps[d, gemm].tobytes())
         groups.setdefault(key, []).append(d)
     fmts = table.format_set
@@ -94,8 +73,10 @@ def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch]
                          counts.k_pack[d, gemm], counts.t_steps[d, gemm]], axis=1)
         distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
         unit = np.asarray([
-            _mac_pj(archs[d], tables[d], (*executed[d][code], fmts[code][3]), fmts[code][0].bits,
-                    fmts[code][1].bits, fmts[code][3].bits, bool(conv), k, k_pack, t_steps)
+            _mac_pj(archs[d], tables[d], MacProblem(fmts[code][0].bits, fmts[code][1].bits,
+                                                    fmts[code][3].bits, k, bool(conv), k_pack,
+                                                    t_steps),
+                    (*executed[d][code], fmts[code][3]))
             for code, conv, k, k_pack, t_steps in distinct.tolist()])
         out[np.asarray(designs)[:, None], gemm[None, :]] = unit[inverse.reshape(-1)]
     return out
