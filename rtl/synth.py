@@ -37,6 +37,10 @@ CONFIGS: list[tuple[str, dict[str, int]]] = [
     ("quantizer", {"IN_W": 24, "OUT_W": 4, "F": 1}),
     ("quantizer", {"IN_W": 12, "OUT_W": 12, "F": 5}),
     ("quantizer", {"IN_W": 32, "OUT_W": 8, "F": 3}),
+    ("mx_quantizer", {"K": 32, "EB": 2, "MB": 1}),
+    ("mx_quantizer", {"K": 32, "EB": 4, "MB": 3}),
+    ("mx_quantizer", {"K": 8, "EB": 5, "MB": 2}),
+    ("mx_quantizer", {"K": 4, "EB": 2, "MB": 3}),
 ]
 
 
@@ -115,7 +119,7 @@ def render(results: list[SynthResult], version: str) -> str:
         f"{version}. Cells are Yosys' generic gates (`synth` without a liberty file): a "
         "technology-neutral size for comparing units and widths, not an area. Transistors are "
         "Yosys' `stat -tech cmos` estimate. Flip-flops include the pipeline registers of both "
-        "stages and the valid bits (LATENCY = 2 for both units).",
+        "stages and the valid bits (LATENCY = 2 for every unit).",
         "",
         "| unit | parameters | cells | flip-flops | transistors (est.) |",
         "|---|---|---:|---:|---:|",
@@ -155,6 +159,15 @@ def notes(results: list[SynthResult]) -> list[str]:
             f"- The quantizer grows with IN_W ({quant[0].total} cells at IN_W=16, {wide.total} at "
             "IN_W=32, same OUT_W and F): its stage 1 holds an (IN_W+31)-bit arithmetic shifter "
             "for x / 2^shift and a leading-one normaliser for the LNS mode.")
+    mx = [r for r in results if r.top == "mx_quantizer"]
+    if mx:
+        per = ", ".join(f"{r.total / r.params['K']:.0f} ({_p(r)})" for r in mx)
+        out.append(
+            "- mx_quantizer grows about linearly with the block size K: per element it holds a "
+            "16-bit input register, a leading-one normaliser, 10-bit exponent arithmetic, a "
+            "right shift of at most 9 places into the subnormal range with "
+            "round-to-nearest-even and a saturating adder, plus one K-input exponent maximum "
+            f"per block. Cells per element: {per}.")
     return out
 
 

