@@ -196,20 +196,15 @@ def test_bad_training_flags(args, message):
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize("layer, batch, message", [
-    # 2^40 * 2^20 * 2^20 = 2^80 = 1.2e24 MACs
-    ("{name: big, op: matmul, M: 1099511627776, N: 1048576, K: 1048576, count: 1}", 1,
-     "layers[0] (big): macs = 1.2e24 exceeds the int64 range of the count model"),
-    # 2048^3 * 96000 * 4096 = 3.4e18 MACs fit; x 8 x 8 bits = 2.2e20 BitOPs do not
-    ("{name: attn, op: matmul, M: 2048, N: 2048, K: 2048, count: 96000}", 4096,
-     "layers[0] (attn): bitops = 2.2e20 exceeds the int64 range of the count model"),
-])
-def test_counts_beyond_int64_refused_in_one_line(tmp_path, layer, batch, message):
+def test_total_beyond_int64_refused_in_one_line(tmp_path):
+    # 40 layers of 2^16 x 2^16 x 2^16 = 2^48 MACs (the most a layer may hold) at fp32 x fp32:
+    # 2^58 BitOPs each, 40 * 2^58 = 1.2e19 in total, beyond int64's 2^63 - 1 = 9.2e18
     path = tmp_path / "w.yaml"
-    path.write_text(f"version: 1\nname: w\nsource: t\nbatch: {batch}\nprecision: "
-                    f"{{weights: int8, activations: int8, accumulator: int32}}\nlayers:\n"
-                    f"- {layer}\n")
-    for args in ([], ["--train"]):
-        run = hwsim("estimate", str(path), "--arch", "tpu_like", *args)
-        assert run.returncode == 2 and run.stdout == ""
-        assert run.stderr.strip() == f"hwsim: error: {path}: {message}"
+    path.write_text("version: 1\nname: w\nsource: t\nprecision: {weights: fp32, "
+                    "activations: fp32, accumulator: fp32}\nlayers:\n" +
+                    "".join(f"- {{name: l{i}, op: matmul, M: 65536, N: 65536, K: 65536}}\n"
+                            for i in range(40)))
+    run = hwsim("estimate", str(path), "--arch", "baseline_fp32")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == f"hwsim: error: {path}: totals: bitops = 1.2e19 exceeds the " \
+                                 "int64 range of the count model"
