@@ -52,6 +52,7 @@ class SynthResult:
     params: dict[str, int]
     cells: dict[str, int]  # Yosys cell type -> count
     transistors: int  # Yosys `stat -tech cmos` estimate
+    transistors_lower_bound: bool = False  # Yosys printed "N+": cells without a count left out
 
     @property
     def total(self) -> int:
@@ -81,11 +82,25 @@ def parse_stat(text: str) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^\s+(\$\S+)\s+(\d+)\s*$", text, re.M)}
 
 
-def parse_transistors(text: str) -> int:
-    m = re.search(r"Estimated number of transistors:\s+(\d+)", text)
+_TRANSISTORS = re.compile(r"Estimated number of transistors:\s+(\d+)(\+?)")
+
+
+def _transistor_match(text: str) -> re.Match[str]:
+    m = _TRANSISTORS.search(text)
     if m is None:
         raise ValueError("no transistor estimate in `stat -tech cmos` output")
-    return int(m[1])
+    return m
+
+
+def parse_transistors(text: str) -> int:
+    """The transistor count of `stat -tech cmos` (see `transistors_are_lower_bound`)."""
+    return int(_transistor_match(text)[1])
+
+
+def transistors_are_lower_bound(text: str) -> bool:
+    """Yosys prints the estimate as "N+" when some cells have no transistor count in its CMOS
+    cost table (they are left out of N), so N is then a lower bound."""
+    return _transistor_match(text)[2] == "+"
 
 
 def synth(top: str, params: dict[str, int]) -> SynthResult:
@@ -94,8 +109,9 @@ def synth(top: str, params: dict[str, int]) -> SynthResult:
         stat_file, cmos_file = Path(tmp) / "stat.txt", Path(tmp) / "cmos.txt"
         subprocess.run([*yosys_command(), "-q", "-p", script(top, params, stat_file, cmos_file)],
                        cwd=REPO, check=True, capture_output=True, text=True)
+        cmos = cmos_file.read_text()
         return SynthResult(top, dict(params), parse_stat(stat_file.read_text()),
-                           parse_transistors(cmos_file.read_text()))
+                           parse_transistors(cmos), transistors_are_lower_bound(cmos))
 
 
 def yosys_version() -> str:
@@ -118,8 +134,10 @@ def render(results: list[SynthResult], version: str) -> str:
         "",
         f"{version}. Cells are Yosys' generic gates (`synth` without a liberty file): a "
         "technology-neutral size for comparing units and widths, not an area. Transistors are "
-        "Yosys' `stat -tech cmos` estimate. Flip-flops include the pipeline registers of both "
-        "stages and the valid bits (LATENCY = 2 for every unit).",
+        "Yosys' `stat -tech cmos` estimate; a \"+\" after it, as Yosys prints it, marks a lower "
+        "bound: Yosys leaves out the cells its CMOS cost table has no count for. Flip-flops "
+        "include the pipeline registers of both stages and the valid bits (LATENCY = 2 for "
+        "every unit).",
         "",
         "| unit | parameters | cells | flip-flops | transistors (est.) |",
         "|---|---|---:|---:|---:|",
@@ -149,9 +167,9 @@ def notes(results: list[SynthResult]) -> list[str]:
     if len(add) > 1:
         lo, hi = min(add, key=lambda r: r.total), max(add, key=lambda r: r.total)
         out.append(
-            f"- lns_add grows with W and, through its two phi tables of about (F+2)*2^F entries "
-            f"each, with F: from {lo.total} cells ({_p(lo)}) to {hi.total} ({_p(hi)}); its "
-            f"`$_MUX_` cells go from {lo.cells.get('$_MUX_', 0)} to "
+            f"- lns_add grows with W and F, which its parameter sets raise together (its two "
+            f"phi tables hold about (F+2)*2^F entries each): from {lo.total} cells ({_p(lo)}) to "
+            f"{hi.total} ({_p(hi)}); its `$_MUX_` cells go from {lo.cells.get('$_MUX_', 0)} to "
             f"{hi.cells.get('$_MUX_', 0)}.")
     wide = by.get(("quantizer", (32, 8, 3)))
     if quant and wide is not None:
@@ -172,8 +190,10 @@ def notes(results: list[SynthResult]) -> list[str]:
 
 
 def summary_row(r: SynthResult) -> str:
-    """The report's row of one result: unit, parameters, cells, flip-flops, transistors."""
-    return f"| {r.top} | {_p(r)} | {r.total} | {r.flops} | {r.transistors} |"
+    """The report's row of one result: unit, parameters, cells, flip-flops, transistors (with
+    Yosys' "+" when the estimate is a lower bound)."""
+    bound = "+" if r.transistors_lower_bound else ""
+    return f"| {r.top} | {_p(r)} | {r.total} | {r.flops} | {r.transistors}{bound} |"
 
 
 def _p(r: SynthResult) -> str:

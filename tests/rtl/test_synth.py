@@ -50,3 +50,13 @@ def test_report_matches_fresh_synthesis(top: str, rtl_tool: Callable[[str, str],
     assert result.flops > 0 and result.total > result.flops
     row = synth.summary_row(result)
     assert row in text.splitlines(), f"stale reports/rtl.md: expected row {row}"
+
+
+def test_transistor_estimate_keeps_yosys_lower_bound_mark() -> None:
+    synth = load_synth()
+    assert synth.transistors_are_lower_bound("Estimated number of transistors:   42+\n")
+    assert not synth.transistors_are_lower_bound("Estimated number of transistors:   42\n")
+    bound = synth.SynthResult("u", {"W": 8}, {"$_AND_": 3}, 42, transistors_lower_bound=True)
+    exact = synth.SynthResult("u", {"W": 8}, {"$_AND_": 3}, 42)
+    assert synth.summary_row(bound) == "| u | W=8 | 3 | 0 | 42+ |"
+    assert synth.summary_row(exact) == "| u | W=8 | 3 | 0 | 42 |"
