@@ -104,7 +104,7 @@ def test_bad_spec_file_keeps_existing_csv(tmp_path):
     out.write_text("previous results\n")
     run = hwsim("estimate", str(bad), "--csv", str(out))
     assert run.returncode == 2
-    assert run.stderr.strip() == f"hwsim: error: {bad}: layers[0].K: expected a positive " \
+    assert run.stderr.strip() == f"hwsim: error: {bad}:5: layers[0].K: expected a positive " \
                                  "integer, got -1"
     assert out.read_text() == "previous results\n"
 
@@ -194,3 +194,17 @@ def test_policy_rule_matching_nothing_warns(tmp_path):
 def test_bad_training_flags(args, message):
     run = hwsim("estimate", "workloads/resnet18.yaml", *args)
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_total_beyond_int64_refused_in_one_line(tmp_path):
+    # 40 layers of 2^16 x 2^16 x 2^16 = 2^48 MACs (the most a layer may hold) at fp32 x fp32:
+    # 2^58 BitOPs each, 40 * 2^58 = 1.2e19 in total, beyond int64's 2^63 - 1 = 9.2e18
+    path = tmp_path / "w.yaml"
+    path.write_text("version: 1\nname: w\nsource: t\nprecision: {weights: fp32, "
+                    "activations: fp32, accumulator: fp32}\nlayers:\n" +
+                    "".join(f"- {{name: l{i}, op: matmul, M: 65536, N: 65536, K: 65536}}\n"
+                            for i in range(40)))
+    run = hwsim("estimate", str(path), "--arch", "baseline_fp32")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == f"hwsim: error: {path}: totals: bitops = 1.2e19 exceeds the " \
+                                 "int64 range of the count model"
