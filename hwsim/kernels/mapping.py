@@ -24,7 +24,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.kernels._jit import jit, jit_parallel
+from hwsim.kernels._jit import jit, jit_over_designs
 from hwsim.kernels.systolic import ceil_div, fold_length
 
 I64 = npt.NDArray[np.int64]
@@ -563,7 +563,7 @@ def objective_floor(objective: int, cycles: float, macs: float, dflt: F64,
     return pj * cycles
 
 
-@jit_parallel
+@jit_over_designs("dint")
 def search_mappings(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64,
                     role_dims: I64, row_coef: I64, objective: int) -> tuple[F64, I64, F64]:
     """Best mapping of every problem (P) on every design (D), per GEMM (not times `count`).
@@ -572,7 +572,8 @@ def search_mappings(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy
     `dflt[D, 9]`, `energy[D, 3, 3, 2]` (pJ per bit by level, operand, read/write). Returns
     ``best[D, P, 4]`` (objective, compute cycles, stall cycles, energy pJ; objective +inf when
     nothing fits), ``mapping[D, P, 6]`` (t0, buffer tile M, N, K, innermost dims of levels 0
-    and 1) and ``counts[D, P, 3, 3, 2]`` (bits by level, operand, read/write).
+    and 1) and ``counts[D, P, 3, 3, 2]`` (bits by level, operand, read/write). The (design,
+    problem) pairs run on all cores, or one after another for a single design.
     """
     n_designs, n_problems = dint.shape[0], mnk.shape[0]
     best = np.zeros((n_designs, n_problems, 4), dtype=np.float64)
