@@ -53,7 +53,7 @@ def best_of(repeats: int, func) -> tuple[float, object]:
 def sweep_rate(workload, designs: int, repeats: int, **kwargs) -> tuple[float, int]:
     """(seconds, problems per design) of an LHS sweep of `designs` archs."""
     import hwsim
-    from hwsim.lower import lower
+    from hwsim.lowering import lower
     problems = len(lower(workload, batch=kwargs.get("batch"), training=kwargs.get(
         "training", False)))
     hwsim.sweep(workload, "tpu_like", SPACE, sampler="lhs", n=64, chunk_size=64, **kwargs)
@@ -66,7 +66,7 @@ def kernel_rate(workload, designs: int, repeats: int) -> tuple[float, int]:
     """(seconds, problems) of `run_kernels` alone on sweep 1's designs."""
     import hwsim
     from hwsim.evaluate import pack_designs, run_kernels
-    from hwsim.lower import lower
+    from hwsim.lowering import lower
     from hwsim.sweep.design import apply_arch
     from hwsim.sweep.plan import build_plan
     base = hwsim.load_arch("tpu_like")
@@ -88,7 +88,7 @@ def scalesim(workload, rows: int, cols: int, dataflow: str) -> tuple[float, int,
     from peers.scalesim_runner import GemmLayer, expected_total_cycles, run_compute_only
 
     import hwsim
-    from hwsim.lower import lower
+    from hwsim.lowering import lower
     table = lower(workload, batch=1)
     gemms = [(table.names[p], int(table.M[p]), int(table.N[p]), int(table.K[p]))
              for p in range(len(table)) if not table.is_vector[p] and table.count[p] == 1]

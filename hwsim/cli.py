@@ -14,27 +14,27 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from hwsim import __version__
 from hwsim.api import estimate, load_arch, load_inputs, load_workload
 from hwsim.distributed import BOARD_LINK_PJ_PER_BIT, Link
 from hwsim.distributed.pipeline import SCHEDULES
 from hwsim.distributed_run import GRAD_CODECS, Parallelism, distributed_estimate, parse_parallel
 from hwsim.footprint import FrequencySplit, parse_frequency_split
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.energy.scaling import supported_nodes
 from hwsim.energy.table import energy_table
+from hwsim.files import write_atomic
 from hwsim.precision import parse_format
 from hwsim.precision.policy import Policy, load_policy, parse_precision_flag
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, parse_bits
-from hwsim.report import (distributed_table, to_csv, to_json, to_table, training_table,
-                          write_atomic)
-from hwsim.training import OPTIMIZERS
+from hwsim.report import distributed_table, to_csv, to_json, to_table, training_table
+from hwsim.optimizers import OPTIMIZERS
 from hwsim.training_run import training_run
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import arch_to_yaml
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
 from hwsim.spec.workload_io import workload_to_yaml
+from hwsim.version import __version__
 
 EXIT_BAD_INPUT = 2
 REPORTED_FORMATS = ("int4", "int8", "int16", "int32", "fp8_e4m3", "fp8_e5m2", "bf16", "fp16",

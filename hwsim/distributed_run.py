@@ -49,7 +49,7 @@ from hwsim.result import Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Layer, Linear, VectorOp, Workload
-from hwsim.training import parameters
+from hwsim.optimizers import parameters
 
 SCHEMES = (*ZERO_SCHEMES, "pp")
 GRAD_CODECS = ("maxmin", "natural")

@@ -17,7 +17,7 @@ from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIM
 from hwsim.dataflow.scalable import KIND_CODES, SERIAL_CODES, throughput_factors
 from hwsim.kernels.memory import memory_model
 from hwsim.kernels.systolic import systolic_compute
-from hwsim.lower import ProblemTable
+from hwsim.lowering import ProblemTable
 from hwsim.spec.arch import OPERANDS, Arch
 
 I64 = npt.NDArray[np.int64]

@@ -1,13 +1,11 @@
-"""Writers for results: the terminal table, JSON and CSV. Files are written atomically."""
+"""Writers for results: the terminal table, JSON and CSV (files are written by
+`hwsim.files.write_atomic`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import tempfile
-from pathlib import Path
 
 from hwsim.distributed_run import DistributedResult
 from hwsim.result import DRAM_KEYS, Result
@@ -36,19 +34,6 @@ def to_csv(result: Result) -> str:
                          f"{lr.mapping_efficiency:.6f}", f"{lr.compute_utilization:.6f}",
                          f"{lr.total_energy_pj:.6g}"])
     return buffer.getvalue()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, so a failure never leaves it partial."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _si(value: float) -> str:

@@ -14,17 +14,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hwsim import __version__
+from hwsim.version import __version__
 from hwsim.area import AreaBreakdown
 from hwsim.evaluate import RawCounts
 from hwsim.footprint import Footprint
-from hwsim.footprint.work import is_compression
-from hwsim.lower import PASS_CODES, ProblemTable
+from hwsim.lowering import Pass, ProblemKind, ProblemTable
 from hwsim.spec.arch import Arch
 from hwsim.precision import NumberFormat
 from hwsim.spec.workload import Workload
 
-PASS_NAMES = {code: name for name, code in PASS_CODES.items()}
 DRAM_KEYS = ("ifmap_read", "filter_read", "ofmap_write", "psum_read")
 
 
@@ -33,8 +31,8 @@ class LayerResult:
     """Cost of one problem (a layer's pass) on one design."""
 
     name: str
-    pass_name: str
-    kind: str                 # "gemm" (on the array) or "vector" (on the vector unit)
+    pass_name: Pass
+    problem_kind: ProblemKind
     M: int
     N: int
     K: int
@@ -52,6 +50,11 @@ class LayerResult:
     precision: dict[str, str]
     energy_pj: dict[str, float]
     layer_index: int = -1     # the workload layer the problem comes from
+
+    @property
+    def kind(self) -> str:
+        """``gemm`` (on the array) or ``vector`` (on the vector unit)."""
+        return self.problem_kind.unit
 
     @property
     def total_cycles(self) -> int:
@@ -143,7 +146,8 @@ class Result:
         """Training memory (bytes) and the cost of activation compression, if any."""
         if self.footprint is None:
             return {}
-        extra = [layer for layer in self.layers if is_compression(layer.name)]
+        extra = [layer for layer in self.layers
+                 if layer.problem_kind is ProblemKind.COMPRESSION]
         return {**self.footprint.to_dict(self.device_memory_bytes),
                 "activation_compression": {
                     "cycles": sum(layer.total_cycles for layer in extra),
@@ -205,8 +209,8 @@ def build_layers(table: ProblemTable, raw: RawCounts,
             reads = {"ifmap": int(counts[p, 2]), "filter": int(counts[p, 3])}
             writes = {"ofmap": int(counts[p, 4])}
         out.append(LayerResult(
-            name=name, pass_name=PASS_NAMES[int(table.pass_code[p])],
-            kind="vector" if vector else "gemm",
+            name=name, pass_name=Pass.from_code(int(table.pass_code[p])),
+            problem_kind=ProblemKind(int(table.problem_kind[p])),
             M=int(table.M[p]), N=int(table.N[p]), K=int(table.K[p]), count=int(table.count[p]),
             macs=int(macs[p]), compute_cycles=compute,
             stall_cycles=math.ceil(raw.stall_cycles[design, p]),

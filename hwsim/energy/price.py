@@ -26,7 +26,7 @@ import numpy.typing as npt
 from hwsim.energy import scalable
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import RawCounts
-from hwsim.lower import ProblemTable
+from hwsim.lowering import ProblemTable
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import Arch
 

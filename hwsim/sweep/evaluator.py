@@ -27,7 +27,7 @@ from hwsim.area import arch_area
 from hwsim.energy.price import COMPONENTS
 from hwsim.energy.table import EnergyTable, energy_table
 from hwsim.evaluate import pack_designs, run_kernels
-from hwsim.lower import ProblemTable, lower
+from hwsim.lowering import ProblemTable, lower
 from hwsim.spec.arch import Arch
 from hwsim.sweep import design
 from hwsim.sweep.metrics import ENERGY_COLUMNS

@@ -23,7 +23,7 @@ from hwsim.energy import ops
 from hwsim.energy.price import COMPONENTS, MOVING, price
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import RawCounts
-from hwsim.lower import ProblemTable
+from hwsim.lowering import ProblemTable
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import OPERANDS, Arch
 

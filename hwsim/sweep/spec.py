@@ -33,7 +33,7 @@ from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import open_document
 from hwsim.sweep import design
 from hwsim.sweep.space import SAMPLERS
-from hwsim.training import OPTIMIZERS
+from hwsim.optimizers import OPTIMIZERS
 
 
 KEYS = ("workload", "arch", "batch", "training", "optimizer", "iterations", "schedule",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.spec.workload import Conv2d, Linear, Matmul, VectorOp, Workload
 

@@ -11,7 +11,7 @@ from hwsim.api import executed_formats, load_arch, load_workload, shipped_arch_n
 from hwsim.energy.price import COMPONENTS, price
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.precision import parse_format
 from hwsim.precision.policy import Policy, Rule
 from hwsim.sweep.pricing import design_energy, mac_energy, price_totals, table_sums

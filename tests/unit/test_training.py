@@ -7,7 +7,7 @@ import math
 import pytest
 
 from hwsim.api import estimate, load_arch
-from hwsim.lower import PASS_CODES, lower
+from hwsim.lowering import Pass, lower
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.precision.policy import Policy
 from hwsim.precision.schedule import Schedule
@@ -29,7 +29,7 @@ def wl(*layers, batch=2):
 
 def rows_of(table, pass_name):
     return [i for i in range(len(table))
-            if table.pass_code[i] == PASS_CODES[pass_name] and table.names[i] != INPUT.name]
+            if table.pass_code[i] == Pass(pass_name).code and table.names[i] != INPUT.name]
 
 
 def test_conv_backward_shapes_follow_design():

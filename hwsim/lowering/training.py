@@ -1,5 +1,5 @@
 """Training work of one layer: backward-data and backward-weight GEMMs, backward vector work,
-and the optimizer update (DESIGN.md, "Training expansion").
+and the optimizer update.
 
 For a forward GEMM Y = X W:
 
@@ -17,20 +17,17 @@ Vector ops run their backward on the vector unit (operations per element in
 backward scatters gradient rows into its table: one add per element.
 
 The optimizer update runs per parameter on the vector unit with its tensors in DRAM
-(`OPTIMIZERS`: operations and state tensors per parameter, plus an fp32 master copy of weights
-stored narrower than fp32).
+(`hwsim.optimizers.OPTIMIZERS`: operations and state tensors per parameter, plus an fp32 master
+copy of weights stored narrower than fp32).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from hwsim.lower import Problem, gemm, vector
-
-if TYPE_CHECKING:
-    from hwsim.footprint.compression import FrequencySplit
-from hwsim.precision import NumberFormat, TensorPrecision, parse_format
+from hwsim.footprint.compression import FrequencySplit
+from hwsim.lowering.compression import saved_read_bits, stored_operand_bits
+from hwsim.lowering.problem import Pass, Problem, gemm, vector
+from hwsim.optimizers import OPTIMIZERS, parameters
+from hwsim.precision import TensorPrecision
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp
 
 # Backward operations per element: relu/relu6 mask the gradient (1); smooth activations
@@ -43,59 +40,10 @@ BACKWARD_OPS = {"relu": 1, "relu6": 1, "gelu": 16, "silu": 8, "sigmoid": 3, "tan
                 "batchnorm": 4, "maxpool": 1, "avgpool": 1, "identity": 0}
 
 
-@dataclass(frozen=True, slots=True)
-class Optimizer:
-    """Per-parameter update cost: operations, and the state tensors read and written."""
-
-    name: str
-    ops_per_parameter: int
-    state_tensors: int
-    state_format: str
-    reference: str
-    master_weights: bool = True
-
-    def state_bits(self, weights: NumberFormat) -> int:
-        """Optimizer-state bits per parameter: its state tensors, plus an fp32 master copy of
-        the weights when they are stored narrower than fp32 (mixed-precision training keeps
-        one, Micikevicius et al., ICLR 2018, Sec. 3.1; ZeRO's K = 12 for Adam is 4 + 4 + 4)."""
-        master = MASTER_BITS if self.master_weights and weights.bits < MASTER_BITS else 0
-        return self.state_tensors * parse_format(self.state_format).bits + master
-
-
-MASTER_BITS = 32
-
-# SGD with momentum: v = mu v + g + wd w; w -= lr v (4 operations, 1 state).
-# Adam: m, v moving averages, bias corrections, sqrt, divide, update (12 operations, 2 states).
-# Madam (LNS-Madam): w <- w 2^(-lr g/g* sign(w)), an integer add of the log weight after
-# normalising g by its running RMS g* (3 operations, 1 state), all in the log domain.
-OPTIMIZERS = {
-    "sgd": Optimizer("sgd", 4, 1, "fp32", "SGD with momentum (PyTorch torch.optim.SGD)"),
-    "adam": Optimizer("adam", 12, 2, "fp32", "Kingma & Ba 2015, Algorithm 1"),
-    "madam": Optimizer("madam", 3, 1, "fp16",
-                       "Zhao et al., LNS-Madam, 2022: multiplicative update as a log-domain add "
-                       "on the stored LNS weights, no full-precision master copy",
-                       master_weights=False),
-}
-
-
-def parameters(layer: Layer) -> int:
-    """Trainable parameters (weights; biases and norm affine parameters are not counted)."""
-    if isinstance(layer, Conv2d):
-        return layer.out_channels * (layer.in_channels // layer.groups) * \
-            layer.kernel_h * layer.kernel_w
-    if isinstance(layer, Linear):
-        return layer.in_features * layer.out_features
-    if isinstance(layer, Embedding):
-        return layer.num_embeddings * layer.embedding_dim
-    return 0
-
-
 def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecision,
                       split: FrequencySplit | None = None) -> list[Problem]:
     """Backward work of one layer, given its forward problem; saved activations are read at
-    the width they were stored in (`hwsim.footprint.work`)."""
-    from hwsim.footprint.work import saved_read_bits, stored_operand_bits
-
+    the width they were stored in (`hwsim.lowering.compression`)."""
     g, w, a, acc = prec.gradients, prec.weights, prec.activations, prec.accumulator
     name = layer.name
     stored = stored_operand_bits(prec, split)
@@ -106,34 +54,34 @@ def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecis
         hw = batch * layer.in_h * layer.in_w
         out_g, in_g = layer.out_channels // groups, layer.in_channels // groups
         rs = layer.kernel_h * layer.kernel_w
-        problems = [gemm(f"{name}.dgrad", index, "dgrad", (g, w, g, acc), hw, in_g,
+        problems = [gemm(f"{name}.dgrad", index, Pass.DGRAD, (g, w, g, acc), hw, in_g,
                          out_g * rs, groups, batch_pq * out_g),
-                    gemm(f"{name}.wgrad", index, "wgrad", (g, a, g, acc), out_g, in_g * rs,
+                    gemm(f"{name}.wgrad", index, Pass.WGRAD, (g, a, g, acc), out_g, in_g * rs,
                          batch_pq, groups)]
         for problem in problems:
             problem.from_conv = 1
         problems[1].b_store_bits = stored
         return problems
     if isinstance(layer, Linear):
-        problems = [gemm(f"{name}.dgrad", index, "dgrad", (g, w, g, acc), fwd.M, fwd.K, fwd.N,
+        problems = [gemm(f"{name}.dgrad", index, Pass.DGRAD, (g, w, g, acc), fwd.M, fwd.K, fwd.N,
                          1),
-                    gemm(f"{name}.wgrad", index, "wgrad", (g, a, g, acc), fwd.N, fwd.K, fwd.M,
+                    gemm(f"{name}.wgrad", index, Pass.WGRAD, (g, a, g, acc), fwd.N, fwd.K, fwd.M,
                          1)]
         problems[1].b_store_bits = stored
         return problems
     if isinstance(layer, Matmul):
-        problems = [gemm(f"{name}.dgrad", index, "dgrad", (g, a, g, acc), fwd.M, fwd.K, fwd.N,
+        problems = [gemm(f"{name}.dgrad", index, Pass.DGRAD, (g, a, g, acc), fwd.M, fwd.K, fwd.N,
                          fwd.count),
-                    gemm(f"{name}.wgrad", index, "wgrad", (a, g, g, acc), fwd.K, fwd.N, fwd.M,
+                    gemm(f"{name}.wgrad", index, Pass.WGRAD, (a, g, g, acc), fwd.K, fwd.N, fwd.M,
                          fwd.count)]
         problems[0].b_store_bits = stored
         return problems
     if isinstance(layer, Embedding):
-        return [vector(f"{name}.wgrad", index, "wgrad", (g, w, w, acc), fwd.vector_elements,
+        return [vector(f"{name}.wgrad", index, Pass.WGRAD, (g, w, w, acc), fwd.vector_elements,
                        1, g.bits + w.bits, w.bits)]
     assert isinstance(layer, VectorOp)
     ops = BACKWARD_OPS[layer.op]
-    return [vector(f"{name}.dgrad", index, "dgrad", (g, a, g, acc), fwd.vector_elements, ops,
+    return [vector(f"{name}.dgrad", index, Pass.DGRAD, (g, a, g, acc), fwd.vector_elements, ops,
                    g.bits + saved_read_bits(layer, prec, split), layer.inputs * g.bits)]
 
 
@@ -148,5 +96,5 @@ def optimizer_update(layer: Layer, index: int, prec: TensorPrecision,
     state_bits = opt.state_bits(w)
     reads = w.bits + g.bits + state_bits
     writes = w.bits + state_bits
-    return vector(f"{layer.name}.update", index, "update", (w, g, w, prec.accumulator), count,
+    return vector(f"{layer.name}.update", index, Pass.UPDATE, (w, g, w, prec.accumulator), count,
                   opt.ops_per_parameter, reads, writes, in_dram=True)
