@@ -28,7 +28,7 @@ from hwsim.distributed_run import DistributedResult, Parallelism, distributed_es
 from hwsim.footprint import FrequencySplit, footprint, max_batch
 from hwsim.footprint.compression import GROUP_META_BITS, GROUP_SIZE
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.precision.policy import Policy, Rule, parse_precision_flag
+from hwsim.spec.policy import Policy, Rule, parse_precision_flag
 from hwsim.result import LayerResult, Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Linear, Matmul, VectorOp, Workload

@@ -20,11 +20,11 @@ from hwsim.distributed.pipeline import SCHEDULES
 from hwsim.distributed_run import GRAD_CODECS, Parallelism, distributed_estimate, parse_parallel
 from hwsim.footprint import FrequencySplit, parse_frequency_split
 from hwsim.lowering import lower
-from hwsim.energy.scaling import supported_nodes
+from hwsim.technology import supported_nodes
 from hwsim.energy.table import energy_table
 from hwsim.files import write_atomic
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy, load_policy, parse_precision_flag
+from hwsim.spec.policy import Policy, load_policy, parse_precision_flag
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, parse_bits
 from hwsim.report import distributed_table, to_csv, to_json, to_table, training_table
 from hwsim.optimizers import OPTIMIZERS

@@ -16,7 +16,7 @@ from typing import Any
 
 from hwsim.api import estimate
 from hwsim.footprint import FrequencySplit
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule, iteration_groups
 from hwsim.result import Result
 from hwsim.spec.arch import Arch

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from hwsim.energy.scaling import supported_nodes
+from hwsim.technology import supported_nodes
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, KIB, OPERANDS, SERIAL_OPERANDS,
                              Arch, BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,

@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from hwsim.precision import TENSOR_KINDS, NumberFormat, parse_format
-from hwsim.precision.policy import Policy, Rule
+from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.spec.arch import Arch, ComputeArray
 from hwsim.spec.arch_io import arch_to_yaml, load_arch

@@ -20,7 +20,7 @@ from hwsim.api import executed_formats
 from hwsim.area import arch_area
 from hwsim.lowering import lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule, ScheduleError, iteration_groups
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError

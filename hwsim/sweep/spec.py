@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.api import shipped_arch_names
-from hwsim.precision.policy import load_policy
+from hwsim.spec.policy import load_policy
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import open_document

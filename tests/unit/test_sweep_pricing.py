@@ -13,7 +13,7 @@ from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lowering import lower
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy, Rule
+from hwsim.spec.policy import Policy, Rule
 from hwsim.sweep.pricing import design_energy, mac_energy, price_totals, table_sums
 from tests_paths import WORKLOADS
 

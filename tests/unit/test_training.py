@@ -9,7 +9,7 @@ import pytest
 from hwsim.api import estimate, load_arch
 from hwsim.lowering import Pass, lower
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule
 from hwsim.spec.workload import Conv2d, Linear, Matmul, VectorOp, Workload
 from hwsim.training_run import training_run
