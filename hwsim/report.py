@@ -8,6 +8,7 @@ import io
 import json
 
 from hwsim.distributed_run import DistributedResult
+from hwsim.footprint import Footprint, max_batch
 from hwsim.result import DRAM_KEYS, Result
 from hwsim.training_run import TrainingRun
 
@@ -72,15 +73,24 @@ def to_table(result: Result) -> str:
                f"dram_bytes {t['dram_bytes_total']}  energy_uJ {t['energy_pj'] / 1e6:.4g}\n"
                "energy_uJ by component: " + ", ".join(
                    f"{k} {v / 1e6:.4g}" for k, v in t["energy_breakdown_pj"].items()))
-    if "area_mm2" in t:
-        summary += f"\narea_mm2 {t['area_mm2']:.4g} (datapaths and storage; " + ", ".join(
-            f"{k} {v:.3g}" for k, v in t["area_breakdown_mm2"].items()) + ")"
-    if "peak_memory_bytes" in t:
-        summary += (f"\nmemory: peak_memory_bytes {t['peak_memory_bytes']:.0f} (at "
-                    f"{t['peak_step']})  model_state_bytes {t['model_state_bytes']:.0f}  "
-                    f"activation_bytes {t['activation_bytes']:.0f}"
-                    + (f"  max_batch {t['max_batch']}" if "max_batch" in t else ""))
+    if result.area is not None:
+        area = result.area_totals()
+        summary += f"\narea_mm2 {area['area_mm2']:.4g} (datapaths and storage; " + ", ".join(
+            f"{k} {v:.3g}" for k, v in area["area_breakdown_mm2"].items()) + ")"
+    if result.footprint is not None:
+        summary += "\nmemory: " + _memory(result.footprint, result.device_memory_bytes)
     return "\n".join(lines) + "\n" + summary + "\n"
+
+
+def _memory(memory: Footprint, device_memory_bytes: float | None) -> str:
+    """A step's peak memory, where it peaks and its parts (bytes), and, given the device's
+    memory, the largest batch that fits."""
+    line = (f"peak_memory_bytes {memory.peak_memory_bytes():.0f} (at {memory.peak_step()})  "
+            f"model_state_bytes {memory.model_state_bytes:.0f}  "
+            f"activation_bytes {memory.activation_bytes():.0f}")
+    if device_memory_bytes is not None:
+        line += f"  max_batch {max_batch(memory, device_memory_bytes)}"
+    return line
 
 
 def training_table(run: TrainingRun) -> str:
@@ -117,8 +127,5 @@ def distributed_table(result: DistributedResult) -> str:
              f"comm_bytes {t['comm_bytes']:.0f}  energy_J {t['energy_pj'] / 1e12:.6g} (compute "
              f"{t['compute_energy_pj'] / 1e12:.6g}, codec {t['codec_energy_pj'] / 1e12:.6g}, "
              f"comm {t['comm_energy_pj'] / 1e12:.6g})",
-             f"memory per device: peak_memory_bytes {t['peak_memory_bytes']:.0f} (at "
-             f"{t['peak_step']})  model_state_bytes {t['model_state_bytes']:.0f}  "
-             f"activation_bytes {t['activation_bytes']:.0f}"
-             + (f"  max_batch {t['max_batch']}" if "max_batch" in t else "")]
+             "memory per device: " + _memory(result.memory, result.device_memory_bytes)]
     return "\n".join(lines) + "\n"
