@@ -1,4 +1,4 @@
-"""Lowering layers to GEMM problems (DESIGN.md's im2col view) and vector work."""
+"""Lowering layers to GEMM problems (the im2col view of hwsim.lowering.forward) and vector work."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def rows_of(table, pass_name):
 
 
 def test_conv_backward_shapes_follow_design():
-    """DESIGN.md: dgrad M = batch*H*W, N = C, K = out*R*S; wgrad M = out, N = C*R*S,
+    """hwsim.lowering.training: dgrad M = batch*H*W, N = C, K = out*R*S; wgrad M = out, N = C*R*S,
     K = batch*P*Q. 16x16x8 -> 3x3/2 pad 1 -> 8x8x32, batch 2."""
     t = lower(wl(Conv2d("c", 8, 32, 16, 16, 3, 3, 2, 2, 1, 1)), training=True)
     (f,), (d,), (w,) = rows_of(t, "fwd"), rows_of(t, "dgrad"), rows_of(t, "wgrad")
