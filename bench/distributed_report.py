@@ -712,8 +712,9 @@ def findings(overhead: dict[str, float], acsgd: dict[str, float]) -> list[str]:
         "Pipeline cut points, reading compressed saved activations at their stored width and "
         "the quantisation groups' metadata are in the models (sections 2-4). What remains:", "",
         "1. **A matmul's wgrad reads its saved A operand at the activations' width** "
-        "(`hwsim/lowering/training.py`, `backward_problems`: the Matmul wgrad has no stored width for "
-        "operand A; `hwsim/lowering/compression.py` says so). Of the workloads here only the "
+        "(`hwsim/lowering/training.py`, `backward_problems`: the Matmul wgrad has no stored "
+        "width for operand A; `hwsim/lowering/compression.py` says so). Of the workloads here "
+        "only the "
         "transformers have matmuls: "
         f"BERT-base, batch {batch}, bf16 with s=int{stored}, tpu_like: the attention "
         f"matmuls' wgrads read {read / 1e9:.3f} GB of A, {excess / 1e9:.3f} GB "

@@ -48,7 +48,7 @@ def to_table(result: Result) -> str:
     """A readable per-layer table with totals."""
     header = ("layer", "pass", "M", "N", "K", "MACs", "compute_cycles", "stall_cycles",
               "total_cycles", "util_%", "dram_bytes", "energy_uJ")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     pes = result.arch.compute.rows * result.arch.compute.cols
     for lr in result.layers:
         util = 100.0 * lr.macs / (lr.total_cycles * pes) if lr.total_cycles else 0.0

@@ -53,7 +53,7 @@ class TrainingRun:
 
     def totals(self) -> dict[str, float]:
         keys = ("cycles", "energy_pj", "bitops", "macs")
-        sums = dict.fromkeys(keys, 0.0)
+        sums: dict[str, float] = dict.fromkeys(keys, 0.0)
         for g in self.groups:
             step = g.step.totals()
             for key in keys:

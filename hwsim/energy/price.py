@@ -93,7 +93,7 @@ def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
         "filter": np.where(vector, 0.0, counts[:, 3] * table.b_store_bits * read_f),
         "ofmap": np.where(vector, elements * table.vector_write_bits * write_o,
                           final * o * write_o + partial * acc * (write_o + read_o))}
-    out = {c: np.zeros(len(table)) for c in COMPONENTS}
+    out: dict[str, npt.NDArray[np.float64]] = {c: np.zeros(len(table)) for c in COMPONENTS}
     for name, pj in sram.items():
         out[f"sram_{buf(name)}"] += pj
     # GEMM-only terms need no mask: vector problems have no MACs and no SRAM counts

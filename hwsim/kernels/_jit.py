@@ -48,7 +48,7 @@ class _KernelCache(FunctionCache):
 
 
 def _compile(func: F, **options: Any) -> F:
-    dispatcher = numba.njit(**OPTIONS, **options)(func)
+    dispatcher: Any = numba.njit(**OPTIONS, **options)(func)
     dispatcher._cache = _KernelCache(dispatcher.py_func)  # Dispatcher.enable_caching, our locators
     return dispatcher  # type: ignore[no-any-return]
 

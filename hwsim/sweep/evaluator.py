@@ -114,7 +114,7 @@ class Evaluator:
             batch = values.pop("workload.batch", plan.batch)
             policy = design.policy_for(plan.policy, values)
             bits, grad = key[1], key[2]
-            if bits is not None:
+            if bits is not None and grad is not None:   # a schedule sets both or neither
                 policy = policy.at_schedule_bits(bits, grad)
             self._tables[key] = lower(policy.apply(plan.workload), batch=batch,
                                       training=plan.training, optimizer=plan.optimizer)

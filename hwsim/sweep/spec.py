@@ -109,4 +109,5 @@ def load_sweep(path: str | Path) -> SweepSpec:
         top.error("space", f"expected a non-empty mapping of field paths, got {space!r}")
     top.finish(allowed_extra=KEYS)  # known keys, for suggestions
     log.raise_if_any()
+    assert isinstance(space, dict)  # a missing or malformed space was raised just above
     return SweepSpec(str(path), workload, arch or None, dict(space), options)
