@@ -35,11 +35,14 @@ class Pass(StrEnum):
 
     @property
     def code(self) -> int:
-        return list(Pass).index(self)
+        return PASSES.index(self)
 
     @staticmethod
     def from_code(code: int) -> Pass:
-        return list(Pass)[code]
+        return PASSES[code]
+
+
+PASSES = tuple(Pass)    # in step order: a pass's code is its index
 
 
 class ProblemKind(IntEnum):
