@@ -20,7 +20,10 @@ from _common import REPORTS
 from hwsim.api import load_arch, shipped_arch_names
 from hwsim.area import arch_area
 from hwsim.area.data import area_table, node_scaling
-from hwsim.area.pe import format_pe_um2, pe_um2
+from hwsim.area.model import pe_um2
+from hwsim.area.pe import format_pe_um2
+from hwsim.arrays.bitserial import BitSerialOptions
+from hwsim.spec.arch import KindOptions
 from hwsim.area.scaling import area_scale
 from hwsim.area.sram import sram_mm2
 from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
@@ -65,12 +68,12 @@ def predictions() -> list[str]:
                  "bf16", "fp16", "fp32", "lns8_f3"):
         pe = format_pe_um2(F(name))
         out.append(_row([name, f"{pe:.0f}", f"{pe / int8:.2f}"]))
-    for label, args in (("Bit Fusion Fusion Unit", ("bitfusion", (F("int8"),), 16, "activations",
-                                                    1, 1)),
+    stripes, loom = BitSerialOptions("activations", 1, 16), BitSerialOptions("both", 1, 256)
+    for label, args in (("Bit Fusion Fusion Unit", ("bitfusion", (F("int8"),), 16, KindOptions())),
                         ("Stripes PE (16 lanes, 1 x 16 bit)",
-                         ("bitserial", (F("int16"),), 16, "activations", 1, 16)),
+                         ("bitserial", (F("int16"),), 16, stripes)),
                         ("Loom PE (256 lanes, 16 x 1 bit)",
-                         ("bitserial", (F("int16"),), 16, "both", 1, 256))):
+                         ("bitserial", (F("int16"),), 16, loom))):
         pe, _ = pe_um2(*args)
         out.append(_row([label, f"{pe:.0f}", f"{pe / int8:.2f}"]))
     return out
@@ -146,7 +149,7 @@ def main() -> None:
         "Integer PEs are the synthesised ones (a power law in the width between them); "
         "floating-point PEs scale the integer PE of their width by Horowitz's fp / integer "
         "datapath ratio; LNS and bit-serial PEs are derivations from unit areas "
-        "(hwsim/area/pe.py).", "", *predictions(), "",
+        "(hwsim/area/pe.py, hwsim/arrays/bitserial.py).", "", *predictions(), "",
         "## Technology scaling", "", *scaling(), "",
         "## Against published areas", "",
         "### Bit Fusion, 45 nm (the published 16x32 configuration)", "",

@@ -22,7 +22,7 @@ from _common import REPORTS, WORKLOADS, publish
 
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.energy import ops
-from hwsim.energy.scalable import sip_step_pj
+from hwsim.arrays.bitserial import sip_step_pj
 from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy, Rule, parse_precision_flag
 from hwsim.precision.schedule import Schedule
@@ -55,7 +55,7 @@ def lns_section(r18) -> list[str]:
             f"below FP32 (paper: over 90%) and "
             f"{100 * (1 - mac / fp8.energy_breakdown_pj['mac']):.1f}% below FP8 (paper: 55%), "
             "both within 10 points. Assumptions: the PE cost composition of "
-            "hwsim/energy/scalable.py (exponent add, shifter, bucket add, amortised LUT and "
+            "hwsim/arrays/lns.py (exponent add, shifter, bucket add, amortised LUT and "
             "re-quantization, from hwsim's 45 nm fits), 24-bit buckets, FP8 with fp16 "
             "accumulation. Whole-step energy is dominated here by DRAM partial-sum traffic "
             "(16 KB output buffer), where the 24-bit LNS buckets cost more than FP8's fp16 "
@@ -84,8 +84,8 @@ def compute_speedup(layer, a: int, w: int, arch="loom_like") -> float:
 def loom_variant(bits: int):
     """loom_like processing `bits` of each operand per cycle at equal peak throughput."""
     loom = load_arch("loom_like")
-    return replace(loom, compute=replace(loom.compute, bits_per_cycle=bits,
-                                         window_lanes=256 // bits ** 2))
+    options = replace(loom.compute.options, bits_per_cycle=bits, window_lanes=256 // bits ** 2)
+    return replace(loom, compute=replace(loom.compute, options=options))
 
 
 def loom_section() -> tuple[list[str], dict[str, list[tuple[float, float, float]]]]:
@@ -140,7 +140,7 @@ def loom_section() -> tuple[list[str], dict[str, list[tuple[float, float, float]
                        f"{run.energy_pj['mac'] / run.macs:.3f} |")
     out += ["", f"(The int16 bit-parallel baseline spends "
             f"{base.energy_pj['mac'] / base.macs:.3f} pJ per MAC.) hwsim's SIP energy "
-            "(hwsim/energy/scalable.py) falls with b at every precision: fewer cycles share "
+            "(hwsim/arrays/bitserial.py) falls with b at every precision: fewer cycles share "
             "the adder tree and the accumulator's shift-add, so LM4b has the cheapest MACs; "
             "the paper's finding that LM2b is the most efficient weighs in what hwsim does not "
             "model per variant (area, leakage over LM4b's longer runs when precisions round "

@@ -7,7 +7,8 @@ distributed cases, compared output for output between a base revision and the wo
 
 The base revision is checked out into a temporary git worktree; each tree runs the same
 command lines in its own Python process (``PYTHONPATH`` pointing at that tree, the working
-directory at its root, so input paths in the JSON read the same). A case that fails with an
+directory at its root, so input paths in the JSON read the same; absolute paths inside the
+tree are compared relative to its root). A case that fails with an
 input error records its exit code and message, which must be the same on both sides too.
 Exit status 0 when every case is identical, 1 otherwise (the differing cases are listed).
 """
@@ -91,8 +92,9 @@ def record(tree: Path, argvs: list[list[str]]) -> dict[str, dict[str, object]]:
                           env=env, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode:
         sys.exit(f"output_identity: recording in {tree} failed (its output is above)")
-    # Shipped arch configs are named by their path inside the tree: compare them tree-relative.
-    return json.loads(done.stdout.replace(str(tree), "<tree>"))
+    # shipped archs are read from inside the tree, so their paths name it: compare them
+    # relative to the tree's root
+    return json.loads(done.stdout.replace(str(tree.resolve()), "<tree>"))
 
 
 def main() -> int:

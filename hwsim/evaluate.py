@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
-from hwsim.dataflow.scalable import KIND_CODES, SERIAL_CODES, throughput_factors
+from hwsim.arrays import array_kind
+from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
 from hwsim.kernels.memory import memory_model
 from hwsim.kernels.systolic import systolic_compute
 from hwsim.lowering import ProblemTable
@@ -37,8 +38,8 @@ class DesignArrays:
     dram_bw_bits: F64
     per_operand: I64
     lanes: I64
-    kind: I64
-    serial: I64
+    kind: I64            # KIND_CODES
+    serial: I64          # serial .. window_lanes: the kind's option columns (hwsim.arrays)
     bits_per_cycle: I64
     window_lanes: I64
     word_bits: I64
@@ -70,6 +71,8 @@ def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
     def ints(values: list[int]) -> I64:
         return np.asarray(values, dtype=np.int64)
 
+    options = [array_kind(a.compute.kind).option_columns(a.compute.options) for a in archs]
+
     return DesignArrays(
         rows=ints([a.compute.rows for a in archs]),
         cols=ints([a.compute.cols for a in archs]),
@@ -83,9 +86,9 @@ def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
         per_operand=ints([int(a.memory.dram_ports == "per_operand") for a in archs]),
         lanes=ints([a.vector.lanes for a in archs]),
         kind=ints([KIND_CODES[a.compute.kind] for a in archs]),
-        serial=ints([SERIAL_CODES[a.compute.serial] for a in archs]),
-        bits_per_cycle=ints([a.compute.bits_per_cycle for a in archs]),
-        window_lanes=ints([a.compute.window_lanes for a in archs]),
+        serial=ints([columns[0] for columns in options]),
+        bits_per_cycle=ints([columns[1] for columns in options]),
+        window_lanes=ints([columns[2] for columns in options]),
         word_bits=ints([a.compute.word_bits for a in archs]),
     )
 

@@ -1,6 +1,6 @@
 """Silicon area of an arch by component (mm^2 at the arch's `energy.node_nm`).
 
-    area = [rows x cols x PE + cols x column logic            (pe.py)
+    area = [rows x cols x PE + cols x column logic            (the kind, hwsim.arrays)
             + rows x cols x PE-local register file             (Eyeriss-like arrays)
             + sum of the SRAM buffers                          (sram.py)
             + lanes x vector lane]                             (units.py)
@@ -20,15 +20,18 @@ published chips that is).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hwsim.area.data import area_table, node_scaling
-from hwsim.area.pe import AreaDataError, pe_um2
+from hwsim.area.pe import AreaDataError
 from hwsim.area.scaling import UnknownAreaNodeError, area_scale
 from hwsim.area.sram import sram_mm2
 from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
+from hwsim.arrays.base import array_kind
+from hwsim.precision import NumberFormat
 from hwsim.precision.execution import INTEGER_KINDS
-from hwsim.spec.arch import Arch
+from hwsim.spec.arch import Arch, KindOptions
 from hwsim.spec.errors import SpecError
 
 UM2_PER_MM2 = 1e6
@@ -72,6 +75,14 @@ def vector_lane_um2(arch: Arch) -> float:
     return fp_mult_um2(23) + fp_add_um2(23)
 
 
+@lru_cache(maxsize=4096)
+def pe_um2(kind: str, native_formats: tuple[NumberFormat, ...], word_bits: int,
+           options: KindOptions) -> tuple[float, float]:
+    """(um^2 per PE, um^2 per array column) at 45 nm of an array of `kind` (`hwsim.arrays`);
+    raises AreaDataError. Cached: a sweep asks for the same PE many times."""
+    return array_kind(kind).pe_um2(options, native_formats, word_bits)
+
+
 def arch_area(arch: Arch, *, node_nm: int | None = None) -> AreaBreakdown:
     """`arch`'s area at its `energy.node_nm` (or `node_nm`). An arch whose compute kind and
     formats have no area data, or whose node has no area factor, is a SpecError naming the
@@ -79,8 +90,7 @@ def arch_area(arch: Arch, *, node_nm: int | None = None) -> AreaBreakdown:
     c = arch.compute
     where = arch.path or arch.name
     try:
-        pe, column = pe_um2(c.kind, c.native_formats, c.word_bits, c.serial, c.bits_per_cycle,
-                            c.window_lanes)
+        pe, column = pe_um2(c.kind, c.native_formats, c.word_bits, c.options)
     except AreaDataError as exc:
         raise SpecError.single(where, "compute.native_formats", str(exc)) from None
     node = node_nm or arch.energy.node_nm

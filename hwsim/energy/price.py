@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.energy import scalable
+from hwsim.arrays import MacProblem, array_kind
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import RawCounts
 from hwsim.lowering import ProblemTable
@@ -37,23 +37,13 @@ COMPONENTS = ("mac", "vector", "register_file", "forwarding", "sram_ifmap", "sra
 
 def _mac_pj(arch: Arch, energy: EnergyTable, table: ProblemTable, raw: RawCounts, design: int,
             p: int, formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
-    """Energy of one MAC of problem `p` on this array kind (`hwsim.energy.scalable`)."""
-    kind = arch.compute.kind
-    k_pack, t_steps = int(raw.k_pack[design, p]), int(raw.t_steps[design, p])
-    if kind == "bitfusion":
-        return scalable.bitfusion_mac_pj(k_pack, t_steps) * energy.scale
-    if kind == "bitserial" and formats[0].kind == formats[1].kind == "binary":
-        return scalable.binary_mac_pj(int(table.acc_bits[p]), int(table.K[p])) * energy.scale
-    if kind == "bitserial":
-        return scalable.bitserial_mac_pj(
-            arch.compute.serial, arch.compute.bits_per_cycle, int(table.a_bits[p]),
-            int(table.b_bits[p]), int(table.acc_bits[p]), bool(table.from_conv[p]),
-            t_steps) * energy.scale
-    if kind == "lns" and formats[0].kind == "lns":
-        return scalable.lns_mac_pj(max(formats[0].bits, formats[1].bits),
-                                   max(formats[0].frac_bits, formats[1].frac_bits),
-                                   formats[2].bits, int(table.K[p])) * energy.scale
-    return energy.mac_pj(*formats)
+    """Energy of one MAC of problem `p`: the array kind's (`hwsim.arrays`) at 45 nm, scaled
+    to the node, or the energy table's bit-parallel MAC in `formats` where the kind has none."""
+    mac = MacProblem(int(table.a_bits[p]), int(table.b_bits[p]), int(table.acc_bits[p]),
+                     int(table.K[p]), bool(table.from_conv[p]), int(raw.k_pack[design, p]),
+                     int(raw.t_steps[design, p]))
+    pj = array_kind(arch.compute.kind).mac_pj(arch.compute.options, mac, formats)
+    return energy.mac_pj(*formats) if pj is None else pj * energy.scale
 
 
 # Bits that hop between PEs per MAC, by dataflow: coefficients of the (a, b, acc) widths of

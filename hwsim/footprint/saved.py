@@ -5,14 +5,12 @@ The saved tensors follow what reverse-mode autodiff needs (PyTorch's autograd fo
 
 - conv2d and linear keep their input (the weight is model state); a matmul of two activations
   keeps both operands;
-- relu/relu6 keep a 1-bit mask (the derivative is 0 or 1; Mesa and GACT store it so);
-- gelu, silu and hardswish keep their input; sigmoid, tanh and softmax their output;
-- mul keeps both inputs; add, avgpool and identity keep nothing;
-- layernorm keeps its input and, per normalised row, a mean and a reciprocal standard deviation
-  (fp32); batchnorm keeps its input and, per channel, the batch mean and inverse standard
-  deviation (fp32, shared by the whole batch);
-- maxpool keeps the argmax position inside each window (ceil(log2 window) bits per output);
-  an embedding keeps its token ids (ceil(log2 num_embeddings) bits each).
+- vector ops keep what the `saves` and `statistics` of their row of `hwsim.spec.vector_ops`
+  say (relu/relu6 a 1-bit mask; gelu, silu and hardswish their input; sigmoid, tanh and softmax
+  their output; mul both inputs; norms their input and fp32 statistics; maxpool the argmax
+  position inside each window, ceil(log2 window) bits per output; add, avgpool and identity
+  nothing);
+- an embedding keeps its token ids (ceil(log2 num_embeddings) bits each).
 
 Tensors a backward needs at full precision for routing (masks, indices, statistics) are never
 compressed; inputs, outputs and operands are stored in the layer's `saved` format (activation
@@ -30,12 +28,10 @@ from dataclasses import dataclass
 from hwsim.footprint.compression import (GROUP_META_BITS, GROUP_SIZE, FrequencySplit,
                                          compresses)
 from hwsim.precision import TensorPrecision
+from hwsim.spec.vector_ops import VECTOR_OP_SPECS
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp
 
 STATISTIC_BITS = 32
-SAVES_INPUT = ("gelu", "silu", "hardswish", "layernorm", "batchnorm")
-SAVES_OUTPUT = ("sigmoid", "tanh", "softmax")
-SAVES_MASK = ("relu", "relu6")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,25 +100,24 @@ def saved_tensors(layer: Layer, prec: TensorPrecision,
 
 
 def _vector_saves(layer: VectorOp, data) -> tuple[SavedTensor, ...]:  # type: ignore[no-untyped-def]
-    op, name = layer.op, layer.name
-    if op in SAVES_MASK:
+    spec, name = VECTOR_OP_SPECS[layer.op], layer.name
+    if spec.saves == "mask":
         return (SavedTensor(name, "mask", layer.elements, 1, compressible=False),)
-    if op == "maxpool":
+    if spec.saves == "argmax":
         window = max(1, layer.ops_per_element)
         return (SavedTensor(name, "argmax", layer.elements,
                             max(1, math.ceil(math.log2(window))), compressible=False),)
-    if op == "mul":
+    if spec.saves == "inputs":
         return (data("inputs", input_elements(layer), aliases=True),)
-    if op in SAVES_OUTPUT:
+    if spec.saves == "output":
         return (data("output", layer.elements),)
-    if op not in SAVES_INPUT:
+    if spec.saves != "input":
         return ()
     saved = [data("input", layer.elements, aliases=True)]
-    if layer.channels:
-        if op == "batchnorm":
-            saved.append(SavedTensor(name, "statistics", 2 * layer.channels, STATISTIC_BITS,
-                                     per_sample=False, compressible=False))
-        else:
-            saved.append(SavedTensor(name, "statistics", 2 * (layer.elements // layer.channels),
-                                     STATISTIC_BITS, compressible=False))
+    if layer.channels and spec.statistics == "channel":
+        saved.append(SavedTensor(name, "statistics", 2 * layer.channels, STATISTIC_BITS,
+                                 per_sample=False, compressible=False))
+    elif layer.channels and spec.statistics == "row":
+        saved.append(SavedTensor(name, "statistics", 2 * (layer.elements // layer.channels),
+                                 STATISTIC_BITS, compressible=False))
     return tuple(saved)

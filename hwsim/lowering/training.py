@@ -12,9 +12,9 @@ zero-inserted gradient, s^2 more MACs than the forward pass, as a dense array co
 wgrad is ``M = out/g, N = (C/g)*R*S, K = batch*P*Q``. A matmul C = A B with two activation
 operands gets dA = dC B^T (G x A) and dB = A^T dC (A x G), the latter under the wgrad pass.
 
-Vector ops run their backward on the vector unit (operations per element in
-`BACKWARD_OPS`, reading the incoming gradient and the tensor the forward saved). An embedding's
-backward scatters gradient rows into its table: one add per element.
+Vector ops run their backward on the vector unit (operations per element: `backward_ops` of
+`hwsim.spec.vector_ops`, reading the incoming gradient and the tensor the forward saved). An
+embedding's backward scatters gradient rows into its table: one add per element.
 
 The optimizer update runs per parameter on the vector unit with its tensors in DRAM
 (`hwsim.optimizers.OPTIMIZERS`: operations and state tensors per parameter, plus an fp32 master
@@ -28,16 +28,8 @@ from hwsim.lowering.compression import saved_read_bits, stored_operand_bits
 from hwsim.lowering.problem import Pass, Problem, gemm, vector
 from hwsim.optimizers import OPTIMIZERS, parameters
 from hwsim.precision import TensorPrecision
+from hwsim.spec.vector_ops import VECTOR_OP_SPECS
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp
-
-# Backward operations per element: relu/relu6 mask the gradient (1); smooth activations
-# evaluate their derivative and multiply (about twice the forward); softmax
-# dx = y (dy - sum(dy y)) (3); norms recompute the normalised input and reduce two sums
-# (twice the forward); pooling routes or spreads the gradient (1); add passes it on (1 copy);
-# mul multiplies by the other operand for each input (2).
-BACKWARD_OPS = {"relu": 1, "relu6": 1, "gelu": 16, "silu": 8, "sigmoid": 3, "tanh": 3,
-                "hardswish": 4, "add": 1, "mul": 2, "softmax": 3, "layernorm": 10,
-                "batchnorm": 4, "maxpool": 1, "avgpool": 1, "identity": 0}
 
 
 def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecision,
@@ -80,7 +72,7 @@ def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecis
         return [vector(f"{name}.wgrad", index, Pass.WGRAD, (g, w, w, acc), fwd.vector_elements,
                        1, g.bits + w.bits, w.bits)]
     assert isinstance(layer, VectorOp)
-    ops = BACKWARD_OPS[layer.op]
+    ops = VECTOR_OP_SPECS[layer.op].backward_ops
     return [vector(f"{name}.dgrad", index, Pass.DGRAD, (g, a, g, acc), fwd.vector_elements, ops,
                    g.bits + saved_read_bits(layer, prec, split), layer.inputs * g.bits)]
 

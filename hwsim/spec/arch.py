@@ -24,21 +24,25 @@ from dataclasses import dataclass
 from hwsim.precision.formats import NumberFormat
 
 DATAFLOWS = ("os", "ws", "is")
-ARRAY_KINDS = ("systolic", "bitserial", "bitfusion", "lns")
-SERIAL_OPERANDS = ("activations", "both")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
 KIB = 1024  # bytes per KiB, the unit of buffer sizes in arch files
 
 
 @dataclass(frozen=True, slots=True)
+class KindOptions:
+    """The `compute:` fields of one array kind beyond those every kind has. Each kind
+    (`hwsim.arrays`) parses its own into a frozen subclass; this base, with no fields, is the
+    options of kinds that have none."""
+
+
+@dataclass(frozen=True, slots=True)
 class ComputeArray:
     """A 2-D MAC array: `rows` x `cols` PEs, a dataflow, a clock, a native operand width.
 
-    `native_formats` are the operand formats the MACs execute (default: ``int<word_bits>``, or
-    every integer width up to it on precision-scalable kinds, and ``binary`` on bit-serial ones);
-    other formats are an error or
-    promoted (`promote`), see `hwsim.precision.execution`. Kinds: `hwsim.dataflow.scalable`.
+    `kind` names an array kind of `hwsim.arrays`, which parsed `options` (its own fields) and
+    gave the default `native_formats`: the operand formats the MACs execute; other formats are
+    an error or promoted (`promote`), see `hwsim.precision.execution`.
     """
 
     kind: str
@@ -49,9 +53,7 @@ class ComputeArray:
     word_bits: int
     native_formats: tuple[NumberFormat, ...] = ()
     promote: bool = True
-    serial: str = "activations"      # bitserial: which operands stream bit by bit
-    bits_per_cycle: int = 1          # bitserial: bits of a serial operand per cycle
-    window_lanes: int = 1            # bitserial: output rows (windows) a PE serves at once
+    options: KindOptions = KindOptions()
 
 
 @dataclass(frozen=True, slots=True)

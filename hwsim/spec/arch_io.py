@@ -7,25 +7,20 @@ from typing import Any
 
 import yaml
 
+from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.technology import supported_nodes
 from hwsim.precision import NumberFormat, parse_format
-from hwsim.spec.arch import (ARRAY_KINDS, DATAFLOWS, DRAM_PORTS, KIB, OPERANDS, SERIAL_OPERANDS,
-                             Arch, BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,
+from hwsim.spec.arch import (DATAFLOWS, DRAM_PORTS, KIB, OPERANDS, Arch, BufferEnergy,
+                             ComputeArray, EnergySpec, KindOptions, Memory, SramBuffer,
                              VectorUnit)
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
 
-def _native_formats(f: Fields, word_bits: int, kind: str) -> tuple[NumberFormat, ...]:
+def _native_formats(f: Fields, word_bits: int, kind: ArrayKind) -> tuple[NumberFormat, ...]:
     value = f.raw("native_formats", None)
     if value is None:
-        if kind in ("bitserial", "bitfusion"):
-            ints = tuple(parse_format(f"int{b}") for b in range(1, word_bits + 1))
-            # a bit-serial array runs +-1 operands as one bit-plane (XNOR and popcount)
-            return (*ints, parse_format("binary")) if kind == "bitserial" else ints
-        if kind == "lns":
-            return (parse_format(f"lns{word_bits}_f3"),)
-        return (parse_format(f"int{word_bits}"),)
+        return kind.default_native_formats(word_bits)
     if not isinstance(value, list) or not value:
         f.error("native_formats", f"expected a non-empty list of formats, got {value!r}")
         return (parse_format(f"int{word_bits}"),)
@@ -38,15 +33,27 @@ def _native_formats(f: Fields, word_bits: int, kind: str) -> tuple[NumberFormat,
     return tuple(out)
 
 
+def kind_options(f: Fields, kind: ArrayKind) -> KindOptions:
+    """The kind's own `compute:` fields, parsed by the kind; a field of another kind is an
+    error naming the kinds it belongs to."""
+    options = kind.parse_options(f)
+    for key in list(f.data):
+        owners = [k for k in kind_names() if key in array_kind(k).option_fields]
+        if owners and key not in kind.option_fields:
+            f.raw(key)
+            f.error(key, f"not a field of a {kind.name} array (a field of "
+                         f"{', '.join(owners)} arrays)")
+    return options
+
+
 def _compute(f: Fields) -> ComputeArray:
     word_bits = f.integer("word_bits", 8)
-    kind = f.choice("kind", ARRAY_KINDS)
-    array = ComputeArray(kind, f.integer("rows"), f.integer("cols"),
+    kind = array_kind(f.choice("kind", kind_names()))
+    array = ComputeArray(kind.name, f.integer("rows"), f.integer("cols"),
                          f.choice("dataflow", DATAFLOWS), f.number("clock_mhz"), word_bits,
                          _native_formats(f, word_bits, kind),
                          f.choice("unsupported_formats", ("promote", "error"), "promote")
-                         == "promote", f.choice("serial", SERIAL_OPERANDS, "activations"),
-                         f.integer("bits_per_cycle", 1), f.integer("window_lanes", 1))
+                         == "promote", kind_options(f, kind))
     f.finish()
     return array
 
@@ -169,8 +176,7 @@ def arch_to_yaml(arch: Arch, source: str = "") -> str:
                     "clock_mhz": c.clock_mhz, "word_bits": c.word_bits,
                     "native_formats": [n.name for n in c.native_formats],
                     "unsupported_formats": "promote" if c.promote else "error",
-                    "serial": c.serial, "bits_per_cycle": c.bits_per_cycle,
-                    "window_lanes": c.window_lanes},
+                    **array_kind(c.kind).options_yaml(c.options)},
         "vector": {"lanes": arch.vector.lanes},
         "memory": {"sram": sram, "dram": {"bandwidth_bytes_per_cycle":
                                           m.dram_bandwidth_bytes_per_cycle,

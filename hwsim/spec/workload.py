@@ -25,17 +25,6 @@ from dataclasses import dataclass
 
 from hwsim.precision import TensorPrecision
 
-# Vector ops and the arithmetic operations per element each costs on the vector unit, with the
-# reasoning: relu 1 compare; gelu/silu/sigmoid/tanh ~ a few ops for the piecewise/poly
-# approximation; add/mul 1; softmax exp+sum+divide; norms mean, variance, normalise, scale, shift;
-# pooling ops_per_element is the window size (given per layer as `window`).
-VECTOR_OPS: dict[str, int] = {
-    "relu": 1, "relu6": 2, "gelu": 8, "silu": 4, "sigmoid": 4, "tanh": 4, "hardswish": 4,
-    "add": 1, "mul": 1, "softmax": 5, "layernorm": 5, "batchnorm": 2, "maxpool": 1,
-    "avgpool": 1, "identity": 0,
-}
-POOL_OPS = ("maxpool", "avgpool")
-
 
 @dataclass(frozen=True, slots=True)
 class Conv2d:
@@ -103,7 +92,8 @@ class Matmul:
 @dataclass(frozen=True, slots=True)
 class VectorOp:
     """Element-wise or reduction work on the vector unit: `elements` outputs per sample, each
-    costing `ops_per_element` operations and reading `inputs` operands.
+    costing `ops_per_element` operations and reading `inputs` operands (`op` one of
+    `hwsim.spec.vector_ops`).
 
     `channels` (norms only, 0 when unknown) is the size of the dimension a norm keeps statistics
     for: a batchnorm's channel count, a layernorm's normalised (last) dimension.

@@ -9,8 +9,8 @@ import yaml
 
 from hwsim.precision import TENSOR_KINDS, NumberFormat, TensorPrecision, parse_format
 from hwsim.spec.fields import Fields
-from hwsim.spec.workload import (POOL_OPS, VECTOR_OPS, Conv2d, Embedding, Layer, Linear, Matmul,
-                                 VectorOp, Workload)
+from hwsim.spec.vector_ops import POOL_OPS, VECTOR_OP_SPECS, VECTOR_OPS
+from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp, Workload
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
 LAYER_OPS = ("conv2d", "linear", "matmul", "embedding", *VECTOR_OPS)
@@ -75,7 +75,7 @@ def _layer(f: Fields, base: TensorPrecision) -> Layer:
         per_element = VECTOR_OPS[op] * (f.integer("window", 1) if op in POOL_OPS else 1)
         layer = VectorOp(name, op, f.integer("elements"),
                          f.integer("ops_per_element", per_element, minimum=0),
-                         f.integer("inputs", 2 if op in ("add", "mul") else 1),
+                         f.integer("inputs", VECTOR_OP_SPECS[op].inputs),
                          _precision(f, base), f.integer("channels", 0, minimum=0))
     f.finish()
     return layer

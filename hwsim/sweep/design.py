@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from hwsim.arrays import array_kind, kind_names
 from hwsim.precision import TENSOR_KINDS, NumberFormat, parse_format
 from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
@@ -61,9 +62,9 @@ def _leaves(doc: Any, prefix: str) -> list[str]:
 def arch_paths(base: Arch) -> list[str]:
     """Every arch path a sweep may set on `base`."""
     doc = yaml.safe_load(arch_to_yaml(base))
-    compute_fields = {f.name for f in fields(ComputeArray)}
-    out = [p for p in _leaves(doc["compute"], "compute")
-           if p.split(".")[1] in compute_fields | _COMPUTE_SPECIAL]
+    compute_fields = {f.name for f in fields(ComputeArray)} | _COMPUTE_SPECIAL | \
+        set(array_kind(base.compute.kind).option_fields)
+    out = [p for p in _leaves(doc["compute"], "compute") if p.split(".")[1] in compute_fields]
     out += _leaves(doc["vector"], "vector")
     out += [f"memory.sram.{b.name}.{k}" for b in base.memory.buffers
             for k in ("size_kib", "bandwidth_bytes_per_cycle")]
@@ -90,6 +91,18 @@ def _like(reference: Any, value: Any) -> Any:
     return str(value)
 
 
+def _apply_compute(base: ComputeArray, values: dict[str, Any]) -> ComputeArray:
+    """`base` with `compute:` keys set: the kind's own fields into its options (the new kind's
+    defaults when the kind changes), the rest as the base's fields."""
+    kind = array_kind(str(values.get("kind", base.kind)))
+    options = base.options if kind.name == base.kind else kind.options_type()
+    own = {k: _like(getattr(options, k), v) for k, v in values.items()
+           if k in kind.option_fields}
+    rest = {k: v if k in ("native_formats", "promote") else _like(getattr(base, k), v)
+            for k, v in values.items() if k not in kind.option_fields}
+    return replace(base, **rest, options=replace(options, **own) if own else options)
+
+
 def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
     """`base` with the arch paths in `values` set (values already validated)."""
     compute: dict[str, Any] = {}
@@ -104,7 +117,7 @@ def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
         elif path == "compute.unsupported_formats":
             compute["promote"] = value == "promote"
         elif section == "compute":
-            compute[key] = _like(getattr(base.compute, key), value)
+            compute[key] = value
         elif section == "vector":
             vector[key] = int(value)
         elif section == "energy":
@@ -123,7 +136,7 @@ def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
             raise KeyError(path)
     sections: dict[str, Any] = {}
     if compute:
-        sections["compute"] = replace(base.compute, **compute)
+        sections["compute"] = _apply_compute(base.compute, compute)
     if vector:
         sections["vector"] = replace(base.vector, **vector)
     if energy:
@@ -144,8 +157,21 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     doc[keys[-1]] = value
 
 
+def _drop_base_kind_fields(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """A swept ``compute.kind`` leaves the base kind's own fields behind (as `apply_arch`
+    starts from the new kind's default options), unless the sweep sets them too."""
+    compute, new = doc["compute"], values["compute.kind"]
+    if new not in kind_names():
+        return  # the loader names the unknown kind
+    for key in array_kind(compute["kind"]).option_fields:
+        if key not in array_kind(new).option_fields and f"compute.{key}" not in values:
+            compute.pop(key, None)
+
+
 def _load_with(base_doc: dict[str, Any], values: Mapping[str, Any], target: Path) -> None:
     doc = yaml.safe_load(yaml.safe_dump(base_doc))
+    if "compute.kind" in values:
+        _drop_base_kind_fields(doc, values)
     for path, value in values.items():
         _set(doc, path, value)
     target.write_text(yaml.safe_dump(doc))

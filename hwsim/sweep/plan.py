@@ -80,6 +80,8 @@ def _integer_paths(arch_paths: list[str], base: Arch) -> frozenset[str]:
         section, _, key = path.partition(".")
         if section in ("compute", "vector", "energy"):
             value = getattr(getattr(base, section), key, None)
+            if section == "compute" and value is None:  # the kind's own fields
+                value = getattr(base.compute.options, key, None)
             if isinstance(value, int) and not isinstance(value, bool):
                 ints.add(path)
     return frozenset(ints)

@@ -5,7 +5,7 @@ needs only each design's totals, so this module evaluates the same formulas (see
 `hwsim.energy.price` for each component and its source) as matrix-vector products of the
 kernels' [D, P] counts with per-problem bit widths. The one per-problem, per-kind quantity, the
 energy of a MAC, is taken from `price` itself: designs that share a MAC datapath (array kind,
-serial operands, bits per cycle, window lanes, native formats) spend the same MAC energy at
+its options, native formats, `hwsim.arrays.mac_datapath_key`) spend the same MAC energy at
 45 nm, up to their node's scale factor, so `price` runs once per such group (and problem
 table) on one of its designs, and every other design of the group rescales it. The unit tests
 check the totals equal `price`'s, component by component, design by design.
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from hwsim.arrays import mac_datapath_key
 from hwsim.energy import ops
 from hwsim.energy.price import COMPONENTS, MOVING, price
 from hwsim.energy.table import EnergyTable
@@ -73,11 +74,9 @@ def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> Desig
         moving=np.asarray([MOVING[a.compute.dataflow] for a in archs], dtype=np.float64))
 
 
-def mac_key(arch: Arch) -> tuple[object, ...]:
+def mac_key(arch: Arch) -> Hashable:
     """What the energy of one MAC depends on besides the problem and the node."""
-    c = arch.compute
-    return (c.kind, getattr(c, "serial", None), getattr(c, "bits_per_cycle", None),
-            getattr(c, "window_lanes", None), c.native_formats, c.promote)
+    return mac_datapath_key(arch.compute)
 
 
 def mac_energy(table: ProblemTable, raw: RawCounts, archs: Sequence[Arch],

@@ -23,15 +23,12 @@ from dataclasses import replace
 
 from hwsim.precision import TensorPrecision
 from hwsim.spec.errors import SpecError
-from hwsim.spec.workload import (POOL_OPS, VECTOR_OPS, Conv2d, Embedding, Layer, Linear, Matmul,
-                                 VectorOp, Workload)
+from hwsim.spec.vector_ops import POOL_OPS, VECTOR_OP_SPECS, VECTOR_OPS
+from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp, Workload
 
 log = logging.getLogger(__name__)
 
 Shape = tuple[int, ...]
-# The output dimension a norm keeps statistics for: batchnorm per channel (NC... layout),
-# layernorm per position over the last (normalised) dimension.
-NORM_CHANNEL_DIM = {"batchnorm": 1, "layernorm": -1}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -128,7 +125,7 @@ class LayerBuilder:
         if elements is None or elements == 0:
             return
         ops = VECTOR_OPS[op] * (window if op in POOL_OPS else 1)
-        channels = NORM_CHANNEL_DIM.get(op)
+        channels = VECTOR_OP_SPECS[op].channel_dim
         self.layers.append(VectorOp(self.unique(name), op, elements, ops, inputs,
                                     channels=0 if channels is None else out[channels]))
 

@@ -9,7 +9,8 @@ A weight is an initializer, a ``Constant``, or what shape-only nodes (Identity, 
 Reshape, ...) make of one: ``MatMul``/``Gemm`` with a weight operand is a `linear` layer, with two
 activations a `matmul`; ``Gather`` from a 2-D weight table by activation indices is an
 `embedding`. ``Erf`` (the core of GELU before opset 20 has a Gelu node) is costed as a gelu,
-``Sub`` as an add, ``Div`` as a multiply, ``Clip`` as a relu6 (two compares).
+``Sub`` as an add, ``Div`` as a multiply, ``Clip`` as a relu6 (two compares): the table of
+`hwsim.spec.vector_ops`.
 
 Names: exporters that scope node names by module (PyTorch: ``/layer1/layer1.0/conv1/Conv``)
 give ``layer1.0.conv1``, the module's qualified name, when the module holds one costed node,
@@ -28,18 +29,11 @@ import onnx
 from onnx import TensorProto, helper
 
 from hwsim.spec.errors import SpecError
+from hwsim.spec.vector_ops import ONNX_OPS, ONNX_POOLS, VECTOR_OP_SPECS
 from hwsim.spec.workload import Workload
 from hwsim.trace.builder import LayerBuilder, Shape, numel, same_pads, sanitise
 from hwsim.trace.onnx_fold import fold_and_infer
 
-VECTOR_OPS = {
-    "Relu": "relu", "Gelu": "gelu", "Erf": "gelu", "Sigmoid": "sigmoid", "Tanh": "tanh",
-    "HardSwish": "hardswish", "Softmax": "softmax", "LogSoftmax": "softmax",
-    "LayerNormalization": "layernorm", "BatchNormalization": "batchnorm", "Add": "add",
-    "Sub": "add", "Mul": "mul", "Div": "mul", "Clip": "relu6",
-}
-POOLS = {"MaxPool": "maxpool", "AveragePool": "avgpool", "GlobalMaxPool": "maxpool",
-         "GlobalAveragePool": "avgpool", "ReduceMean": "avgpool", "ReduceMax": "maxpool"}
 FREE = frozenset({
     "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice",
     "Shape", "Size", "Constant", "ConstantOfShape", "Identity", "Dropout", "Cast", "Expand",
@@ -205,22 +199,22 @@ class _Mapper:
         op = node.op_type
         if role == "embedding":
             return self.embedding(node, name)
-        if role in ("free", "bias") or (op in VECTOR_OPS and node.output[0] in self.integer):
+        if role in ("free", "bias") or (op in ONNX_OPS and node.output[0] in self.integer):
             return None  # integer results are index or shape arithmetic, not activations
         ins = [self.shape(i) for i in node.input]
         out = self.shape(node.output[0]) if node.output else None
-        if op not in VECTOR_OPS and op not in POOLS and op not in ("Conv", "Gemm", "MatMul"):
+        if op not in ONNX_OPS and op not in ONNX_POOLS and op not in ("Conv", "Gemm", "MatMul"):
             self.b.unsupported[op] += 1
         elif out is None or not ins or ins[0] is None:
             self.b.unsupported[f"{op} (shape unknown)"] += 1
-        elif op in VECTOR_OPS:
+        elif op in ONNX_OPS:
             operands = sum(1 for s in ins if s is not None and numel(s) > 1)
-            binary = op in ("Add", "Sub", "Mul", "Div")
-            self.b.vector(name, VECTOR_OPS[op], out, inputs=max(1, operands) if binary else 1)
-        elif op in POOLS:
+            binary = VECTOR_OP_SPECS[ONNX_OPS[op]].inputs > 1
+            self.b.vector(name, ONNX_OPS[op], out, inputs=max(1, operands) if binary else 1)
+        elif op in ONNX_POOLS:
             kernel = _attr(node, "kernel_shape", None)
             window = math.prod(kernel) if kernel else numel(ins[0]) // max(1, numel(out))
-            self.b.vector(name, POOLS[op], out, window=window)
+            self.b.vector(name, ONNX_POOLS[op], out, window=window)
         elif op == "Conv":
             self.conv(node, name, ins[0], ins[1], out)
         else:

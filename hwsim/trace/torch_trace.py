@@ -22,23 +22,12 @@ import torch
 from torch import fx, nn
 
 from hwsim.spec.errors import SpecError
+from hwsim.spec.vector_ops import TORCH_FUNCTIONS, TORCH_MODULES, VECTOR_OP_SPECS
 from hwsim.spec.workload import Workload
 from hwsim.trace.builder import LayerBuilder, Shape, numel, same_pads, window_of
 
-# Function/method names (after dropping a trailing ``_`` of in-place variants) -> vector op.
-# Subtraction costs what addition does; division costs a multiply (by a reciprocal).
-VECTOR_FUNCTIONS = {
-    "relu": "relu", "relu6": "relu6", "hardtanh": "relu6", "gelu": "gelu", "silu": "silu",
-    "sigmoid": "sigmoid", "tanh": "tanh", "hardswish": "hardswish", "softmax": "softmax",
-    "log_softmax": "softmax", "layer_norm": "layernorm", "batch_norm": "batchnorm",
-    "add": "add", "iadd": "add", "sub": "add", "isub": "add", "rsub": "add", "mul": "mul",
-    "imul": "mul", "truediv": "mul", "div": "mul", "itruediv": "mul",
-}
-VECTOR_MODULES = {
-    "ReLU": "relu", "ReLU6": "relu6", "GELU": "gelu", "SiLU": "silu", "Sigmoid": "sigmoid",
-    "Tanh": "tanh", "Hardswish": "hardswish", "Softmax": "softmax", "LogSoftmax": "softmax",
-    "LayerNorm": "layernorm", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm",
-}
+# Function/method names (after dropping a trailing ``_`` of in-place variants) and module
+# classes that are vector ops: `hwsim.spec.vector_ops` (TORCH_FUNCTIONS, TORCH_MODULES).
 # Operations that only create, relabel or move tensors, or that vanish at inference.
 FREE = frozenset({
     "getattr", "getitem", "size", "dim", "view", "reshape", "permute", "transpose", "t",
@@ -112,9 +101,9 @@ class _Walker:
         out, args = self.shapes.get(node), node.args
         if fn in FREE or out is None:  # no tensor result: arithmetic on sizes
             return
-        if fn in VECTOR_FUNCTIONS:
-            op = VECTOR_FUNCTIONS[fn]
-            binary = op in ("add", "mul")
+        if fn in TORCH_FUNCTIONS:
+            op = TORCH_FUNCTIONS[fn]
+            binary = VECTOR_OP_SPECS[op].inputs > 1
             self.b.vector(name, op, out, inputs=max(1, len(self.tensors(node))) if binary else 1)
         elif fn in MATMULS or fn == "addmm":
             a, w = (args[1], args[2]) if fn == "addmm" else (args[0], args[1])
@@ -203,7 +192,7 @@ class _Walker:
             return
         if isinstance(mod, nn.MultiheadAttention):
             self.multihead(name, mod, node)
-        elif not isinstance(mod, handled) and kind not in VECTOR_MODULES:
+        elif not isinstance(mod, handled) and kind not in TORCH_MODULES:
             self.b.unsupported[kind] += 1
         elif x is None or out is None:
             self.b.unsupported[f"{kind} (unknown shape)"] += 1
@@ -213,8 +202,8 @@ class _Walker:
             self.b.linear(name, x, mod.in_features, mod.out_features)
         elif isinstance(mod, nn.Embedding):
             self.b.embedding(name, x, (mod.num_embeddings, mod.embedding_dim))
-        elif kind in VECTOR_MODULES:
-            self.b.vector(name, VECTOR_MODULES[kind], out)
+        elif kind in TORCH_MODULES:
+            self.b.vector(name, TORCH_MODULES[kind], out)
         elif isinstance(mod, (nn.MaxPool2d, nn.AvgPool2d)):
             k = mod.kernel_size
             window = k * k if isinstance(k, int) else numel(k)

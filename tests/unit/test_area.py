@@ -12,7 +12,10 @@ import yaml
 
 from hwsim.api import load_arch
 from hwsim.area import arch_area
-from hwsim.area.pe import fixed_pe_um2, format_pe_um2, lns_column_um2, pe_um2
+from hwsim.area.model import pe_um2
+from hwsim.area.pe import fixed_pe_um2, format_pe_um2, lns_column_um2
+from hwsim.arrays.bitserial import BitSerialOptions
+from hwsim.spec.arch import KindOptions
 from hwsim.area.scaling import UnknownAreaNodeError, area_scale
 from hwsim.area.sram import sram_mm2
 from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
@@ -69,7 +72,7 @@ def test_synthesised_pe_points_exact(bits):
 def test_fusion_unit_is_two_and_a_half_fixed_8bit_pes():
     """Sharma et al., ISCA 2018: a Fusion Unit takes about 2.5x the area of a fixed 8-bit PE
     (the synthesis gives 1733.1 / 687.6 = 2.52)."""
-    pe, column = pe_um2("bitfusion", (F("int8"),), 16, "activations", 1, 1)
+    pe, column = pe_um2("bitfusion", (F("int8"),), 16, KindOptions())
     assert pe == FUSION_UNIT and column == 0.0
     assert pe / fixed_pe_um2(8) == pytest.approx(2.5, rel=0.02)
 
@@ -99,7 +102,7 @@ def test_fp_pe_scales_the_integer_pe_by_the_datapath_ratio():
     expected = FIXED_PE[16] * (FP16_MULT + FP16_ADD) / (int_mult(16, 16) + ADD[16])
     assert format_pe_um2(F("fp16")) == pytest.approx(expected, rel=1e-12)
     # a PE that executes int8 and bf16 is the larger of the two, the bf16 one
-    pe, _ = pe_um2("systolic", (F("int8"), F("bf16")), 16, "activations", 1, 1)
+    pe, _ = pe_um2("systolic", (F("int8"), F("bf16")), 16, KindOptions())
     assert pe == format_pe_um2(F("bf16")) > FIXED_PE[8]
 
 
@@ -112,15 +115,15 @@ def test_bitserial_pe_is_sip_lanes():
     gate = ADD[8] / 8 / 5
     tree = 8 * int_add(16) + 4 * int_add(17) + 2 * int_add(18) + int_add(19)
     lane = 16 * gate + 16 * FLIP_FLOP + (tree + ADD[32] + 32 * FLIP_FLOP) / 16
-    pe, _ = pe_um2("bitserial", (F("int16"),), 16, "activations", 1, 16)
+    pe, _ = pe_um2("bitserial", (F("int16"),), 16, BitSerialOptions("activations", 1, 16))
     assert pe == pytest.approx(16 * lane, rel=1e-12)
     # Loom (serial: both) lanes take 16 x 1 bits in fully connected layers: the same lane here
-    loom, _ = pe_um2("bitserial", (F("int16"),), 16, "both", 1, 16)
+    loom, _ = pe_um2("bitserial", (F("int16"),), 16, BitSerialOptions("both", 1, 16))
     assert loom == pytest.approx(pe, rel=1e-12)
     # 2 bits per cycle: 2 x 16 gates and 18-bit products in the tree
     tree2 = 8 * int_add(18) + 4 * int_add(19) + 2 * int_add(20) + int_add(21)
     lane2 = 32 * gate + 16 * FLIP_FLOP + (tree2 + ADD[32] + 32 * FLIP_FLOP) / 16
-    two, _ = pe_um2("bitserial", (F("int16"),), 16, "activations", 2, 1)
+    two, _ = pe_um2("bitserial", (F("int16"),), 16, BitSerialOptions("activations", 2, 1))
     assert two == pytest.approx(lane2, rel=1e-12)
 
 

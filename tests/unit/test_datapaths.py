@@ -12,10 +12,11 @@ import pytest
 from tests_paths import WORKLOADS
 
 from hwsim.api import estimate, load_arch, load_workload
-from hwsim.dataflow.scalable import KIND_CODES, SERIAL_CODES, throughput_factors
+from hwsim.arrays.bitserial import SERIAL_CODES
+from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
 from hwsim.dataflow.systolic import DATAFLOW_CODES
 from hwsim.energy import ops
-from hwsim.energy.scalable import fusion_unit_pj_per_cycle
+from hwsim.energy.data import fusion_unit_pj_per_cycle
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.spec.policy import Policy, parse_precision_flag
 from hwsim.spec.errors import SpecError
@@ -182,8 +183,8 @@ def test_loom_bits_per_cycle_variants_round_precisions_up(b, steps):
     PE) Pa = 5, Pw = 7 takes 35, 3 * 4 = 12 and 2 * 2 = 4 steps over T = 50176 b^2 / 256
     windows: speed-ups 256/35 = 7.3, 256/48 = 5.3 and 256/64 = 4, up to the fill."""
     loom = load_arch("loom_like")
-    arch = replace(loom, compute=replace(loom.compute, bits_per_cycle=b,
-                                         window_lanes=256 // b ** 2))
+    options = replace(loom.compute.options, bits_per_cycle=b, window_lanes=256 // b ** 2)
+    arch = replace(loom, compute=replace(loom.compute, options=options))
     r = estimate(one_layer(VGG_CONV, "int5", "int7"), arch).layers[0]
     assert r.compute_cycles == 144 * (46 + 50176 * b ** 2 // 256 * steps) - 1
 

@@ -113,6 +113,41 @@ def test_unknown_dataflow(tmp_path):
                     "got 'rs'"]
 
 
+def test_unknown_array_kind_suggests(tmp_path):
+    errs = errors_of(tmp_path, GOOD_ARCH.replace("kind: systolic", "kind: bitserail"),
+                     load_arch, "a.yaml")
+    assert errs == [f"{tmp_path}/a.yaml: compute.kind: expected one of systolic, bitserial, "
+                    "bitfusion, lns, got 'bitserail' (did you mean 'bitserial'?)"]
+
+
+def test_field_of_another_array_kind_is_named(tmp_path):
+    # `serial` is a bit-serial array's option: on a systolic array it is an error naming it
+    text = GOOD_ARCH.replace("clock_mhz: 100", "clock_mhz: 100, serial: both")
+    errs = errors_of(tmp_path, text, load_arch, "a.yaml")
+    assert errs == [f"{tmp_path}/a.yaml: compute.serial: not a field of a systolic array (a "
+                    "field of bitserial arrays)"]
+
+
+def test_array_kind_options_are_checked_by_the_kind(tmp_path):
+    text = GOOD_ARCH.replace("kind: systolic", "kind: bitserial").replace(
+        "clock_mhz: 100", "clock_mhz: 100, serial: weights, window_lanes: 0")
+    errs = errors_of(tmp_path, text, load_arch, "a.yaml")
+    assert errs == [f"{tmp_path}/a.yaml: compute.serial: expected one of activations, both, "
+                    "got 'weights'",
+                    f"{tmp_path}/a.yaml: compute.window_lanes: expected a positive integer, "
+                    "got 0"]
+
+
+def test_arch_yaml_round_trips_kind_options(tmp_path):
+    from hwsim.spec.arch_io import arch_to_yaml
+    for name in ("loom_like", "tpu_like", "bitfusion_like", "lns_madam_like"):
+        arch = load_arch(name)
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(arch_to_yaml(arch))
+        back = load_arch(path)
+        assert back.compute == arch.compute, name
+
+
 def test_arch_missing_section_and_bad_bandwidth(tmp_path):
     text = GOOD_ARCH.replace("vector: {lanes: 4}\n", "").replace(
         "bandwidth_bytes_per_cycle: 8", "bandwidth_bytes_per_cycle: -3")

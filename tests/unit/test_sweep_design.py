@@ -11,6 +11,7 @@ from hwsim.api import load_arch, load_workload
 from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import Schedule, ScheduleError
+from hwsim.spec.arch import KindOptions
 from hwsim.spec.arch_io import arch_to_yaml
 from hwsim.spec.arch_io import load_arch as load_arch_yaml
 from hwsim.spec.errors import SpecError
@@ -56,6 +57,23 @@ def test_apply_arch_equals_the_loader_on_the_edited_yaml(arch_name, tmp_path):
     every = _loaded_with(arch_name, CHANGES[arch_name], tmp_path)
     assert replace(design.apply_arch(base, CHANGES[arch_name]), path="", sha256="") == \
         replace(every, path="", sha256="")
+
+
+def test_kind_change_starts_from_the_new_kinds_defaults(tmp_path):
+    """Sweeping compute.kind away from a bit-serial base drops its serial fields (a systolic
+    array has none); to bitserial from a systolic base gives the bit-serial defaults, as the
+    loader does on the edited YAML."""
+    loom = load_arch("loom_like")
+    design.check_arch_values(loom, {"compute.kind": ["systolic", "bitfusion"]}, "s.yaml")
+    assert design.apply_arch(loom, {"compute.kind": "systolic"}).compute.options == \
+        KindOptions()
+    got = design.apply_arch(load_arch("tpu_like"), {"compute.kind": "bitserial"})
+    assert got.compute == _loaded_with("tpu_like", {"compute.kind": "bitserial"},
+                                       tmp_path).compute
+    # a kind's own field swept with it is checked by the new kind
+    with pytest.raises(SpecError, match="not a field of a systolic array"):
+        design.check_arch_values(loom, {"compute.kind": ["systolic"],
+                                        "compute.serial": ["both"]}, "s.yaml")
 
 
 def test_unknown_path_suggests_the_closest():
