@@ -102,17 +102,32 @@ def main() -> int:
     lines = ["# Energy model: calibration and breakdowns", "",
              "Produced by `python bench/energy_report.py`.", "",
              "## 45 nm published points (Horowitz, ISSCC 2014; Sze et al. 2017)", "",
+             "Each fit is built to pass through the published points it is calibrated on "
+             "(hwsim/energy/ops.py, hwsim/energy/memory.py), so the error column is zero by "
+             "construction up to rounding: it checks that the fits are implemented as "
+             "described, not how well they predict other points.", "",
              *calibration(), "",
-             "## Fitted energies at 45 nm for formats without a published point", "",
+             "## Fitted energies at 45 nm by format", "",
+             "The fits' values for every format; a multiply or add with a published point "
+             "above (int8, fp16 and fp32 multiply and add, int16 add) equals it, the other "
+             "entries are predictions, and the MAC column adds the accumulator's add.", "",
              *predictions(), "",
              "## Technology scaling (Stillmaker & Baas 2017, nominal supply)", "",
              "| node nm | energy vs 45 nm |", "|---|---|",
              *[f"| {n} | {energy_scale(45, n):.4g} |" for n in supported_nodes()], "",
              "## Eyeriss normalized costs (per 16-bit access / 16-bit MAC)", "",
-             f"16-bit MAC at 65 nm: {mac:.4f} pJ.", "",
+             f"16-bit MAC at 65 nm: {mac:.4f} pJ. `eyeriss_like` sets its per-bit register "
+             "file, PE network, global buffer and DRAM energies to 1, 2, 6 and 200 times this "
+             "MAC's energy per bit (arch_configs/eyeriss_like.yaml, rounded to five "
+             "significant figures), so the ratios below equal Sze et al.'s by construction: "
+             "they show the arch file states those ratios, not that the energy model predicts "
+             "them.", "",
              "| level | hwsim ratio | Sze et al. |", "|---|---|---|",
              *[f"| {name} | {16 * e / mac:.3f} | {ref} |" for name, e, ref in norm], "",
              "## ResNet-18 energy by component on every shipped arch", "",
+             "Inference at batch 1 in the workload's int8 weights and activations (int32 "
+             "accumulation); lns_madam_like runs its native LNS format instead. Each arch at "
+             "its own node (column 2).", "",
              "![breakdown](energy_breakdown.png)", "",
              *breakdown_plot(REPORTS / "energy_breakdown.png"), "",
              "## Against ZigZag", "",

@@ -23,6 +23,7 @@ from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import load_arch as _load_arch_yaml
 from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.workload import Conv2d, Linear, Workload
+from hwsim.spec.workload_io import default_source
 from hwsim.spec.workload_io import load_workload as _load_workload_yaml
 from hwsim.workload.scalesim import load_scalesim_cfg, load_topology
 
@@ -95,6 +96,8 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     energy = relevant_components(price(table, raw, energy_table(arch), arch, executed), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
+    if workload.path and workload.source == default_source(workload.path):
+        inputs["workload_source"] = workload.source  # the file gave none: say so
     memory = footprint(workload, batch=used_batch, optimizer=optimizer, split=split) \
         if training else None
     if memory is not None and device_memory_bytes is not None:

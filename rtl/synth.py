@@ -37,6 +37,10 @@ CONFIGS: list[tuple[str, dict[str, int]]] = [
     ("quantizer", {"IN_W": 24, "OUT_W": 4, "F": 1}),
     ("quantizer", {"IN_W": 12, "OUT_W": 12, "F": 5}),
     ("quantizer", {"IN_W": 32, "OUT_W": 8, "F": 3}),
+    ("mx_quantizer", {"K": 32, "EB": 2, "MB": 1}),
+    ("mx_quantizer", {"K": 32, "EB": 4, "MB": 3}),
+    ("mx_quantizer", {"K": 8, "EB": 5, "MB": 2}),
+    ("mx_quantizer", {"K": 4, "EB": 2, "MB": 3}),
 ]
 
 
@@ -48,6 +52,7 @@ class SynthResult:
     params: dict[str, int]
     cells: dict[str, int]  # Yosys cell type -> count
     transistors: int  # Yosys `stat -tech cmos` estimate
+    transistors_lower_bound: bool = False  # Yosys printed "N+": cells without a count left out
 
     @property
     def total(self) -> int:
@@ -77,11 +82,25 @@ def parse_stat(text: str) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^\s+(\$\S+)\s+(\d+)\s*$", text, re.M)}
 
 
-def parse_transistors(text: str) -> int:
-    m = re.search(r"Estimated number of transistors:\s+(\d+)", text)
+_TRANSISTORS = re.compile(r"Estimated number of transistors:\s+(\d+)(\+?)")
+
+
+def _transistor_match(text: str) -> re.Match[str]:
+    m = _TRANSISTORS.search(text)
     if m is None:
         raise ValueError("no transistor estimate in `stat -tech cmos` output")
-    return int(m[1])
+    return m
+
+
+def parse_transistors(text: str) -> int:
+    """The transistor count of `stat -tech cmos` (see `transistors_are_lower_bound`)."""
+    return int(_transistor_match(text)[1])
+
+
+def transistors_are_lower_bound(text: str) -> bool:
+    """Yosys prints the estimate as "N+" when some cells have no transistor count in its CMOS
+    cost table (they are left out of N), so N is then a lower bound."""
+    return _transistor_match(text)[2] == "+"
 
 
 def synth(top: str, params: dict[str, int]) -> SynthResult:
@@ -90,8 +109,9 @@ def synth(top: str, params: dict[str, int]) -> SynthResult:
         stat_file, cmos_file = Path(tmp) / "stat.txt", Path(tmp) / "cmos.txt"
         subprocess.run([*yosys_command(), "-q", "-p", script(top, params, stat_file, cmos_file)],
                        cwd=REPO, check=True, capture_output=True, text=True)
+        cmos = cmos_file.read_text()
         return SynthResult(top, dict(params), parse_stat(stat_file.read_text()),
-                           parse_transistors(cmos_file.read_text()))
+                           parse_transistors(cmos), transistors_are_lower_bound(cmos))
 
 
 def yosys_version() -> str:
@@ -114,8 +134,10 @@ def render(results: list[SynthResult], version: str) -> str:
         "",
         f"{version}. Cells are Yosys' generic gates (`synth` without a liberty file): a "
         "technology-neutral size for comparing units and widths, not an area. Transistors are "
-        "Yosys' `stat -tech cmos` estimate. Flip-flops include the pipeline registers of both "
-        "stages and the valid bits (LATENCY = 2 for both units).",
+        "Yosys' `stat -tech cmos` estimate; a \"+\" after it, as Yosys prints it, marks a lower "
+        "bound: Yosys leaves out the cells its CMOS cost table has no count for. Flip-flops "
+        "include the pipeline registers of both stages and the valid bits (LATENCY = 2 for "
+        "every unit).",
         "",
         "| unit | parameters | cells | flip-flops | transistors (est.) |",
         "|---|---|---:|---:|---:|",
@@ -145,9 +167,9 @@ def notes(results: list[SynthResult]) -> list[str]:
     if len(add) > 1:
         lo, hi = min(add, key=lambda r: r.total), max(add, key=lambda r: r.total)
         out.append(
-            f"- lns_add grows with W and, through its two phi tables of about (F+2)*2^F entries "
-            f"each, with F: from {lo.total} cells ({_p(lo)}) to {hi.total} ({_p(hi)}); its "
-            f"`$_MUX_` cells go from {lo.cells.get('$_MUX_', 0)} to "
+            f"- lns_add grows with W and F, which its parameter sets raise together (its two "
+            f"phi tables hold about (F+2)*2^F entries each): from {lo.total} cells ({_p(lo)}) to "
+            f"{hi.total} ({_p(hi)}); its `$_MUX_` cells go from {lo.cells.get('$_MUX_', 0)} to "
             f"{hi.cells.get('$_MUX_', 0)}.")
     wide = by.get(("quantizer", (32, 8, 3)))
     if quant and wide is not None:
@@ -155,12 +177,23 @@ def notes(results: list[SynthResult]) -> list[str]:
             f"- The quantizer grows with IN_W ({quant[0].total} cells at IN_W=16, {wide.total} at "
             "IN_W=32, same OUT_W and F): its stage 1 holds an (IN_W+31)-bit arithmetic shifter "
             "for x / 2^shift and a leading-one normaliser for the LNS mode.")
+    mx = [r for r in results if r.top == "mx_quantizer"]
+    if mx:
+        per = ", ".join(f"{r.total / r.params['K']:.0f} ({_p(r)})" for r in mx)
+        out.append(
+            "- mx_quantizer grows about linearly with the block size K: per element it holds a "
+            "16-bit input register, a leading-one normaliser, 10-bit exponent arithmetic, a "
+            "right shift of at most 9 places into the subnormal range with "
+            "round-to-nearest-even and a saturating adder, plus one K-input exponent maximum "
+            f"per block. Cells per element: {per}.")
     return out
 
 
 def summary_row(r: SynthResult) -> str:
-    """The report's row of one result: unit, parameters, cells, flip-flops, transistors."""
-    return f"| {r.top} | {_p(r)} | {r.total} | {r.flops} | {r.transistors} |"
+    """The report's row of one result: unit, parameters, cells, flip-flops, transistors (with
+    Yosys' "+" when the estimate is a lower bound)."""
+    bound = "+" if r.transistors_lower_bound else ""
+    return f"| {r.top} | {_p(r)} | {r.total} | {r.flops} | {r.transistors}{bound} |"
 
 
 def _p(r: SynthResult) -> str:

@@ -5,7 +5,9 @@ quantizer (``rtl/quantizer.v``); the RTL tests check the Verilog against them. T
 does not call them: it prices a format by its kind and widths (`hwsim.precision`).
 ``formats`` quantizes and dequantizes numpy arrays to every format hwsim names (int, uint, fp,
 lns, luq, binary), with round to nearest even or seeded stochastic rounding and per-tensor or
-per-channel scales; ``docs/numerics.md`` states each format's semantics.
+per-channel scales; ``docs/numerics.md`` states each format's semantics. ``mx`` quantizes to
+block-scaled formats (OCP MX with E8M0 scales, NVFP4; names in ``block_formats``), the model of
+``rtl/mx_quantizer.v``.
 """
 
 from hwsim.numerics.formats import (

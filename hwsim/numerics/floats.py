@@ -13,6 +13,9 @@ Word: ``sign | exponent field (E bits) | mantissa field (M bits)``, ``bias = 2^(
 * OCP E4M3 (``fp8_e4m3``, "E4M3FN"; OCP 8-bit Floating Point Specification, 2023): no
   infinities; only ``S.1111.111`` is NaN, so ``f = 15`` holds normal values up to
   ``S.1111.110 = 1.75 * 2^8 = 448``.
+* Finite (:func:`finite_layout`; OCP Microscaling v1.0's FP6 E3M2, FP6 E2M3 and FP4 E2M1, the
+  "fn" types of ml_dtypes): no infinities and no NaN; ``f = 2^E - 1`` holds normal values, so the
+  largest finite value is ``(2 - 2^-M) * 2^(2^E - 1 - bias)`` (E2M1: 6, E3M2: 28, E2M3: 7.5).
 
 Encoding a float64 ``v`` (after scaling): with ``e = max(floor(log2|v|), emin)`` and the
 quantum ``2^(e-M)``, ``n = |v| / 2^(e-M)`` is exact (a power-of-two scaling) and is rounded to
@@ -28,12 +31,14 @@ Overflow (a finite result beyond the largest finite value, or an infinite input)
 
 * ``saturate=False`` (IEEE 754 default; OCP's non-saturating mode): ±inf where the format has
   infinities, NaN otherwise (E4M3). This is numpy's float16/float32 cast and ml_dtypes' FP8 cast.
+  A finite layout has neither and saturates in both modes (as ml_dtypes' FP6/FP4 casts).
 * ``saturate=True`` (OCP's saturating mode): ±largest finite value; infinite inputs saturate too.
 
-NaN inputs give the NaN code. Signed zeros keep their sign, and a nonzero value that rounds to
-zero keeps its sign (IEEE: -1e-10 → -0 in fp16). Subnormals are produced and read (gradual
-underflow); nothing flushes to zero. All values of formats with E <= 8 and M <= 23 are float64
-values, and every step above is exact in float64 for them, hence the supported range.
+NaN inputs give the NaN code (ValueError in a format without one). Signed zeros keep their
+sign, and a nonzero value that rounds to zero keeps its sign (IEEE: -1e-10 → -0 in fp16).
+Subnormals are produced and read (gradual underflow); nothing flushes to zero. All values of
+formats with E <= 8 and M <= 23 are float64 values, and every step above is exact in float64
+for them, hence the supported range.
 """
 
 from __future__ import annotations
@@ -89,6 +94,14 @@ def float_layout(exponent_bits: int, mantissa_bits: int) -> FloatLayout:
     return FloatLayout(e, m, bias, 1 - bias, False, top - 1, top, nan)
 
 
+@cache
+def finite_layout(exponent_bits: int, mantissa_bits: int) -> FloatLayout:
+    """Layout without infinities and NaN: every code is a finite value (OCP MX FP6 and FP4)."""
+    lay = float_layout(exponent_bits, mantissa_bits)  # validates the widths
+    all_ones = (1 << (lay.e + lay.m)) - 1
+    return FloatLayout(lay.e, lay.m, lay.bias, lay.emin, False, all_ones, -1, -1)
+
+
 def encode_float(v: FloatArray, lay: FloatLayout, u: FloatArray | None,
                  saturate: bool) -> IntArray:
     """Raw codes of float64 values `v`: RNE when `u` is None, else stochastic with uniforms u."""
@@ -107,7 +120,10 @@ def encode_float(v: FloatArray, lay: FloatLayout, u: FloatArray | None,
         r = lo + stochastic_up(n, lo, lo + 1.0, u)
     mag = ((e - lay.emin) << lay.m) + r.astype(np.int64)
     over = (mag > lay.max_code) | ~finite
-    fill = lay.max_code if saturate else (lay.inf_code if lay.has_inf else lay.nan_code)
+    if lay.has_inf:
+        fill = lay.max_code if saturate else lay.inf_code
+    else:  # E4M3 overflows to NaN; a finite layout has no code beyond its maximum
+        fill = lay.max_code if saturate or lay.nan_code < 0 else lay.nan_code
     mag = np.where(over, fill, mag)
     mag = np.where(nan, lay.nan_code, mag)
     return (np.signbit(v).astype(np.int64) << (lay.e + lay.m)) | mag
@@ -121,9 +137,9 @@ def decode_float(codes: npt.ArrayLike, lay: FloatLayout) -> FloatArray:
     normal = field > 0
     sig = np.where(normal, mant + (1 << lay.m), mant).astype(np.float64)
     val = np.ldexp(sig, np.where(normal, field - lay.bias, lay.emin) - lay.m)
-    if lay.ocp_e4m3:
-        val = np.where(mag == lay.nan_code, np.nan, val)
-    else:
+    if lay.has_inf:  # IEEE-like: the all-ones exponent field holds inf and NaN
         special = field == (1 << lay.e) - 1
         val = np.where(special, np.where(mant == 0, np.inf, np.nan), val)
+    elif lay.nan_code >= 0:  # OCP E4M3: one NaN code
+        val = np.where(mag == lay.nan_code, np.nan, val)
     return np.where((codes >> (lay.e + lay.m)) & 1 == 1, -val, val)

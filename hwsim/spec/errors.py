@@ -1,8 +1,10 @@
 """Errors raised when a spec file (workload, arch, SCALE-Sim topology or cfg) is invalid.
 
 Validation collects every problem it finds in one file and raises a single `SpecError`, so a
-user fixes a file in one pass. Each problem names the file, the field path (``layers[3].K``)
-and what was expected; the CLI prints them one per line and exits with status 2.
+user fixes a file in one pass. Each problem names the file, the line in it when the loader
+knows it, the field path (``layers[3].K``) and what was expected
+(``w.yaml:12: layers[3].K: expected a positive integer, got -1``); the CLI prints them one per
+line and exits with status 2.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ class SpecIssue:
     file: str
     field_path: str
     message: str
+    line: int | None = None  # 1-based line in `file`, when known
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.field_path}: " if self.field_path else f"{self.file}: "
+        file = self.file if self.line is None else f"{self.file}:{self.line}"
+        where = f"{file}: {self.field_path}: " if self.field_path else f"{file}: "
         return where + self.message
 
 
@@ -33,8 +37,9 @@ class SpecError(Exception):
         super().__init__("\n".join(str(i) for i in self.issues))
 
     @classmethod
-    def single(cls, file: str, field_path: str, message: str) -> SpecError:
-        return cls([SpecIssue(file, field_path, message)])
+    def single(cls, file: str, field_path: str, message: str,
+               line: int | None = None) -> SpecError:
+        return cls([SpecIssue(file, field_path, message, line)])
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str:

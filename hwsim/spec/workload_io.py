@@ -1,4 +1,5 @@
-"""Load workload YAML into a validated `Workload`, and write one back."""
+"""Load workload YAML into a validated `Workload`, and write one back, both as the field
+tables of `hwsim.spec.workload_fields` declare the keys."""
 
 from __future__ import annotations
 
@@ -9,11 +10,43 @@ import yaml
 
 from hwsim.precision import TENSOR_KINDS, NumberFormat, TensorPrecision, parse_format
 from hwsim.spec.fields import Fields
-from hwsim.spec.vector_ops import POOL_OPS, VECTOR_OP_SPECS, VECTOR_OPS
+from hwsim.spec.vector_ops import POOL_OPS
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, VectorOp, Workload
+from hwsim.spec.workload_fields import (LAYER, POOL, SECTIONS, VECTOR_OP, WORKLOAD,
+                                        vector_defaults)
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
-LAYER_OPS = ("conv2d", "linear", "matmul", "embedding", *VECTOR_OPS)
+LAYER_CLASSES: dict[str, type[Conv2d | Linear | Matmul | Embedding]] = {
+    "conv2d": Conv2d, "linear": Linear, "matmul": Matmul, "embedding": Embedding}
+LAYER_OP_NAMES = {cls: op for op, cls in LAYER_CLASSES.items()}
+# The most work one layer may hold for the whole batch (`layer_work` x batch): 2**48, about
+# 2.8e14, 200 GPT-3 175B MLP layers at sequence 2048. The model counts bit operations (a MAC of
+# two 64-bit operands is 2**12 of them) and moved bits in int64 (up to 2**63 - 1), so at this
+# bound a layer's bit counts stay below 2**60 and the totals of the largest layers still fit.
+MAX_LAYER_WORK = 2**48
+
+
+def default_source(path: str | Path) -> str:
+    """The `source` of a workload file that names none: the file itself."""
+    return f"file: {path}"
+
+
+def layer_work(layer: Layer) -> int:
+    """What one sample of `layer` counts: MACs (or, where larger, input elements or
+    weights), vector operations over all inputs, or looked-up embedding elements."""
+    if isinstance(layer, Conv2d):
+        per_group_in = layer.in_channels // layer.groups
+        macs = layer.out_h * layer.out_w * layer.out_channels * per_group_in * \
+            layer.kernel_h * layer.kernel_w
+        return max(macs, layer.in_channels * layer.in_h * layer.in_w,
+                   layer.out_channels * per_group_in * layer.kernel_h * layer.kernel_w)
+    if isinstance(layer, Linear):
+        return layer.rows * layer.in_features * layer.out_features
+    if isinstance(layer, Matmul):
+        return layer.M * layer.N * layer.K * layer.count
+    if isinstance(layer, Embedding):
+        return max(layer.tokens, layer.num_embeddings) * layer.embedding_dim
+    return layer.elements * max(layer.inputs, 1) * max(layer.ops_per_element, 1)
 
 
 def tensor_formats(block: Fields, skip: tuple[str, ...] = ()) -> dict[str, NumberFormat]:
@@ -35,48 +68,33 @@ def _precision(fields: Fields, base: TensorPrecision) -> TensorPrecision | None:
     return base.with_overrides(tensor_formats(block)) if block is not None else None
 
 
-def _conv(f: Fields, name: str, base: TensorPrecision) -> Conv2d:
-    in_h, in_w = f.pair("input")
-    kernel_h, kernel_w = f.pair("kernel")
-    stride_h, stride_w = f.pair("stride", 1)
-    pad_h, pad_w = f.pair("padding", 0, minimum=0)
-    dil_h, dil_w = f.pair("dilation", 1)
-    groups = f.integer("groups", 1)
-    in_ch, out_ch = f.integer("in_channels"), f.integer("out_channels")
-    layer = Conv2d(name, in_ch, out_ch, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w,
-                   pad_h, pad_w, dil_h, dil_w, groups, f.boolean("ceil_mode", False),
-                   _precision(f, base))
-    for ch_key, channels in (("in_channels", in_ch), ("out_channels", out_ch)):
-        if channels % groups:
-            f.error(ch_key, f"expected a multiple of groups ({groups}), got {channels}")
+def _check_conv(f: Fields, layer: Conv2d) -> None:
+    """The checks across a convolution's fields: channels divide into groups, and the dilated
+    kernel fits the padded input."""
+    for ch_key, channels in (("in_channels", layer.in_channels),
+                             ("out_channels", layer.out_channels)):
+        if channels % layer.groups:
+            f.error(ch_key, f"expected a multiple of groups ({layer.groups}), got {channels}")
     if layer.out_h < 1 or layer.out_w < 1:
         f.error("kernel", f"expected a kernel no larger than the padded input "
-                          f"({in_h + 2 * pad_h}x{in_w + 2 * pad_w}), got "
-                          f"{dil_h * (kernel_h - 1) + 1}x{dil_w * (kernel_w - 1) + 1} (dilated)")
-    return layer
+                          f"({layer.in_h + 2 * layer.pad_h}x{layer.in_w + 2 * layer.pad_w}), "
+                          f"got {layer.dilation_h * (layer.kernel_h - 1) + 1}x"
+                          f"{layer.dilation_w * (layer.kernel_w - 1) + 1} (dilated)")
 
 
 def _layer(f: Fields, base: TensorPrecision) -> Layer:
-    name = f.string("name")
-    op = f.choice("op", LAYER_OPS)
+    head = LAYER.read(f)
+    op = head["op"]
     layer: Layer
-    if op == "conv2d":
-        layer = _conv(f, name, base)
-    elif op == "linear":
-        layer = Linear(name, f.integer("in_features"), f.integer("out_features"),
-                       f.integer("rows", 1), _precision(f, base))
-    elif op == "matmul":
-        layer = Matmul(name, f.integer("M"), f.integer("N"), f.integer("K"),
-                       f.integer("count", 1), _precision(f, base))
-    elif op == "embedding":
-        layer = Embedding(name, f.integer("num_embeddings"), f.integer("embedding_dim"),
-                          f.integer("tokens"), _precision(f, base))
+    if op in SECTIONS:
+        layer = LAYER_CLASSES[op](head["name"], **SECTIONS[op].read(f),
+                                  precision=_precision(f, base))
+        if isinstance(layer, Conv2d):
+            _check_conv(f, layer)
     else:
-        per_element = VECTOR_OPS[op] * (f.integer("window", 1) if op in POOL_OPS else 1)
-        layer = VectorOp(name, op, f.integer("elements"),
-                         f.integer("ops_per_element", per_element, minimum=0),
-                         f.integer("inputs", VECTOR_OP_SPECS[op].inputs),
-                         _precision(f, base), f.integer("channels", 0, minimum=0))
+        window = POOL.read(f)["window"] if op in POOL_OPS else 1
+        values = VECTOR_OP.read(f, vector_defaults(op, window))
+        layer = VectorOp(head["name"], op, **values, precision=_precision(f, base))
     f.finish()
     return layer
 
@@ -85,10 +103,9 @@ def load_workload(path: str | Path, *, batch: int | None = None) -> Workload:
     """Read and validate a workload YAML file; raise SpecError listing every problem."""
     path = Path(path)
     top, log, digest = open_document(path)
-    name = top.string("name", path.stem)
-    source = top.string("source")
-    file_batch = top.integer("batch", 1)
-    arch = top.string("arch", None)
+    # a hand-written file may leave its provenance out: the file itself is then the source
+    head = WORKLOAD.read(top, {"name": path.stem, "source": default_source(path)})
+    file_batch = head["batch"]
     base = TensorPrecision.default()
     default = _precision(top, base) or base
     layers: list[Layer] = []
@@ -98,49 +115,25 @@ def load_workload(path: str | Path, *, batch: int | None = None) -> Workload:
         if not fields.valid:
             continue
         layer = _layer(fields, default)
+        work = layer_work(layer) * (batch or file_batch)
+        if work > MAX_LAYER_WORK:
+            log.add(f"layers[{index}]", f"expected at most {MAX_LAYER_WORK} (2**48) MACs, "
+                    f"operations or elements per batch, got {work}", fields.line)
         if layer.name in names:
             fields.error("name", f"expected a unique layer name, got duplicate {layer.name!r}")
         names.add(layer.name)
         layers.append(layer)
     top.finish()
     log.raise_if_any()
-    return Workload(name, source, batch or file_batch, default, tuple(layers), arch,
-                    str(path), digest)
-
-
-def _pair(h: int, w: int) -> int | list[int]:
-    return h if h == w else [h, w]
+    return Workload(head["name"], head["source"], batch or file_batch, default, tuple(layers),
+                    head["arch"], str(path), digest)
 
 
 def layer_to_dict(layer: Layer, default: TensorPrecision) -> dict[str, Any]:
     """The YAML mapping of one layer (per-layer precision only where it differs)."""
-    out: dict[str, Any] = {"name": layer.name}
-    if isinstance(layer, Conv2d):
-        out.update(op="conv2d", in_channels=layer.in_channels, out_channels=layer.out_channels,
-                   input=_pair(layer.in_h, layer.in_w),
-                   kernel=_pair(layer.kernel_h, layer.kernel_w),
-                   stride=_pair(layer.stride_h, layer.stride_w),
-                   padding=_pair(layer.pad_h, layer.pad_w))
-        if (layer.dilation_h, layer.dilation_w) != (1, 1):
-            out["dilation"] = _pair(layer.dilation_h, layer.dilation_w)
-        if layer.groups != 1:
-            out["groups"] = layer.groups
-        if layer.ceil_mode:
-            out["ceil_mode"] = True
-    elif isinstance(layer, Linear):
-        out.update(op="linear", in_features=layer.in_features, out_features=layer.out_features)
-        if layer.rows != 1:
-            out["rows"] = layer.rows
-    elif isinstance(layer, Matmul):
-        out.update(op="matmul", M=layer.M, N=layer.N, K=layer.K, count=layer.count)
-    elif isinstance(layer, Embedding):
-        out.update(op="embedding", num_embeddings=layer.num_embeddings,
-                   embedding_dim=layer.embedding_dim, tokens=layer.tokens)
-    else:
-        out.update(op=layer.op, elements=layer.elements, ops_per_element=layer.ops_per_element,
-                   inputs=layer.inputs)
-        if layer.channels:
-            out["channels"] = layer.channels
+    op = layer.op if isinstance(layer, VectorOp) else LAYER_OP_NAMES[type(layer)]
+    out: dict[str, Any] = {"name": layer.name, "op": op}
+    SECTIONS.get(op, VECTOR_OP).write(layer, out)
     if layer.precision is not None:
         defaults = default.to_dict()
         diff = {k: v for k, v in layer.precision.to_dict().items() if v != defaults.get(k)}
@@ -151,10 +144,8 @@ def layer_to_dict(layer: Layer, default: TensorPrecision) -> dict[str, Any]:
 
 def workload_to_yaml(workload: Workload) -> str:
     """Serialise a workload to YAML that `load_workload` reads back to an equal workload."""
-    doc: dict[str, Any] = {"version": SPEC_VERSION, "name": workload.name,
-                           "source": workload.source, "batch": workload.batch}
-    if workload.arch:
-        doc["arch"] = workload.arch
+    doc: dict[str, Any] = {"version": SPEC_VERSION}
+    WORKLOAD.write(workload, doc)
     doc["precision"] = workload.precision.to_dict()
     doc["layers"] = [layer_to_dict(layer, workload.precision) for layer in workload.layers]
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)

@@ -3,10 +3,11 @@ policy and a schedule.
 
 Paths spell the YAML they change:
 
-- arch: every leaf of the arch YAML (``compute.rows``, ``compute.dataflow``,
-  ``memory.sram.unified.size_kib``, ``memory.dram.bandwidth_bytes_per_cycle``,
-  ``compute.clock_mhz``, ``energy.node_nm``, ...), as `arch_to_yaml` writes the base arch, plus
-  the optional ones (a buffer's ``bandwidth_bytes_per_cycle``, ``energy.static_power_mw``, ...);
+- arch: every field of the arch field tables (`hwsim.spec.arch_fields`): ``compute.rows``,
+  ``compute.dataflow``, ``compute.clock_mhz``, ``memory.sram.<buffer>.size_kib`` for each
+  buffer of the base arch, ``memory.dram.bandwidth_bytes_per_cycle``, ``energy.node_nm``,
+  ``energy.static_power_mw``, ..., and the base array kind's own fields (``compute.serial``
+  on a bit-serial array, `hwsim.arrays`);
 - precision (formats such as ``int4`` or ``fp8_e4m3``, or integers meaning ``int<bits>``):
   ``precision.<kind>`` or ``precision.default.<kind>`` sets the policy default;
   ``precision.rules.first.<kind>``, ``precision.rules.last.<kind>`` (first and last MAC layer)
@@ -17,60 +18,82 @@ Paths spell the YAML they change:
   schedule's bits set the default weights, activations and gradients, rules apply on top;
 - ``workload.batch``.
 
-Arch values are checked by the arch loader itself (the base arch's YAML with the value
-substituted), so a bad value gets the loader's message; applying a value then only replaces
-dataclass fields (`apply_arch`), which the tests check against the loader.
+Arch values are checked by their field's reader, the one the arch loader runs (for a kind's
+own field, the kind's `parse_options`, on every swept kind), straight from the value, without
+writing arch files, so a bad value gets the loader's message; applying a value converts it as the
+field declares and replaces dataclass fields (`apply_arch`), which the tests check against the
+loader.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
-import yaml
-
-from hwsim.arrays import array_kind, kind_names
 from hwsim.precision import TENSOR_KINDS, NumberFormat, parse_format
 from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
+from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.spec.arch import Arch, ComputeArray
-from hwsim.spec.arch_io import arch_to_yaml, load_arch
+from hwsim.spec.arch_fields import COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
 from hwsim.spec.errors import SpecError, suggest
+from hwsim.spec.fields import Fields, IssueLog
+from hwsim.spec.schema import Field
 from hwsim.spec.workload import Workload
 
-KIB = 1024
 SCHEDULE_PATHS = tuple(f"schedule.{k}" for k in ("kind", "bits", "grad_bits", "cycles"))
 WORKLOAD_PATHS = ("workload.batch",)
-# Arch YAML keys whose dataclass field has another name or type (the rest map one to one).
-_COMPUTE_SPECIAL = {"native_formats", "unsupported_formats"}
-_ENERGY_OPTIONAL = ("vdd_v", "static_power_mw", "dram_pj_per_bit", "register_file_pj_per_bit",
-                    "forwarding_pj_per_bit", "pe_register_file")
 _RULE = re.compile(r"precision\.rules(?:\.(first|last)|\[(.+)\])\.(\w+)$")
 _DEFAULT = re.compile(r"precision\.(?:default\.)?(\w+)$")
 
 
-def _leaves(doc: Any, prefix: str) -> list[str]:
-    if isinstance(doc, dict):
-        return [leaf for key, value in doc.items() for leaf in _leaves(value, f"{prefix}.{key}")]
-    return [prefix]
+@dataclass(frozen=True, slots=True)
+class ArchPath:
+    """Where an arch path lands: the section (``compute``, ``options`` for the array kind's
+    own fields, ``vector``, ``sram``, ``dram`` or ``energy``), the buffer for ``sram``, and the
+    field declaring the key (for a kind's own field, a stand-in whose reader is the kind's
+    `parse_options`)."""
+
+    section: str
+    buffer: str
+    field: Field
+
+
+def _kind_option_field(kind: ArrayKind, key: str) -> Field:
+    default = getattr(kind.options_type(), key)
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    return Field(key, "integer" if integer else "string", f"{kind.name} option",
+                 default=default)
+
+
+def _kind_option(kind: ArrayKind, key: str, value: Any, log: IssueLog) -> Any:
+    """`value` of the kind's own field `key` as the kind parses it (issues in `log`)."""
+    return getattr(kind.parse_options(Fields({key: value}, "compute", log)), key)
+
+
+def arch_fields(base: Arch) -> dict[str, ArchPath]:
+    """Every arch path a sweep may set on `base`, from the arch field tables and the base
+    array kind's own fields."""
+    out: dict[str, ArchPath] = {}
+    for section, table, prefix in (("compute", COMPUTE, "compute"),
+                                   ("vector", VECTOR, "vector")):
+        out.update({f"{prefix}.{f.key}": ArchPath(section, "", f) for f in table.fields})
+    kind = array_kind(base.compute.kind)
+    out.update({f"compute.{key}": ArchPath("options", "", _kind_option_field(kind, key))
+                for key in kind.option_fields})
+    for buffer in base.memory.buffers:
+        out.update({f"memory.sram.{buffer.name}.{f.key}": ArchPath("sram", buffer.name, f)
+                    for f in SRAM_BUFFER.fields})
+    out.update({f"memory.dram.{f.key}": ArchPath("dram", "", f) for f in DRAM.fields})
+    out.update({f"energy.{f.key}": ArchPath("energy", "", f) for f in ENERGY.fields})
+    return out
 
 
 def arch_paths(base: Arch) -> list[str]:
     """Every arch path a sweep may set on `base`."""
-    doc = yaml.safe_load(arch_to_yaml(base))
-    compute_fields = {f.name for f in fields(ComputeArray)} | _COMPUTE_SPECIAL | \
-        set(array_kind(base.compute.kind).option_fields)
-    out = [p for p in _leaves(doc["compute"], "compute") if p.split(".")[1] in compute_fields]
-    out += _leaves(doc["vector"], "vector")
-    out += [f"memory.sram.{b.name}.{k}" for b in base.memory.buffers
-            for k in ("size_kib", "bandwidth_bytes_per_cycle")]
-    out += ["memory.dram.bandwidth_bytes_per_cycle", "memory.dram.ports", "energy.node_nm"]
-    out += [f"energy.{k}" for k in _ENERGY_OPTIONAL]
-    return out
+    return list(arch_fields(base))
 
 
 def precision_paths() -> list[str]:
@@ -80,128 +103,84 @@ def precision_paths() -> list[str]:
         [f"precision.rules.{s}.{k}" for s in ("first", "last") for k in TENSOR_KINDS]
 
 
-def _like(reference: Any, value: Any) -> Any:
-    """`value` converted to the type of the base arch's field."""
-    if isinstance(reference, bool):
-        return bool(value)
-    if isinstance(reference, int):
-        return int(value)
-    if isinstance(reference, float) or reference is None:
-        return float(value)
-    return str(value)
-
-
-def _apply_compute(base: ComputeArray, values: dict[str, Any]) -> ComputeArray:
-    """`base` with `compute:` keys set: the kind's own fields into its options (the new kind's
-    defaults when the kind changes), the rest as the base's fields."""
-    kind = array_kind(str(values.get("kind", base.kind)))
+def _apply_compute(base: ComputeArray, common: dict[str, Any],
+                   own: dict[str, Any]) -> ComputeArray:
+    """`base` with common `compute:` attributes and the kind's own fields set; a new kind
+    starts from its default options."""
+    kind = array_kind(common.get("kind", base.kind))
     options = base.options if kind.name == base.kind else kind.options_type()
-    own = {k: _like(getattr(options, k), v) for k, v in values.items()
-           if k in kind.option_fields}
-    rest = {k: v if k in ("native_formats", "promote") else _like(getattr(base, k), v)
-            for k, v in values.items() if k not in kind.option_fields}
-    return replace(base, **rest, options=replace(options, **own) if own else options)
+    if own:
+        log = IssueLog("")
+        options = replace(options, **{k: _kind_option(kind, k, v, log) for k, v in own.items()
+                                      if k in kind.option_fields})
+    return replace(base, **common, options=options)
 
 
 def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
     """`base` with the arch paths in `values` set (values already validated)."""
-    compute: dict[str, Any] = {}
-    vector: dict[str, Any] = {}
-    energy: dict[str, Any] = {}
-    memory: dict[str, Any] = {}
-    buffers = {b.name: {} for b in base.memory.buffers}
+    table = arch_fields(base)
+    changes: dict[str, dict[str, Any]] = {}
+    buffers: dict[str, dict[str, Any]] = {}
     for path, value in values.items():
-        section, _, key = path.partition(".")
-        if path == "compute.native_formats":
-            compute[key] = tuple(parse_format(s) for s in str(value).split(","))
-        elif path == "compute.unsupported_formats":
-            compute["promote"] = value == "promote"
-        elif section == "compute":
-            compute[key] = value
-        elif section == "vector":
-            vector[key] = int(value)
-        elif section == "energy":
-            energy[key] = _like(getattr(base.energy, key), value)
-        elif path.startswith("memory.sram."):
-            name, attr = path.split(".")[2:]
-            if attr == "size_kib":
-                buffers[name]["size_bytes"] = round(float(value) * KIB)
-            else:
-                buffers[name][attr] = float(value)
-        elif path == "memory.dram.bandwidth_bytes_per_cycle":
-            memory["dram_bandwidth_bytes_per_cycle"] = float(value)
-        elif path == "memory.dram.ports":
-            memory["dram_ports"] = str(value)
-        else:
+        where = table.get(path)
+        if where is None:
             raise KeyError(path)
+        attribute = where.field.attribute
+        assert isinstance(attribute, str), path
+        target = buffers.setdefault(where.buffer, {}) if where.section == "sram" else \
+            changes.setdefault(where.section, {})
+        target[attribute] = value if where.section == "options" else where.field.coerce(value)
     sections: dict[str, Any] = {}
-    if compute:
-        sections["compute"] = _apply_compute(base.compute, compute)
-    if vector:
-        sections["vector"] = replace(base.vector, **vector)
-    if energy:
-        sections["energy"] = replace(base.energy, **energy)
-    if memory or any(buffers.values()):
-        new_buffers = tuple(replace(b, **buffers[b.name]) if buffers[b.name] else b
+    if "compute" in changes or "options" in changes:
+        sections["compute"] = _apply_compute(base.compute, changes.get("compute", {}),
+                                             changes.get("options", {}))
+    for name in ("vector", "energy"):
+        if name in changes:
+            sections[name] = replace(getattr(base, name), **changes[name])
+    if "dram" in changes or buffers:
+        new_buffers = tuple(replace(b, **buffers[b.name]) if b.name in buffers else b
                             for b in base.memory.buffers)
-        sections["memory"] = replace(base.memory, buffers=new_buffers, **memory)
+        sections["memory"] = replace(base.memory, buffers=new_buffers,
+                                     **changes.get("dram", {}))
     return replace(base, **sections) if sections else base
 
 
-def _set(doc: dict[str, Any], path: str, value: Any) -> None:
-    keys = path.split(".")
-    for key in keys[:-1]:
-        doc = doc.setdefault(key, {})
-    if keys[-1] == "native_formats" and isinstance(value, str):
-        value = value.split(",")
-    doc[keys[-1]] = value
-
-
-def _drop_base_kind_fields(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
-    """A swept ``compute.kind`` leaves the base kind's own fields behind (as `apply_arch`
-    starts from the new kind's default options), unless the sweep sets them too."""
-    compute, new = doc["compute"], values["compute.kind"]
-    if new not in kind_names():
-        return  # the loader names the unknown kind
-    for key in array_kind(compute["kind"]).option_fields:
-        if key not in array_kind(new).option_fields and f"compute.{key}" not in values:
-            compute.pop(key, None)
-
-
-def _load_with(base_doc: dict[str, Any], values: Mapping[str, Any], target: Path) -> None:
-    doc = yaml.safe_load(yaml.safe_dump(base_doc))
-    if "compute.kind" in values:
-        _drop_base_kind_fields(doc, values)
-    for path, value in values.items():
-        _set(doc, path, value)
-    target.write_text(yaml.safe_dump(doc))
-    load_arch(target)
-
-
 def check_arch_values(base: Arch, params: Mapping[str, Sequence[Any]], file: str) -> None:
-    """Run every value of every arch path through the arch loader; a rejected one is a
-    SpecError naming the sweep file, ``space.<path>`` and the loader's message. The loader
-    checks fields independently, so one file tries the i-th value of every path at once; only
-    when it fails are the values tried one by one to say which one."""
-    base_doc = yaml.safe_load(arch_to_yaml(base))
-    longest = max((len(v) for v in params.values()), default=0)
-    with tempfile.TemporaryDirectory(prefix="hwsim_sweep_") as tmp:
-        target = Path(tmp) / "arch.yaml"
-        for i in range(longest):
-            combined = {path: values[i % len(values)] for path, values in params.items()}
-            try:
-                _load_with(base_doc, combined, target)
-                continue
-            except SpecError as exc:
-                first = exc
-            for path, value in combined.items():
-                try:
-                    _load_with(base_doc, {path: value}, target)
-                except SpecError as exc:
-                    issue = exc.issues[0]
-                    raise SpecError.single(file, f"space.{path}", f"value {value!r}: "
-                                           f"{issue.field_path}: {issue.message}") from None
-            raise SpecError.single(file, "space", f"values {combined}: {first}")
+    """Check every value of every arch path with its field's own reader (the arch loader's
+    checks and messages, straight from the value); a rejected one is a SpecError naming the
+    sweep file, ``space.<path>`` and the loader's message."""
+    table = arch_fields(base)
+    kinds = [array_kind(base.compute.kind)]
+    if "compute.kind" in params:
+        for value in params["compute.kind"]:
+            message = table["compute.kind"].field.check(value, "compute.kind")
+            if message:
+                raise SpecError.single(file, "space.compute.kind", f"value {value!r}: {message}")
+        kinds = [array_kind(str(value)) for value in params["compute.kind"]]
+    for path, values in params.items():
+        where = table[path]
+        for value in values:
+            if where.section == "options":
+                message = _check_kind_option(kinds, where.field.key, value)
+            else:
+                message = where.field.check(value, path)
+            if message:
+                raise SpecError.single(file, f"space.{path}", f"value {value!r}: {message}")
+
+
+def _check_kind_option(kinds: Sequence[ArrayKind], key: str, value: Any) -> str | None:
+    """The loader's message for a kind's own field on each swept kind: not a field of that
+    kind, or a value the kind rejects."""
+    for kind in kinds:
+        if key not in kind.option_fields:
+            owners = [k for k in kind_names() if key in array_kind(k).option_fields]
+            return f"compute.{key}: not a field of a {kind.name} array (a field of " \
+                   f"{', '.join(owners)} arrays)"
+        log = IssueLog("")
+        _kind_option(kind, key, value, log)
+        if log.issues:
+            return f"{log.issues[0].field_path}: {log.issues[0].message}"
+    return None
 
 
 def path_kind(path: str, known_arch: Sequence[str], workload: Workload, file: str) -> str:

@@ -73,17 +73,10 @@ class Plan:
         return (*METRICS, *numeric)
 
 
-def _integer_paths(arch_paths: list[str], base: Arch) -> frozenset[str]:
+def _integer_paths(base: Arch) -> frozenset[str]:
     """Paths whose values are integers: the arch's integer fields, bits, batch, cycles."""
     ints = {"workload.batch", "schedule.cycles", "schedule.bits", "schedule.grad_bits"}
-    for path in arch_paths:
-        section, _, key = path.partition(".")
-        if section in ("compute", "vector", "energy"):
-            value = getattr(getattr(base, section), key, None)
-            if section == "compute" and value is None:  # the kind's own fields
-                value = getattr(base.compute.options, key, None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                ints.add(path)
+    ints |= {path for path, where in design.arch_fields(base).items() if where.field.integer}
     return frozenset(ints)
 
 
@@ -164,7 +157,7 @@ def build_plan(workload: Workload, base_arch: Arch, space: Mapping[str, Any], *,
         raise SpecError.single(file, "space", "expected a non-empty mapping of field paths to "
                                f"values or ranges, got {space!r}")
     kinds = [design.path_kind(str(path), arch_paths, workload, file) for path in space]
-    integer = _integer_paths(arch_paths, base_arch) | {
+    integer = _integer_paths(base_arch) | {
         str(p) for p, k in zip(space, kinds, strict=True) if k == "precision"}
     params = parse_space(space, file, integer)
     defaults = [p.path.replace("precision.default.", "precision.") for p, k in

@@ -8,8 +8,9 @@ Writes into the folder:
   median objective among the feasible designs at each value of the parameter (a parameter with
   more than eight distinct values is binned into eight quantile bins);
 - ``summary.md``: counts, the front (up to 25 designs, best first objective first), the best
-  design per objective, and the parameters ranked by how much the median of each objective
-  moves across their values (largest median / smallest median).
+  design per objective (the front design best on it, ties broken by the other objectives in
+  turn, then the design index), and the parameters ranked by how much the median of each
+  objective moves across their values (largest median / smallest median).
 
 Plots use matplotlib's object API with the Agg canvas: no pyplot state, no display needed.
 """
@@ -131,6 +132,25 @@ def _cell(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _minimised(table: SweepTable, objective: Objective) -> npt.NDArray[np.float64]:
+    """The objective's column as a quantity to minimise (a maximised one negated)."""
+    values = table[objective.metric].astype(np.float64)
+    return -values if objective.maximise else values
+
+
+def best_per_objective(front: SweepTable, objectives: Sequence[Objective]) -> list[int]:
+    """Per objective, the row of `front` that is best on it. Designs that tie on it are told
+    apart by the other objectives in the order given, then by the lowest `design` index: the
+    lexicographic best is never dominated (a design that dominated it would sort before it),
+    and the choice does not depend on the row order."""
+    chosen = []
+    for o in objectives:
+        keys = [_minimised(front, o), *(_minimised(front, other) for other in objectives
+                                         if other is not o), front["design"]]
+        chosen.append(int(np.lexsort(keys[::-1])[0]))
+    return chosen
+
+
 def summary(table: SweepTable, feasible: SweepTable, front: SweepTable,
             objectives: Sequence[Objective], parameters: Sequence[str], source: str) -> str:
     lines = [f"# Sweep report: {source}", "",
@@ -138,23 +158,26 @@ def summary(table: SweepTable, feasible: SweepTable, front: SweepTable,
              f"front of {', '.join(map(str, objectives))}.", ""]
     shown = [*parameters, *dict.fromkeys([o.metric for o in objectives] +
                                          ["cycles", "energy_pj", "tops_per_w"])]
-    order = np.argsort(front[objectives[0].metric] * (-1 if objectives[0].maximise else 1),
-                       kind="stable")[:FRONT_ROWS]
-    lines += ["## Pareto front", "", "| design | " + " | ".join(shown) + " |",
-              "|" + "---|" * (len(shown) + 1)]
+    first = objectives[0]
+    order = np.lexsort([front["design"], _minimised(front, first)])[:FRONT_ROWS]
+    lines += ["## Pareto front", ""]
+    if len(front) > FRONT_ROWS:
+        lines += [f"The {FRONT_ROWS} of the {len(front)} front designs with the "
+                  f"{'highest' if first.maximise else 'lowest'} {first.metric}.", ""]
+    lines += ["| design | " + " | ".join(shown) + " |", "|" + "---|" * (len(shown) + 1)]
     for i in order:
         row = front.row(int(i))
         lines.append(f"| {row['design']} | " + " | ".join(_cell(row[c]) for c in shown) + " |")
-    lines += ["", "## Best design per objective", ""]
-    for o in objectives:
-        values = feasible[o.metric]
-        i = int(np.argmax(values) if o.maximise else np.argmin(values))
-        row = feasible.row(i)
+    lines += ["", "## Best design per objective", "",
+              "Among the front designs best on an objective, the one best on the other "
+              "objectives in turn (then the lowest design index).", ""]
+    for o, i in zip(objectives, best_per_objective(front, objectives), strict=True):
+        row = front.row(i)
         setting = ", ".join(f"{p}={_cell(row[p])}" for p in parameters)
         lines.append(f"- {o}: {_cell(row[o.metric])} (design {row['design']}: {setting})")
     lines += ["", "## Sensitivity", "",
-              "Largest / smallest median of each objective across a parameter's values "
-              "(the other parameters vary underneath).", "",
+              "Largest / smallest median of each objective over the feasible designs at each "
+              "of a parameter's values (the other parameters vary underneath).", "",
               "| parameter | " + " | ".join(o.metric for o in objectives) + " |",
               "|" + "---|" * (len(objectives) + 1)]
     spreads = []

@@ -104,7 +104,7 @@ def test_bad_spec_file_keeps_existing_csv(tmp_path):
     out.write_text("previous results\n")
     run = hwsim("estimate", str(bad), "--csv", str(out))
     assert run.returncode == 2
-    assert run.stderr.strip() == f"hwsim: error: {bad}: layers[0].K: expected a positive " \
+    assert run.stderr.strip() == f"hwsim: error: {bad}:5: layers[0].K: expected a positive " \
                                  "integer, got -1"
     assert out.read_text() == "previous results\n"
 

@@ -4,6 +4,8 @@ The pytest side (``conftest.run``) computes the stimulus and the golden model's 
 saves them to ``vectors.npz``; the simulator process only loads them, so it imports numpy and
 cocotb and nothing else. Each group ``<g>`` of the file holds ``<g>/in/<port>`` arrays, an
 optional ``<g>/valid`` pattern and the expected ``<g>/out/<port>`` arrays for the valid inputs.
+A port wider than 63 bits is a 2-D array, one row of ``WORD_BITS``-bit words per vector, least
+significant word first (:func:`to_words` on the pytest side, :func:`join_words` here).
 
 The units share a handshake: ``clk``, ``rst_n`` (active low), ``in_valid`` with the inputs, and
 ``out_valid`` with the outputs LATENCY cycles later. :func:`stream` drives a new input vector at
@@ -24,10 +26,31 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 ENV_SETUP = "HWSIM_RTL_SETUP"  # JSON: {"params": {...}, "latency": int, "vectors": path}
+WORD_BITS = 32
+
+
+def to_words(lanes: np.ndarray, lane_bits: int) -> np.ndarray:
+    """Rows of ``lane_bits``-bit lanes (lane 0 least significant) as rows of WORD_BITS-bit words:
+    the layout of a wide port in ``vectors.npz``."""
+    lanes = np.asarray(lanes, dtype=np.int64)
+    n, k = lanes.shape
+    total = k * lane_bits
+    bits = (lanes[:, :, None] >> np.arange(lane_bits)) & 1  # (n, k, lane_bits), LSB first
+    bits = np.concatenate([bits.reshape(n, total),
+                           np.zeros((n, -total % WORD_BITS), dtype=np.int64)], axis=1)
+    return (bits.reshape(n, -1, WORD_BITS) << np.arange(WORD_BITS)).sum(axis=2)
+
+
+def join_words(rows: np.ndarray) -> list[int]:
+    """One Python int per vector: a 1-D array as is, a 2-D array of words joined."""
+    if rows.ndim == 1:
+        return [int(v) for v in rows]
+    return [sum(int(w) << (WORD_BITS * i) for i, w in enumerate(row)) for row in rows]
 
 
 async def stream(
-    dut: Any, inputs: Mapping[str, Sequence[int]], outputs: Sequence[str], valid: Sequence[int]
+    dut: Any, inputs: Mapping[str, np.ndarray], outputs: Sequence[str],
+    valid: np.ndarray | Sequence[int],
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Drive ``inputs`` (port -> one value per cycle) with ``valid`` as in_valid; collect outputs.
 
@@ -38,7 +61,7 @@ async def stream(
     fall = FallingEdge(dut.clk)
     out_valid = dut.out_valid
     # in_valid is driven like any input; a port is written only when its value changes
-    columns = {**{port: [int(v) for v in vals] for port, vals in inputs.items()},
+    columns = {**{port: join_words(np.asarray(vals)) for port, vals in inputs.items()},
                "in_valid": [int(v) for v in valid]}
     handles = [getattr(dut, port) for port in columns]
     rows = list(zip(*columns.values(), strict=True))
@@ -64,7 +87,7 @@ async def stream(
                 handles[k].value = v
                 last[k] = v
         await fall
-    result = {port: np.array(vals, dtype=np.int64) for port, vals in zip(outputs, got, strict=True)}
+    result = {port: np.array(vals, dtype=object) for port, vals in zip(outputs, got, strict=True)}
     return result, np.array(out_cycles, dtype=np.int64)
 
 
@@ -97,12 +120,14 @@ async def check_stream(dut: Any, group: str) -> None:
         f"{len(out_cycles)} results for {len(in_cycles)} valid inputs")
     lat = out_cycles - in_cycles
     assert np.all(lat == latency), f"latencies {sorted(set(lat.tolist()))}, expected {latency}"
-    for port, expect in want.items():
+    for port, want_rows in want.items():
+        expect = np.array(join_words(want_rows), dtype=object)
         bad = np.flatnonzero(got[port] != expect)
         if bad.size:
             rows = [
-                {**{k: int(v[in_cycles[i]]) for k, v in inputs.items()},
-                 port: int(got[port][i]), "model": int(expect[i])}
+                {**{k: hex(join_words(v[in_cycles[i]:in_cycles[i] + 1])[0])
+                    for k, v in inputs.items()},
+                 port: hex(got[port][i]), "model": hex(expect[i])}
                 for i in bad[:10]
             ]
             raise AssertionError(f"{bad.size} of {expect.size} mismatches on {port}: {rows}")

