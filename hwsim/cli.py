@@ -11,7 +11,7 @@ import logging
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from hwsim.api import estimate, load_arch, load_inputs, load_workload
@@ -354,7 +354,7 @@ def _in_flags(issue: SpecIssue) -> SpecIssue:
     message = issue.message
     for (group, name), (flag, _) in FLAGS.items():
         message = message.replace(f"{group}.{name}", flag)
-    return SpecIssue(place, field, message)
+    return replace(issue, file=place, field_path=field, message=message)
 
 
 COMMANDS = {"estimate": _estimate, "energy-table": _energy_table, "trace": _trace,
