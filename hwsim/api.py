@@ -10,15 +10,16 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from hwsim.area import AreaBreakdown, arch_area
-from hwsim.energy.price import price, relevant_components
+from hwsim.energy.price import Executed, price, relevant_components
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.footprint import FrequencySplit, footprint, max_batch
 from hwsim.lowering import Pass, ProblemTable, lower
-from hwsim.precision import NumberFormat
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor
-from hwsim.result import Result, build_layers
+from hwsim.result import ProblemResults, Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import load_arch as _load_arch_yaml
 from hwsim.spec.errors import SpecError, suggest
@@ -92,8 +93,9 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     table = lower(workload, batch=used_batch, training=training, optimizer=optimizer,
                   split=split)
     executed = executed_formats(table, workload, arch)
-    raw = run_kernels(table, pack_designs([arch]))
-    energy = relevant_components(price(table, raw, energy_table(arch), arch, executed), arch)
+    counts = run_kernels(table, pack_designs([arch]))
+    energy = relevant_components(price(table, counts, [arch], [energy_table(arch)],
+                                       [executed]), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
     if workload.path and workload.source == default_source(workload.path):
@@ -103,7 +105,7 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     if memory is not None and device_memory_bytes is not None:
         max_batch(memory, device_memory_bytes, source=workload.path or workload.name)
     return Result(workload, arch, "training" if training else "inference", used_batch,
-                  build_layers(table, raw, energy, executed), inputs, memory,
+                  ProblemResults.of(table, counts, energy, executed), inputs, memory,
                   device_memory_bytes, modelled_area(arch))
 
 
@@ -116,19 +118,19 @@ def modelled_area(arch: Arch) -> AreaBreakdown | None:
         return None
 
 
-def executed_formats(table: ProblemTable, workload: Workload,
-                     arch: Arch) -> tuple[tuple[NumberFormat, NumberFormat], ...]:
-    """The formats the array executes each problem's two operands in (vector problems keep
-    theirs); a format it cannot execute is a SpecError naming the layer, the operand, its
-    tensor and the arch."""
+def executed_formats(table: ProblemTable, workload: Workload, arch: Arch) -> Executed:
+    """The formats the array executes the two operands of each distinct format tuple of
+    `table` in (indexed by `ProblemTable.format_index`; tuples only vector problems use keep
+    theirs); a format it cannot execute is a SpecError naming the first layer that uses it,
+    the operand, its tensor and the arch."""
     natives, promote = arch.compute.native_formats, arch.compute.promote
-    out = []
-    for p, formats in enumerate(table.formats):
-        if table.is_vector[p]:
-            out.append((formats[0], formats[1]))
-            continue
+    gemm = np.flatnonzero(table.is_vector == 0)
+    codes, first = np.unique(table.format_index[gemm], return_index=True)
+    first_use = dict(zip(codes.tolist(), gemm[first].tolist(), strict=True))
+    out = [(formats[0], formats[1]) for formats in table.format_set]
+    for code, p in sorted(first_use.items(), key=lambda item: item[1]):
         pair = []
-        for operand, fmt in enumerate(formats[:2]):
+        for operand, fmt in enumerate(table.format_set[code][:2]):
             try:
                 pair.append(execution_format(fmt, natives, promote))
             except UnsupportedFormatError as exc:
@@ -140,5 +142,5 @@ def executed_formats(table: ProblemTable, workload: Workload,
                                        f"layers[{index}] ({table.names[p]}, operand "
                                        f"{'AB'[operand]})",
                                        f"{exc} for the {tensor} on arch {arch.name}") from None
-        out.append((pair[0], pair[1]))
+        out[code] = (pair[0], pair[1])
     return tuple(out)

@@ -1,13 +1,15 @@
-"""Run the kernels for one workload on one or many designs: pack, call, return raw arrays.
+"""Run the kernels for one workload on one or many designs: pack, call, name the outputs.
 
-This is the only module that turns specs into the kernels' struct-of-arrays; `result.py` turns
-the arrays back into named results.
+This is the only module that turns specs into the kernels' struct-of-arrays and the only one
+that reads the kernels' positional outputs: everything downstream (pricing, totals, results)
+reads the named [D, P] arrays of `KernelCounts`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,13 +18,12 @@ from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIM
                                      UTIL_COEFS)
 from hwsim.arrays import array_kind
 from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
-from hwsim.kernels.memory import memory_model
-from hwsim.kernels.systolic import systolic_compute
 from hwsim.lowering import ProblemTable
 from hwsim.spec.arch import OPERANDS, Arch
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
+Array = npt.NDArray[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +47,68 @@ class DesignArrays:
 
 
 @dataclass(frozen=True, slots=True)
-class RawCounts:
-    """Kernel outputs for D designs x P problems (see the kernels' docstrings)."""
+class LevelCounts:
+    """Traffic at one storage level for D designs x P problems: [D, P] arrays per operand
+    (`hwsim.spec.arch.OPERANDS`) in `unit` ("elements" or "bits").
 
-    sram_counts: I64   # [D, P, 5]: compute cycles, folds, A reads, B reads, output writes
-    ratios: F64        # [D, P, 2]: mapping efficiency, compute utilisation
-    dram_bits: F64     # [D, P, 4]: A read, B read, output write, partial-sum read
-    stall_cycles: F64  # [D, P]
-    vector_cycles: F64 # [D, P]
-    k_pack: I64        # [D, P]: products a PE completes per cycle (hwsim.dataflow.scalable)
-    t_steps: I64       # [D, P]: cycles a PE spends per MAC
+    `reads` and `writes` are the level's own accesses; an operand a level neither reads nor
+    writes has zeros. A deeper hierarchy adds levels (`KernelCounts.levels`), each with the
+    same per-operand arrays.
+    """
+
+    name: str
+    unit: str
+    reads: dict[str, Array]
+    writes: dict[str, Array]
+
+
+@dataclass(frozen=True, slots=True)
+class KernelCounts:
+    """What the kernels count for D designs x P problems, by name (each a [D, P] array).
+
+    - `compute_cycles`, `folds`, `mapping_efficiency`, `compute_utilization`: GEMMs on the
+      array (0 for vector problems), `hwsim.kernels.systolic`;
+    - `vector_cycles`: vector problems on the vector unit (0 for GEMMs);
+    - `stall_cycles`: DRAM plus SRAM-port stalls, `hwsim.kernels.memory`;
+    - `k_pack`, `t_steps`: products a PE completes per cycle and cycles it spends per MAC
+      (`hwsim.dataflow.scalable`);
+    - `sram` (elements): A reads (``ifmap``), B reads (``filter``), output writes (``ofmap``,
+      partial sums included) and the partial sums' read-backs (``ofmap`` reads: every write
+      but each output's last) of GEMMs;
+    - `dram` (bits): reads of A, B and spilled partial sums (``ofmap``), writes of outputs.
+      A vector problem moves all of its tensors or none: its reads and writes are then its
+      elements times the bits it reads and writes per element.
+    """
+
+    compute_cycles: I64
+    folds: I64
+    vector_cycles: F64
+    stall_cycles: F64
+    mapping_efficiency: F64
+    compute_utilization: F64
+    k_pack: I64
+    t_steps: I64
+    sram: LevelCounts
+    dram: LevelCounts
+
+    @property
+    def levels(self) -> tuple[LevelCounts, ...]:
+        """Storage levels from the array outwards."""
+        return (self.sram, self.dram)
+
+    def design(self, d: int) -> KernelCounts:
+        """The counts of design `d` alone (D = 1)."""
+        def one(x: Array) -> Array:
+            return x[d:d + 1]
+
+        def level(lv: LevelCounts) -> LevelCounts:
+            return LevelCounts(lv.name, lv.unit, {k: one(v) for k, v in lv.reads.items()},
+                               {k: one(v) for k, v in lv.writes.items()})
+
+        return KernelCounts(one(self.compute_cycles), one(self.folds), one(self.vector_cycles),
+                            one(self.stall_cycles), one(self.mapping_efficiency),
+                            one(self.compute_utilization), one(self.k_pack), one(self.t_steps),
+                            level(self.sram), level(self.dram))
 
 
 def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
@@ -93,8 +146,11 @@ def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
     )
 
 
-def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
+def run_kernels(table: ProblemTable, designs: DesignArrays) -> KernelCounts:
     """Evaluate every problem of `table` on every design."""
+    # Imported here so that `import hwsim` does not load Numba (about half its start-up time).
+    from hwsim.kernels.memory import memory_model
+    from hwsim.kernels.systolic import systolic_compute
     k_pack, t_steps, m_pack, preload = throughput_factors(
         designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
         designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)
@@ -113,4 +169,37 @@ def run_kernels(table: ProblemTable, designs: DesignArrays) -> RawCounts:
         designs.cols, designs.dataflow, designs.caps_bits, designs.sram_bw_bits,
         designs.unified, designs.dram_bw_bits, designs.per_operand, designs.lanes, ROLE_DIMS,
         ROW_COEF, k_pack, t_steps, m_pack, preload)
-    return RawCounts(sram_counts, ratios, dram_bits, stall, vector_cycles, k_pack, t_steps)
+    return _named(table, sram_counts, ratios, dram_bits, stall, vector_cycles, k_pack, t_steps)
+
+
+def _named(table: ProblemTable, sram_counts: I64, ratios: F64, dram_bits: F64, stall: F64,
+           vector_cycles: F64, k_pack: I64, t_steps: I64) -> KernelCounts:
+    """Name the kernels' positional outputs (their layouts are in the kernels' docstrings:
+    `sram_counts[D, P, 5]` compute cycles, folds, A reads, B reads, output writes;
+    `ratios[D, P, 2]` mapping efficiency, compute utilisation; `dram_bits[D, P, 4]` A read,
+    B read, output write, partial-sum read, or for a vector problem all its bits in the
+    first). This is the only place that reads those positions."""
+    vector = table.is_vector.astype(bool)
+    zeros = np.zeros(dram_bits.shape[:2])
+    final = table.M * table.N * table.count  # each output's last write; earlier: partial sums
+    # a vector problem moved elements x (read + write bits) or nothing: split it
+    moved = np.where(vector & (dram_bits[:, :, 0] > 0),
+                     table.vector_elements.astype(np.float64), 0.0)
+    sram = LevelCounts("sram", "elements",
+                       reads={"ifmap": sram_counts[:, :, 2], "filter": sram_counts[:, :, 3],
+                              "ofmap": np.maximum(0, sram_counts[:, :, 4] - final)},
+                       writes={"ifmap": np.zeros_like(sram_counts[:, :, 2]),
+                               "filter": np.zeros_like(sram_counts[:, :, 3]),
+                               "ofmap": sram_counts[:, :, 4]})
+    dram = LevelCounts("dram", "bits",
+                       reads={"ifmap": np.where(vector, moved * table.vector_read_bits,
+                                                dram_bits[:, :, 0]),
+                              "filter": np.where(vector, 0.0, dram_bits[:, :, 1]),
+                              "ofmap": np.where(vector, 0.0, dram_bits[:, :, 3])},
+                       writes={"ifmap": zeros, "filter": zeros,
+                               "ofmap": np.where(vector, moved * table.vector_write_bits,
+                                                 dram_bits[:, :, 2])})
+    return KernelCounts(compute_cycles=sram_counts[:, :, 0], folds=sram_counts[:, :, 1],
+                        vector_cycles=vector_cycles, stall_cycles=stall,
+                        mapping_efficiency=ratios[:, :, 0], compute_utilization=ratios[:, :, 1],
+                        k_pack=k_pack, t_steps=t_steps, sram=sram, dram=dram)

@@ -7,7 +7,6 @@ packed (two 4-bit values per byte).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +15,15 @@ import numpy.typing as npt
 
 from hwsim.version import __version__
 from hwsim.area import AreaBreakdown
-from hwsim.evaluate import RawCounts
+from hwsim.energy.price import Executed
+from hwsim.evaluate import KernelCounts
 from hwsim.footprint import Footprint
 from hwsim.lowering import Pass, ProblemKind, ProblemTable
 from hwsim.spec.arch import Arch
-from hwsim.precision import NumberFormat
 from hwsim.spec.workload import Workload
+from hwsim.totals import DRAM_KEYS as DRAM_KEYS  # the streams' names, for reports
+from hwsim.totals import ProblemCosts, problem_costs, step_totals
 
-DRAM_KEYS = ("ifmap_read", "filter_read", "ofmap_write", "psum_read")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,31 +81,66 @@ class LayerResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ProblemResults:
+    """One design's per-problem results as arrays of length P (the design's row of the
+    [D, P] arrays): the problems, their kernel counts and reported costs, their energies by
+    component (pJ) and the totals over them (`hwsim.totals.step_totals`, as Python numbers).
+    `executed` are the formats the array executes MACs in, per distinct format tuple of
+    `table` (`hwsim.api.executed_formats`)."""
+
+    table: ProblemTable
+    counts: KernelCounts
+    costs: ProblemCosts
+    energy_pj: dict[str, npt.NDArray[np.float64]]
+    totals: dict[str, Any]
+    executed: Executed | None = None
+
+    @staticmethod
+    def of(table: ProblemTable, counts: KernelCounts, energy_pj: dict[str, Any],
+           executed: Executed | None = None, design: int = 0) -> ProblemResults:
+        """Design `design`'s results from [D, P] counts and energies; a SpecError if a count
+        or a total exceeds int64."""
+        one = counts.design(design)
+        costs = problem_costs(table, one)
+        energy = {k: v[design:design + 1] for k, v in energy_pj.items()}
+        totals = _first(step_totals(table, costs, energy))
+        return ProblemResults(table, one, costs, {k: v[0] for k, v in energy.items()}, totals,
+                              executed)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Result:
-    """A workload's cost on one arch."""
+    """A workload's cost on one arch. Per-problem results are kept as arrays (`problems`);
+    `layers` names them problem by problem, built on first use."""
 
     workload: Workload
     arch: Arch
     mode: str
     batch: int
-    layers: tuple[LayerResult, ...]
+    problems: ProblemResults
     inputs: dict[str, str] = field(default_factory=dict)
     footprint: Footprint | None = None
     device_memory_bytes: float | None = None
     area: AreaBreakdown | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def layers(self) -> tuple[LayerResult, ...]:
+        if "layers" not in self._cache:
+            self._cache["layers"] = build_layers(self.problems)
+        return self._cache["layers"]  # type: ignore[no-any-return]
 
     @property
     def total_cycles(self) -> int:
-        return sum(layer.total_cycles for layer in self.layers)
+        return int(self.problems.totals["cycles"])
 
     @property
     def macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
+        return int(self.problems.totals["macs"])
 
     @property
     def energy_breakdown_pj(self) -> dict[str, float]:
-        keys = self.layers[0].energy_pj.keys() if self.layers else ()
-        return {k: sum(layer.energy_pj[k] for layer in self.layers) for k in keys}
+        return dict(self.problems.totals["energy_pj"])
 
     @property
     def energy_pj(self) -> float:
@@ -117,18 +152,14 @@ class Result:
 
     def totals(self) -> dict[str, Any]:
         pes = self.arch.compute.rows * self.arch.compute.cols
-        cycles = self.total_cycles
-        dram = {key: sum(layer.dram_bytes[key] for layer in self.layers) for key in DRAM_KEYS}
-        return {"cycles": cycles,
-                "compute_cycles": sum(layer.compute_cycles for layer in self.layers),
-                "stall_cycles": sum(layer.stall_cycles for layer in self.layers),
-                "latency_s": self.latency_s, "macs": self.macs,
-                "bitops": sum(layer.bitops for layer in self.layers),
-                "utilization": self.macs / (cycles * pes) if cycles else 0.0,
-                "sram_reads": {k: sum(lr.sram_reads[k] for lr in self.layers)
-                               for k in ("ifmap", "filter")},
-                "sram_writes": {"ofmap": sum(lr.sram_writes["ofmap"] for lr in self.layers)},
-                "dram_bytes": dram, "dram_bytes_total": sum(dram.values()),
+        t = self.problems.totals
+        cycles = t["cycles"]
+        return {"cycles": cycles, "compute_cycles": t["compute_cycles"],
+                "stall_cycles": t["stall_cycles"], "latency_s": self.latency_s,
+                "macs": t["macs"], "bitops": t["bitops"],
+                "utilization": t["macs"] / (cycles * pes) if cycles else 0.0,
+                "sram_reads": dict(t["sram_reads"]), "sram_writes": dict(t["sram_writes"]),
+                "dram_bytes": dict(t["dram_bytes"]), "dram_bytes_total": t["dram_bytes_total"],
                 "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown_pj,
                 **self.memory_totals(), **self.area_totals()}
 
@@ -146,13 +177,19 @@ class Result:
         """Training memory (bytes) and the cost of activation compression, if any."""
         if self.footprint is None:
             return {}
-        extra = [layer for layer in self.layers
-                 if layer.problem_kind is ProblemKind.COMPRESSION]
+        p = self.problems
+        extra = p.table.problem_kind == ProblemKind.COMPRESSION
+        energy = 0
+        for values in p.energy_pj.values():   # each problem's total, component by component
+            energy = energy + values
+        dram = 0
+        for values in p.costs.dram_bytes.values():
+            dram = dram + values
         return {**self.footprint.to_dict(self.device_memory_bytes),
                 "activation_compression": {
-                    "cycles": sum(layer.total_cycles for layer in extra),
-                    "energy_pj": sum(layer.total_energy_pj for layer in extra),
-                    "dram_bytes": sum(sum(layer.dram_bytes.values()) for layer in extra)}}
+                    "cycles": sum(p.costs.total_cycles[0][extra].tolist()),
+                    "energy_pj": sum(np.asarray(energy)[extra].tolist()),
+                    "dram_bytes": sum(np.asarray(dram)[0][extra].tolist())}}
 
     def to_dict(self) -> dict[str, Any]:
         pes = self.arch.compute.rows * self.arch.compute.cols
@@ -162,13 +199,18 @@ class Result:
                 "layers": [layer.to_dict(pes) for layer in self.layers]}
 
 
-def _precision(table: ProblemTable, p: int,
-               executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None) -> dict[str, str]:
+def _first(totals: dict[str, Any]) -> dict[str, Any]:
+    """Design 0's entries of `step_totals` as Python ints and floats."""
+    return {k: _first(v) if isinstance(v, dict) else v[0].item() for k, v in totals.items()}
+
+
+def _precision(table: ProblemTable, p: int, code: int,
+               executed: Executed | None) -> dict[str, str]:
     """Formats of the problem's operands, and what the array executes them as when promoted."""
-    a, b, out, acc = table.formats[p]
+    a, b, out, acc = table.format_set[code]
     info = {"a": a.name, "b": b.name, "output": out.name, "accumulator": acc.name}
     if executed is not None and not table.is_vector[p]:
-        for key, stored, ran in (("a", a, executed[p][0]), ("b", b, executed[p][1])):
+        for key, stored, ran in (("a", a, executed[code][0]), ("b", b, executed[code][1])):
             if ran != stored:
                 info[f"{key}_executed_as"] = ran.name
     stored_bits = int(table.b_store_bits[p])
@@ -177,47 +219,37 @@ def _precision(table: ProblemTable, p: int,
     return info
 
 
-def _dram_bytes(table: ProblemTable, bits: npt.NDArray[np.float64], p: int) -> dict[str, int]:
-    """DRAM bytes by stream. A vector problem moves all of its tensors or none (the kernel's
-    total): then its reads and writes are its elements times the bits read and written."""
-    if table.is_vector[p]:
-        moved = float(table.vector_elements[p]) if bits[0] > 0 else 0.0
-        bits = np.array([moved * table.vector_read_bits[p], 0.0,
-                         moved * table.vector_write_bits[p], 0.0])
-    return {key: math.ceil(bits[i] / 8) for i, key in enumerate(DRAM_KEYS)}
+def build_layers(problems: ProblemResults) -> tuple[LayerResult, ...]:
+    """Name one design's per-problem results problem by problem."""
+    table, counts, costs = problems.table, problems.counts, problems.costs
 
+    def row(x: npt.NDArray[Any]) -> list[Any]:
+        return x.reshape(-1).tolist()
 
-def build_layers(table: ProblemTable, raw: RawCounts,
-                 energy: dict[str, npt.NDArray[np.float64]],
-                 executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None = None,
-                 design: int = 0) -> tuple[LayerResult, ...]:
-    """Name the kernel outputs and priced energies of design `design` problem by problem."""
+    cols = {name: row(getattr(table, name)) for name in
+            ("is_vector", "pass_code", "problem_kind", "M", "N", "K", "count", "layer_index",
+             "format_index")}
+    macs, bitops = row(table.macs), row(table.bitops)
+    compute, stall = row(costs.compute_cycles), row(costs.stall_cycles)
+    folds = row(counts.folds)
+    mapping, util = row(counts.mapping_efficiency), row(counts.compute_utilization)
+    reads = {k: row(v) for k, v in costs.sram_reads.items()}
+    writes = {k: row(v) for k, v in costs.sram_writes.items()}
+    dram = {k: row(v) for k, v in costs.dram_bytes.items()}
+    energy = {k: row(v) for k, v in problems.energy_pj.items()}
     out: list[LayerResult] = []
-    counts, ratios = raw.sram_counts[design], raw.ratios[design]
-    dram_bits = raw.dram_bits[design]
-    macs, bitops = table.macs, table.bitops      # whole arrays, built once
     for p, name in enumerate(table.names):
-        vector = bool(table.is_vector[p])
-        elements = int(table.vector_elements[p])
-        if vector:
-            compute = int(raw.vector_cycles[design, p])
-            reads = {"ifmap": elements * int(table.vector_read_bits[p]) // max(1, int(
-                table.a_bits[p])), "filter": 0}
-            writes = {"ofmap": elements}
-        else:
-            compute = int(counts[p, 0])
-            reads = {"ifmap": int(counts[p, 2]), "filter": int(counts[p, 3])}
-            writes = {"ofmap": int(counts[p, 4])}
         out.append(LayerResult(
-            name=name, pass_name=Pass.from_code(int(table.pass_code[p])),
-            problem_kind=ProblemKind(int(table.problem_kind[p])),
-            M=int(table.M[p]), N=int(table.N[p]), K=int(table.K[p]), count=int(table.count[p]),
-            macs=int(macs[p]), compute_cycles=compute,
-            stall_cycles=math.ceil(raw.stall_cycles[design, p]),
-            folds=int(counts[p, 1]), sram_reads=reads, sram_writes=writes,
-            dram_bytes=_dram_bytes(table, dram_bits[p], p),
-            mapping_efficiency=float(ratios[p, 0]), compute_utilization=float(ratios[p, 1]),
-            bitops=int(bitops[p]), precision=_precision(table, p, executed),
-            energy_pj={component: float(values[p]) for component, values in energy.items()},
-            layer_index=int(table.layer_index[p])))
+            name=name, pass_name=Pass.from_code(cols["pass_code"][p]),
+            problem_kind=ProblemKind(cols["problem_kind"][p]),
+            M=cols["M"][p], N=cols["N"][p], K=cols["K"][p], count=cols["count"][p],
+            macs=macs[p], compute_cycles=compute[p], stall_cycles=stall[p],
+            folds=folds[p], sram_reads={k: v[p] for k, v in reads.items()},
+            sram_writes={k: v[p] for k, v in writes.items()},
+            dram_bytes={k: v[p] for k, v in dram.items()},
+            mapping_efficiency=mapping[p], compute_utilization=util[p],
+            bitops=bitops[p],
+            precision=_precision(table, p, cols["format_index"][p], problems.executed),
+            energy_pj={k: v[p] for k, v in energy.items()},
+            layer_index=cols["layer_index"][p]))
     return tuple(out)

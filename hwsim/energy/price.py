@@ -1,4 +1,6 @@
-"""Price a design's action counts with its energy table: energy per problem by component (pJ).
+"""Price designs' action counts with their energy tables: energy per design and problem by
+component (pJ), as [D, P] arrays. One inference estimate prices one design (D = 1); a sweep
+prices a chunk's designs at once and sums over the problems.
 
 Components:
 
@@ -20,30 +22,98 @@ Components:
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.arrays import MacProblem, array_kind
+from hwsim.arrays import MacProblem, array_kind, mac_datapath_key
 from hwsim.energy.table import EnergyTable
-from hwsim.evaluate import RawCounts
+from hwsim.evaluate import KernelCounts
 from hwsim.lowering import ProblemTable
 from hwsim.precision import NumberFormat
-from hwsim.spec.arch import Arch
+from hwsim.spec.arch import OPERANDS, Arch
 
 F64 = npt.NDArray[np.float64]
 COMPONENTS = ("mac", "vector", "register_file", "forwarding", "sram_ifmap", "sram_filter",
               "sram_ofmap", "sram_unified", "dram", "static")
+# Executed operand formats (A, B) per distinct format tuple of a problem table (indexed by
+# `ProblemTable.format_index`), `hwsim.api.executed_formats`.
+Executed = tuple[tuple[NumberFormat, NumberFormat], ...]
 
 
-def _mac_pj(arch: Arch, energy: EnergyTable, table: ProblemTable, raw: RawCounts, design: int,
-            p: int, formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
-    """Energy of one MAC of problem `p`: the array kind's (`hwsim.arrays`) at 45 nm, scaled
-    to the node, or the energy table's bit-parallel MAC in `formats` where the kind has none."""
-    mac = MacProblem(int(table.a_bits[p]), int(table.b_bits[p]), int(table.acc_bits[p]),
-                     int(table.K[p]), bool(table.from_conv[p]), int(raw.k_pack[design, p]),
-                     int(raw.t_steps[design, p]))
+def _mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
+            formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
+    """Energy of one MAC of a problem `mac` (executed A and B formats and the accumulator's
+    in `formats`): the array kind's (`hwsim.arrays`) at 45 nm, scaled to the node, or the
+    energy table's bit-parallel MAC in `formats` where the kind has none."""
     pj = array_kind(arch.compute.kind).mac_pj(arch.compute.options, mac, formats)
     return energy.mac_pj(*formats) if pj is None else pj * energy.scale
+
+
+def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
+                tables: Sequence[EnergyTable], executed: Sequence[Executed]) -> F64:
+    """Energy of one MAC of every problem on every design, [D, P] pJ (0 for vector problems).
+    `_mac_pj` runs once per group of designs with one datapath, node and packing, and per
+    distinct (formats, convolution or not, K, packing) among the group's GEMM problems."""
+    out = np.zeros((len(archs), len(table)))
+    gemm = np.flatnonzero(table.is_vector == 0)
+    if not gemm.size:
+        return out
+    groups: dict[Hashable, list[int]] = {}
+    for d, arch in enumerate(archs):
+        key = (mac_datapath_key(arch.compute), tables[d].scale, counts.k_pack[d, gemm].tobytes(),
+               counts.t_steps[d, gemm].tobytes())
+        groups.setdefault(key, []).append(d)
+    fmts = table.format_set
+    for designs in groups.values():
+        d = designs[0]
+        keys = np.stack([table.format_index[gemm], table.from_conv[gemm], table.K[gemm],
+                         counts.k_pack[d, gemm], counts.t_steps[d, gemm]], axis=1)
+        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+        unit = np.asarray([
+            _mac_pj(archs[d], tables[d], MacProblem(fmts[code][0].bits, fmts[code][1].bits,
+                                                    fmts[code][3].bits, k, bool(conv), k_pack,
+                                                    t_steps),
+                    (*executed[d][code], fmts[code][3]))
+            for code, conv, k, k_pack, t_steps in distinct.tolist()])
+        out[np.asarray(designs)[:, None], gemm[None, :]] = unit[inverse.reshape(-1)]
+    return out
+
+
+def add_unit_pj(table: ProblemTable, tables: Sequence[EnergyTable]) -> F64:
+    """Energy of one vector-unit operation (an add in the output format) of every problem on
+    every design, [D, P] pJ (0 for GEMMs): once per node and distinct format tuple."""
+    out = np.zeros((len(tables), len(table)))
+    vector = np.flatnonzero(table.is_vector)
+    codes = np.unique(table.format_index[vector]).tolist()
+    by_scale: dict[float, list[int]] = {}
+    for d, t in enumerate(tables):
+        by_scale.setdefault(t.scale, []).append(d)
+    for designs in by_scale.values():
+        unit = np.zeros(len(table.format_set))
+        for code in codes:
+            unit[code] = tables[designs[0]].add_pj(table.format_set[code][2])
+        out[np.asarray(designs)[:, None], vector[None, :]] = unit[table.format_index[vector]]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class DesignEnergy:
+    """Per-design energies as [D, 1] columns (pJ at each design's node; `read` and `write`
+    [D, 3] per operand buffer, the unified buffer's value repeated when it is unified)."""
+
+    read: F64
+    write: F64
+    unified: npt.NDArray[np.bool_]
+    register_file: F64
+    forwarding: F64
+    dram: F64
+    static_mw: F64
+    pe_register_file: npt.NDArray[np.bool_]
+    clock_hz: F64
+    moving: npt.NDArray[np.int64]   # [D, 3]: coefficients of a, b and acc bits per hop
 
 
 # Bits that hop between PEs per MAC, by dataflow: coefficients of the (a, b, acc) widths of
@@ -51,56 +121,78 @@ def _mac_pj(arch: Arch, energy: EnergyTable, table: ProblemTable, raw: RawCounts
 MOVING = {"os": (1, 1, 0), "ws": (1, 0, 1), "is": (0, 1, 1)}
 
 
-def price(table: ProblemTable, raw: RawCounts, energy: EnergyTable, arch: Arch,
-          executed: tuple[tuple[NumberFormat, NumberFormat], ...] | None = None,
-          design: int = 0) -> dict[str, F64]:
-    """Energy in pJ of every problem, by component (arrays of length P). MACs are priced in
-    the `executed` operand formats where given (a promoted narrow operand still moves at its
-    own width)."""
+def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> DesignEnergy:
+    """Gather the energy tables of `archs` (one per arch, same order) into columns."""
+    def per_operand(t: EnergyTable, arch: Arch, attr: str) -> list[float]:
+        values = getattr(t, attr)
+        return [values["unified"]] * 3 if arch.memory.unified else [values[o] for o in OPERANDS]
+
+    def col(values: list[float]) -> F64:
+        return np.asarray(values, dtype=np.float64)[:, None]
+
+    pairs = list(zip(archs, tables, strict=True))
+    return DesignEnergy(
+        read=np.asarray([per_operand(t, a, "buffer_read_pj_per_bit") for a, t in pairs],
+                        dtype=np.float64).reshape(-1, 3),
+        write=np.asarray([per_operand(t, a, "buffer_write_pj_per_bit") for a, t in pairs],
+                         dtype=np.float64).reshape(-1, 3),
+        unified=np.asarray([a.memory.unified for a in archs], dtype=np.bool_)[:, None],
+        register_file=col([t.register_file_pj_per_bit for t in tables]),
+        forwarding=col([t.forwarding_pj_per_bit for t in tables]),
+        dram=col([t.dram_pj_per_bit for t in tables]),
+        static_mw=col([t.static_power_mw for t in tables]),
+        pe_register_file=np.asarray([t.pe_register_file for t in tables],
+                                    dtype=np.bool_)[:, None],
+        clock_hz=col([a.compute.clock_mhz * 1e6 for a in archs]),
+        moving=np.asarray([MOVING[a.compute.dataflow] for a in archs],
+                          dtype=np.int64).reshape(-1, 3))
+
+
+def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
+          tables: Sequence[EnergyTable], executed: Sequence[Executed]) -> dict[str, F64]:
+    """Energy in pJ of every problem of `table` on every design, by component ([D, P] arrays
+    keyed as `COMPONENTS`): `counts` from `hwsim.evaluate.run_kernels` on `archs`, `tables`
+    their energy tables, `executed[d]` the formats design d executes MACs in (a promoted
+    narrow operand still moves at its own width). The SRAM components of the organisation a
+    design does not have are 0."""
+    e = design_energy(archs, tables)
     vector = table.is_vector.astype(bool)
-    counts = raw.sram_counts[design]
     a, b, o, acc = table.a_bits, table.b_bits, table.out_bits, table.acc_bits
     macs = table.macs.astype(np.float64)
     elements = table.vector_elements.astype(np.float64)
-    mac_unit, add_unit = np.zeros(len(table)), np.zeros(len(table))
-    for p, (a_fmt, b_fmt, out_fmt, acc_fmt) in enumerate(table.formats):
-        if vector[p]:
-            add_unit[p] = energy.add_pj(out_fmt)
-            continue
-        if executed is not None:
-            a_fmt, b_fmt = executed[p]
-        mac_unit[p] = _mac_pj(arch, energy, table, raw, design, p, (a_fmt, b_fmt, acc_fmt))
-    buf = (lambda name: "unified") if arch.memory.unified else (lambda name: name)
-    read_if = energy.buffer_read_pj_per_bit[buf("ifmap")]
-    read_f = energy.buffer_read_pj_per_bit[buf("filter")]
-    read_o = energy.buffer_read_pj_per_bit[buf("ofmap")]
-    write_o = energy.buffer_write_pj_per_bit[buf("ofmap")]
+    sram, dram = counts.sram, counts.dram
+    read_if, read_f, read_o = e.read[:, 0:1], e.read[:, 1:2], e.read[:, 2:3]
+    write_o = e.write[:, 2:3]
     final = (table.M * table.N * table.count).astype(np.float64)
-    partial = np.maximum(0.0, counts[:, 4].astype(np.float64) - final)
-    sram = {  # B is read at its stored width
-        "ifmap": np.where(vector, elements * table.vector_read_bits * read_if,
-                          counts[:, 2] * a * read_if),
-        "filter": np.where(vector, 0.0, counts[:, 3] * table.b_store_bits * read_f),
-        "ofmap": np.where(vector, elements * table.vector_write_bits * write_o,
-                          final * o * write_o + partial * acc * (write_o + read_o))}
-    out: dict[str, npt.NDArray[np.float64]] = {c: np.zeros(len(table)) for c in COMPONENTS}
-    for name, pj in sram.items():
-        out[f"sram_{buf(name)}"] += pj
+    partial = sram.reads["ofmap"].astype(np.float64)  # read back once per partial-sum write
+    s_if = np.where(vector, elements * table.vector_read_bits * read_if,
+                    sram.reads["ifmap"] * a * read_if)
+    s_f = np.where(vector, 0.0, sram.reads["filter"] * table.b_store_bits * read_f)  # as stored
+    s_o = np.where(vector, elements * table.vector_write_bits * write_o,
+                   final * o * write_o + partial * acc * (write_o + read_o))
     # GEMM-only terms need no mask: vector problems have no MACs and no SRAM counts
-    if energy.pe_register_file:
-        out["register_file"] = macs * (a + b + 2 * acc) * energy.register_file_pj_per_bit
-        hops = counts[:, 2] * a + counts[:, 3] * b + counts[:, 4] * acc  # every SRAM bit
-    else:
-        ca, cb, cc = MOVING[arch.compute.dataflow]
-        hops = macs * (ca * a + cb * b + cc * acc)
-    cycles = np.where(vector, raw.vector_cycles[design], counts[:, 0]) + \
-        raw.stall_cycles[design]
-    out.update(mac=macs * mac_unit,
-               vector=elements * table.vector_ops_per_element * add_unit,
-               forwarding=hops * energy.forwarding_pj_per_bit,
-               dram=raw.dram_bits[design].sum(axis=1) * energy.dram_pj_per_bit,
-               static=energy.static_power_mw * 1e-3 * cycles / (arch.compute.clock_mhz * 1e6)
-               * 1e12)
+    every_sram_bit = sram.reads["ifmap"] * a + sram.reads["filter"] * b + \
+        sram.writes["ofmap"] * acc
+    m = e.moving
+    hops = np.where(e.pe_register_file, every_sram_bit,
+                    macs * (m[:, 0:1] * a + m[:, 1:2] * b + m[:, 2:3] * acc))
+    cycles = np.where(vector, counts.vector_cycles, counts.compute_cycles) + counts.stall_cycles
+    dram_bits = dram.reads["ifmap"] + dram.reads["filter"] + dram.writes["ofmap"] + \
+        dram.reads["ofmap"]
+    out = {
+        "mac": macs * mac_unit_pj(table, counts, archs, tables, executed),
+        "vector": elements * table.vector_ops_per_element * add_unit_pj(table, tables),
+        "register_file": np.where(e.pe_register_file,
+                                  macs * (a + b + 2 * acc) * e.register_file, 0.0),
+        "forwarding": hops * e.forwarding,
+        "sram_ifmap": np.where(e.unified, 0.0, s_if),
+        "sram_filter": np.where(e.unified, 0.0, s_f),
+        "sram_ofmap": np.where(e.unified, 0.0, s_o),
+        "sram_unified": np.where(e.unified, s_if + s_f + s_o, 0.0),
+        "dram": dram_bits * e.dram,
+        "static": e.static_mw * 1e-3 * cycles / e.clock_hz * 1e12,
+    }
+    assert tuple(out) == COMPONENTS
     return out
 
 

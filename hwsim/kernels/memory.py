@@ -28,7 +28,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.kernels._jit import jit, jit_parallel
+from hwsim.kernels._jit import jit, jit_over_designs
 from hwsim.kernels.systolic import ceil_div, fold_geometry, fold_length
 
 I64 = npt.NDArray[np.int64]
@@ -203,7 +203,7 @@ def sram_stall(accesses: tuple[int, int, int], bits: I64, compute_cycles: int,
     return max(0.0, need - compute_cycles)
 
 
-@jit_parallel
+@jit_over_designs("rows")
 def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I64,
                  bits: I64, vec: I64, sram_counts: I64, rows: I64, cols: I64, dataflow: I64,
                  caps_bits: F64, sram_bw_bits: F64, unified: I64, dram_bw_bits: F64,

@@ -22,7 +22,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.kernels._jit import jit, jit_parallel
+from hwsim.kernels._jit import jit, jit_over_designs
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -92,7 +92,7 @@ def systolic_gemm(m: int, n: int, k: int, rows: int, cols: int, df: int, role_di
     return cycles, folds, a_reads, b_reads, o_writes, mapping, util
 
 
-@jit_parallel
+@jit_over_designs("rows")
 def systolic_compute(m: I64, n: I64, k: I64, count: I64, is_vector: I64, rows: I64, cols: I64,
                      dataflow: I64, role_dims: I64, row_coef: I64, util_coefs: I64,
                      write_quirk: I64, k_pack: I64, t_steps: I64, m_pack: I64,

@@ -24,11 +24,12 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
     network's input, which needs no gradient: its backward-data work is left out, as autograd
     skips inputs that do not require gradients."""
     batch = batch or workload.batch
+    source = workload.path or workload.name
     forwards = [forward_problem(layer, i, operand_formats(layer, workload), batch,
                                 weight_store_bits(layer, workload))
                 for i, layer in enumerate(workload.layers)]
     if not training:
-        return pack(forwards)
+        return pack(forwards, source)
     compression = [compression_problems(layer, i, workload.layer_precision(layer), batch, split)
                    for i, layer in enumerate(workload.layers)]  # (compress, decompress)
     forward_pass: list[Problem] = []
@@ -45,4 +46,4 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
         update = optimizer_update(layer, index, prec, optimizer)
         if update is not None:
             updates.append(update)
-    return pack(forward_pass + backwards + updates)
+    return pack(forward_pass + backwards + updates, source)

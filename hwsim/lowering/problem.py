@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
 
 from hwsim.precision import NumberFormat
+from hwsim.spec.errors import SpecError
 
 IntArray = npt.NDArray[np.int64]
 Formats = tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]
@@ -68,8 +70,10 @@ class ProblemKind(IntEnum):
 class ProblemTable:
     """One row per problem; every array has the same length. Counts are int64.
 
-    `formats` holds, per problem, the formats of operand A, operand B, the output and the
-    accumulator (the bit widths below are theirs); they price the problem's energy. Vector
+    `format_set` holds the distinct tuples of formats of operand A, operand B, the output and
+    the accumulator, `format_index` each problem's (`formats` per problem); the bit widths
+    below are theirs, and they price the problem's energy. `source` names the workload file
+    in errors. Vector
     problems move `vector_read_bits` and `vector_write_bits` per element; those with
     `vector_in_dram` keep their tensors in DRAM (optimizer state) and always move them.
     `b_store_bits` is the width operand B is stored and moved in (DRAM traffic, SRAM reads):
@@ -80,7 +84,8 @@ class ProblemTable:
     """
 
     names: tuple[str, ...]
-    formats: tuple[Formats, ...]
+    format_set: tuple[Formats, ...]
+    format_index: IntArray
     layer_index: IntArray
     pass_code: IntArray
     problem_kind: IntArray
@@ -101,9 +106,16 @@ class ProblemTable:
     vector_in_dram: IntArray
     from_conv: IntArray
     b_store_bits: IntArray
+    source: str = ""
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @property
+    def formats(self) -> tuple[Formats, ...]:
+        """Per problem, the formats of A, B, the output and the accumulator."""
+        distinct = self.format_set
+        return tuple(distinct[i] for i in self.format_index.tolist())
 
     @property
     def macs(self) -> IntArray:
@@ -162,25 +174,103 @@ def vector(name: str, index: int, pass_name: Pass, formats: Formats, elements: i
                    vector_write_bits=write_bits, vector_in_dram=int(in_dram), kind=kind)
 
 
-def pack(problems: list[Problem]) -> ProblemTable:
-    """Struct-of-arrays view of a problem list."""
-    cols: dict[str, list[int]] = {f: [] for f in INT_FIELDS}
-    for p in problems:
-        a, b, out, acc = p.formats
-        values = {"layer_index": p.layer_index, "pass_code": p.pass_name.code,
-                  "problem_kind": p.kind, "is_vector": p.is_vector, "M": p.M, "N": p.N,
-                  "K": p.K, "count": p.count,
-                  "a_unique": p.a_unique, "a_bits": a.bits, "b_bits": b.bits,
-                  "out_bits": out.bits, "acc_bits": acc.bits,
-                  "vector_elements": p.vector_elements,
-                  "vector_ops_per_element": p.vector_ops_per_element,
-                  "vector_read_bits": p.vector_read_bits,
-                  "vector_write_bits": p.vector_write_bits, "vector_in_dram": p.vector_in_dram,
-                  "from_conv": p.from_conv, "b_store_bits": p.b_store_bits or b.bits}
-        for name in INT_FIELDS:
-            cols[name].append(values[name])
-    arrays = {f: np.asarray(v, dtype=np.int64) for f, v in cols.items()}
-    return ProblemTable(names=tuple(p.name for p in problems),
-                        formats=tuple(p.formats for p in problems), **arrays)
+def _format_codes(problems: list[Problem]) -> tuple[tuple[Formats, ...], list[int]]:
+    """The distinct format tuples of `problems` (first appearance first) and each problem's
+    index into them. Lowering shares format objects between problems, so most look-ups are by
+    object identity; equal tuples built apart still get one code."""
+    distinct: list[Formats] = []
+    by_value: dict[Formats, int] = {}
+    by_ids: dict[tuple[int, ...], int] = {}
+    codes: list[int] = []
+    for formats in (p.formats for p in problems):
+        ids = (id(formats[0]), id(formats[1]), id(formats[2]), id(formats[3]))
+        code = by_ids.get(ids)
+        if code is None:
+            code = by_value.setdefault(formats, len(distinct))
+            if code == len(distinct):
+                distinct.append(formats)
+            by_ids[ids] = code
+        codes.append(code)
+    return tuple(distinct), codes
 
 
+INT64_MAX = 2**63 - 1
+
+
+def format_count(value: int) -> str:
+    """3.9e21 style: a count too large to print in full."""
+    return f"{value:.1e}".replace("e+", "e")
+
+
+def _guard_counts(problems: list[Problem], widths: IntArray, cols: dict[str, IntArray],
+                  source: str) -> None:
+    """Refuse a problem whose counts exceed int64, the kernels' and totals' integer type:
+    MACs, BitOPs (MACs x A bits x B bits), the elements of each operand, vector operations,
+    and the bits it moves (at most one access per MAC and operand, at the operand's width; a
+    vector problem's elements x the bits it reads and writes). Screened in float64, checked
+    exactly with Python ints where close; a SpecError names the first one found."""
+    f = {k: v.astype(np.float64) for k, v in cols.items()}
+    a, b, out, acc, b_store = (w.astype(np.float64) for w in widths)
+    macs = f["M"] * f["N"] * f["K"] * f["count"]
+    elements = f["vector_elements"]
+    screened = [macs, macs * a * b, f["M"] * f["K"] * f["count"], f["K"] * f["N"] * f["count"],
+                f["M"] * f["N"] * f["count"], macs * (a + b_store + out + acc),
+                elements * f["vector_ops_per_element"],
+                elements * (f["vector_read_bits"] + f["vector_write_bits"])]
+    suspect = np.flatnonzero(np.any(np.stack(screened) >= 2.0**62, axis=0))
+    for i in suspect.tolist():
+        _refuse_overflow(problems[i], source)
+
+
+def _refuse_overflow(p: Problem, source: str) -> None:
+    """SpecError if one of `_guard_counts`' quantities of `p`, in Python ints, exceeds int64
+    (the first in the order listed there)."""
+    a, b, out, acc = (f.bits for f in p.formats)
+    macs = p.M * p.N * p.K * p.count
+    quantities = [
+        ("macs", macs), ("bitops", macs * a * b), ("A elements", p.M * p.K * p.count),
+        ("B elements", p.K * p.N * p.count), ("output elements", p.M * p.N * p.count),
+        ("bits moved", macs * (a + (p.b_store_bits or b) + out + acc)),
+        ("vector elements", p.vector_elements),
+        ("vector operations", p.vector_elements * p.vector_ops_per_element),
+        ("bits moved", p.vector_elements * (p.vector_read_bits + p.vector_write_bits))]
+    for name, value in quantities:
+        if value > INT64_MAX:
+            raise SpecError.single(source, f"layers[{p.layer_index}] ({p.name})",
+                                   f"{name} = {format_count(value)} exceeds the int64 range "
+                                   "of the count model")
+
+
+PROBLEM_FIELDS = ("layer_index", "M", "N", "K", "count", "a_unique", "vector_elements",
+                  "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
+                  "vector_in_dram", "from_conv", "b_store_bits")
+
+
+def pack(problems: list[Problem], source: str = "") -> ProblemTable:
+    """Struct-of-arrays view of a problem list, built column by column. Counts that exceed
+    int64 are a SpecError naming `source` (the workload file) and the layer."""
+    distinct, codes = _format_codes(problems)
+    format_index = np.asarray(codes, dtype=np.int64)
+    # bits of A, B, output, accumulator per distinct format tuple, then per problem
+    widths = np.asarray([[f.bits for f in fmts] for fmts in distinct],
+                        dtype=np.int64).reshape(-1, 4).T[:, format_index]
+    get = attrgetter(*PROBLEM_FIELDS)
+    try:
+        values = np.asarray([get(p) for p in problems],
+                            dtype=np.int64).reshape(-1, len(PROBLEM_FIELDS)).T
+    except OverflowError:  # a size beyond int64 itself: name it
+        for p in problems:
+            _refuse_overflow(p, source)
+        raise
+    cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
+    b_store = np.where(cols["b_store_bits"] > 0, cols["b_store_bits"], widths[1])
+    _guard_counts(problems, np.vstack([widths, b_store[None, :]]), cols, source)
+    pass_codes = np.asarray([p.pass_name.code for p in problems], dtype=np.int64)
+    kinds = np.asarray([p.kind for p in problems], dtype=np.int64)
+    cols.update(pass_code=pass_codes, problem_kind=kinds,
+                is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
+                a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3],
+                b_store_bits=b_store)
+    return ProblemTable(names=tuple(p.name for p in problems), format_set=distinct,
+                        format_index=format_index, source=source,
+                        **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS})

@@ -4,7 +4,8 @@ Designs differ in their arch, which the kernels take as arrays (`hwsim.evaluate.
 and in their precision (policy, schedule bits, batch), which changes the problems themselves.
 A chunk's designs are therefore grouped by problem table: each table is lowered once, and all
 the distinct archs that need it are evaluated in one `run_kernels` call (Numba, `prange` over
-designs) and priced together (`hwsim.sweep.pricing`). A training schedule splits a design into
+designs), priced together (`hwsim.energy.price.price`) and totalled over the problems as an
+estimate totals them (`hwsim.totals`). A training schedule splits a design into
 its iteration groups (`iteration_groups`); each group's step cost, times its iterations, adds
 to the design's totals, exactly as `hwsim.training_run.training_run` totals a run.
 
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 from hwsim.api import executed_formats
 from hwsim.area import arch_area
-from hwsim.energy.price import COMPONENTS
+from hwsim.energy.price import COMPONENTS, Executed, price
 from hwsim.energy.table import EnergyTable, energy_table
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lowering import ProblemTable, lower
@@ -32,44 +33,18 @@ from hwsim.spec.arch import Arch
 from hwsim.sweep import design
 from hwsim.sweep.metrics import ENERGY_COLUMNS
 from hwsim.sweep.plan import Plan
-from hwsim.sweep.pricing import Executed, design_energy, mac_energy, price_totals, table_sums
+from hwsim.totals import problem_costs, step_totals
 
 Columns = dict[str, npt.NDArray[Any]]
 TableKey = tuple[tuple[Any, ...], int | None, int | None]
 CACHE_LIMITS = {"_archs": 50_000, "_energy": 50_000, "_tables": 64, "_executed": 256,
-                "_mac": 64, "_sums": 64, "_groups": 4096}
+                "_groups": 4096}
 INT_TOTALS = ("cycles", "compute_cycles", "stall_cycles", "macs", "bitops", "dram_bytes")
 
 
 def _keys(plan: Plan, kind: str, start: int, stop: int) -> list[tuple[Any, ...]]:
     columns = [plan.samples[p][start:stop].tolist() for p in plan.paths(kind)]
     return list(zip(*columns, strict=True)) if columns else [()] * (stop - start)
-
-
-def step_totals(table: ProblemTable, raw: Any, energy: dict[str, Any]) -> Columns:
-    """Totals of one step per design (length D) from kernel counts and priced energy, as
-    `hwsim.result.Result.totals` sums its layers: stalls rounded up per problem, DRAM bytes
-    rounded up per stream, a vector problem's traffic split into its reads and writes (all
-    of them or none move, `hwsim.result`)."""
-    gemm = np.flatnonzero(table.is_vector == 0)
-    vec = np.flatnonzero(table.is_vector)
-    elements = table.vector_elements[vec].astype(np.float64)
-    vector_bytes = np.ceil(elements * table.vector_read_bits[vec] / 8) + \
-        np.ceil(elements * table.vector_write_bits[vec] / 8)
-    n = raw.stall_cycles.shape[0]
-    out: Columns = {
-        "compute_cycles": (raw.sram_counts[:, :, 0].sum(axis=1) +
-                           np.floor(raw.vector_cycles).sum(axis=1)).astype(np.int64),
-        "stall_cycles": np.ceil(raw.stall_cycles).sum(axis=1).astype(np.int64),
-        "macs": np.full(n, int(table.macs.sum()), dtype=np.int64),
-        "bitops": np.full(n, int(table.bitops.sum()), dtype=np.int64),
-        "dram_bytes": (np.ceil(raw.dram_bits[:, gemm, :] / 8).sum(axis=(1, 2)) +
-                       (raw.dram_bits[:, vec, 0] > 0) @ vector_bytes).astype(np.int64),
-    }
-    out["cycles"] = out["compute_cycles"] + out["stall_cycles"]
-    for component, column in zip(COMPONENTS, ENERGY_COLUMNS, strict=True):
-        out[column] = energy[component]
-    return out
 
 
 class Evaluator:
@@ -83,8 +58,6 @@ class Evaluator:
         self._executed: dict[Hashable, Executed] = {}
         self._energy: dict[Hashable, EnergyTable] = {}
         self._groups: dict[Hashable, list[tuple[int | None, int | None, int]]] = {}
-        self._sums: dict[TableKey, dict[str, float]] = {}
-        self._mac: dict[TableKey, dict[Hashable, Any]] = {}
 
     def arch(self, key: tuple[Any, ...]) -> Arch:
         if key not in self._archs:
@@ -135,14 +108,16 @@ class Evaluator:
     def evaluate(self, key: TableKey, archs: list[Arch]) -> Columns:
         """One step of table `key` on every arch: totals per arch."""
         table = self.table(key)
-        raw = run_kernels(table, pack_designs(archs))
+        counts = run_kernels(table, pack_designs(archs))
         tables = [self._energy_table(a) for a in archs]
         executed = [self._executed_formats(key, a) for a in archs]
-        if key not in self._sums:
-            self._sums[key] = table_sums(table)
-        mac = mac_energy(table, raw, archs, tables, executed, self._mac.setdefault(key, {}))
-        energy = price_totals(table, raw, design_energy(archs, tables), mac, self._sums[key])
-        return step_totals(table, raw, energy)
+        energy = price(table, counts, archs, tables, executed)
+        totals = step_totals(table, problem_costs(table, counts), energy)
+        out: Columns = {name: totals[name] for name in INT_TOTALS if name != "dram_bytes"}
+        out["dram_bytes"] = totals["dram_bytes_total"]
+        for component, column in zip(COMPONENTS, ENERGY_COLUMNS, strict=True):
+            out[column] = totals["energy_pj"][component]
+        return out
 
     def rows(self, start: int, stop: int) -> Columns:
         """Parameters and metrics of designs start .. stop-1 (see `hwsim.sweep.metrics`)."""

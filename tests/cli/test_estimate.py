@@ -211,3 +211,17 @@ def test_library_errors_name_the_flags(args, line):
     flags that set them."""
     run = hwsim("estimate", "workloads/resnet18.yaml", "--train", "--devices", "8", *args)
     assert run.returncode == 2 and run.stderr == f"hwsim: error: {line}\n"
+
+
+def test_total_beyond_int64_refused_in_one_line(tmp_path):
+    # 40 layers of 2^16 x 2^16 x 2^16 = 2^48 MACs (the most a layer may hold) at fp32 x fp32:
+    # 2^58 BitOPs each, 40 * 2^58 = 1.2e19 in total, beyond int64's 2^63 - 1 = 9.2e18
+    path = tmp_path / "w.yaml"
+    path.write_text("version: 1\nname: w\nsource: t\nprecision: {weights: fp32, "
+                    "activations: fp32, accumulator: fp32}\nlayers:\n" +
+                    "".join(f"- {{name: l{i}, op: matmul, M: 65536, N: 65536, K: 65536}}\n"
+                            for i in range(40)))
+    run = hwsim("estimate", str(path), "--arch", "baseline_fp32")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == f"hwsim: error: {path}: totals: bitops = 1.2e19 exceeds the " \
+                                 "int64 range of the count model"

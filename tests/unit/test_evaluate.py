@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 
 from hwsim.api import load_arch, load_workload
-from hwsim.evaluate import pack_designs, run_kernels
+from hwsim.evaluate import LevelCounts, pack_designs, run_kernels
 from hwsim.lowering import lower
+from hwsim.spec.arch import OPERANDS
 from tests_paths import WORKLOADS
 
 
@@ -21,6 +22,42 @@ def test_design_batch_equals_single_runs():
     together = run_kernels(table, pack_designs(archs))
     for d, arch in enumerate(archs):
         alone = run_kernels(table, pack_designs([arch]))
-        np.testing.assert_array_equal(together.sram_counts[d], alone.sram_counts[0])
-        np.testing.assert_array_equal(together.dram_bits[d], alone.dram_bits[0])
-        np.testing.assert_array_equal(together.stall_cycles[d], alone.stall_cycles[0])
+        for name, got, expected in _arrays(together.design(d), alone):
+            np.testing.assert_array_equal(got, expected, err_msg=f"design {d} {name}")
+
+
+def _arrays(counts, other):
+    """(name, array of `counts`, array of `other`) for every named count, levels included."""
+    for f in fields(counts):
+        a, b = getattr(counts, f.name), getattr(other, f.name)
+        if isinstance(a, LevelCounts):
+            for side in ("reads", "writes"):
+                for operand in getattr(a, side):
+                    yield (f"{a.name} {side} {operand}", getattr(a, side)[operand],
+                           getattr(b, side)[operand])
+        else:
+            yield f.name, a, b
+
+
+def test_counts_are_named_per_level_and_operand():
+    table = lower(load_workload(WORKLOADS / "resnet18.yaml"), training=True)
+    counts = run_kernels(table, pack_designs([load_arch("tpu_like")]))
+    assert [level.name for level in counts.levels] == ["sram", "dram"]
+    for level in counts.levels:
+        for side in (level.reads, level.writes):
+            assert tuple(side) == OPERANDS
+            assert all(v.shape == (1, len(table)) for v in side.values())
+    vector = table.is_vector.astype(bool)
+    # a vector problem's DRAM traffic is all its tensors or nothing, split into reads and writes
+    moved = counts.dram.reads["ifmap"][0, vector] > 0
+    assert moved.any() and not moved.all()
+    elements = table.vector_elements[vector][moved]
+    np.testing.assert_array_equal(counts.dram.reads["ifmap"][0, vector][moved],
+                                  elements * table.vector_read_bits[vector][moved])
+    np.testing.assert_array_equal(counts.dram.writes["ofmap"][0, vector][moved],
+                                  elements * table.vector_write_bits[vector][moved])
+    # partial sums read back: every output write but each output's last
+    gemm = ~vector
+    final = (table.M * table.N * table.count)[gemm]
+    np.testing.assert_array_equal(counts.sram.reads["ofmap"][0, gemm],
+                                  np.maximum(0, counts.sram.writes["ofmap"][0, gemm] - final))
