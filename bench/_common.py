@@ -24,6 +24,6 @@ def use_peers() -> None:
 
 def publish(path: Path, text: str) -> None:
     """Write a report atomically (creating its folder) and print it."""
-    from hwsim.report import write_atomic
+    from hwsim.files import write_atomic
     write_atomic(path, text)
     print(text)

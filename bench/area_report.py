@@ -28,7 +28,7 @@ from hwsim.area.scaling import area_scale
 from hwsim.area.sram import sram_mm2
 from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 from hwsim.precision import parse_format
-from hwsim.report import write_atomic
+from hwsim.files import write_atomic
 
 F = parse_format
 BITFUSION_MM2 = {"PE array": 0.8880907385600001,

@@ -24,7 +24,7 @@ from hwsim.api import estimate, load_arch, load_workload
 from hwsim.energy import ops
 from hwsim.arrays.bitserial import sip_step_pj
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy, Rule, parse_precision_flag
+from hwsim.spec.policy import Policy, Rule, parse_precision_flag
 from hwsim.precision.schedule import Schedule
 from hwsim.training_run import training_run
 

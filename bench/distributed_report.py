@@ -28,7 +28,7 @@ from hwsim.distributed_run import DistributedResult, Parallelism, distributed_es
 from hwsim.footprint import FrequencySplit, footprint, max_batch
 from hwsim.footprint.compression import GROUP_META_BITS, GROUP_SIZE
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.precision.policy import Policy, Rule, parse_precision_flag
+from hwsim.spec.policy import Policy, Rule, parse_precision_flag
 from hwsim.result import LayerResult, Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Linear, Matmul, VectorOp, Workload
@@ -712,8 +712,9 @@ def findings(overhead: dict[str, float], acsgd: dict[str, float]) -> list[str]:
         "Pipeline cut points, reading compressed saved activations at their stored width and "
         "the quantisation groups' metadata are in the models (sections 2-4). What remains:", "",
         "1. **A matmul's wgrad reads its saved A operand at the activations' width** "
-        "(`hwsim/training.py`, `backward_problems`: the Matmul wgrad has no stored width for "
-        "operand A; `hwsim/footprint/work.py` says so). Of the workloads here only the "
+        "(`hwsim/lowering/training.py`, `backward_problems`: the Matmul wgrad has no stored "
+        "width for operand A; `hwsim/lowering/compression.py` says so). Of the workloads here "
+        "only the "
         "transformers have matmuls: "
         f"BERT-base, batch {batch}, bf16 with s=int{stored}, tpu_like: the attention "
         f"matmuls' wgrads read {read / 1e9:.3f} GB of A, {excess / 1e9:.3f} GB "

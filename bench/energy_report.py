@@ -22,10 +22,11 @@ from _common import REPORTS, WORKLOADS, publish
 from hwsim.api import estimate, load_arch, load_workload, shipped_arch_names
 from hwsim.energy import memory, ops
 from hwsim.energy.data import base_table
-from hwsim.energy.scaling import energy_scale, supported_nodes
+from hwsim.energy.scaling import energy_scale
+from hwsim.technology import supported_nodes
 from hwsim.energy.table import energy_table
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 
 F = parse_format
 

@@ -20,7 +20,7 @@ from _common import REPORTS, WORKLOADS, publish
 
 from hwsim.api import estimate, load_workload
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.spec.arch import (Arch, BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,
                              VectorUnit)
 from hwsim.spec.workload import VectorOp

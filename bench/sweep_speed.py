@@ -70,7 +70,7 @@ def problem_counts(table) -> tuple[int, int]:
 def sweep_rate(workload, designs: int, repeats: int, **kwargs) -> tuple[float, tuple[int, int]]:
     """(seconds, (GEMMs, vector problems) per design) of an LHS sweep of `designs` archs."""
     import hwsim
-    from hwsim.lower import lower
+    from hwsim.lowering import lower
     problems = problem_counts(lower(workload, batch=kwargs.get("batch"),
                                     training=kwargs.get("training", False)))
     hwsim.sweep(workload, "tpu_like", SPACE, sampler="lhs", n=64, chunk_size=64, **kwargs)
@@ -83,7 +83,7 @@ def kernel_rate(workload, designs: int, repeats: int) -> float:
     """Seconds of `run_kernels` alone on sweep 1's designs."""
     import hwsim
     from hwsim.evaluate import pack_designs, run_kernels
-    from hwsim.lower import lower
+    from hwsim.lowering import lower
     from hwsim.sweep.design import apply_arch
     from hwsim.sweep.plan import build_plan
     base = hwsim.load_arch("tpu_like")
@@ -107,7 +107,7 @@ def scalesim(workload, rows: int, cols: int, dataflow: str, repeats: int
     from peers.scalesim_runner import GemmLayer, expected_total_cycles, run_compute_only
 
     import hwsim
-    from hwsim.lower import lower
+    from hwsim.lowering import lower
     table = lower(workload, batch=1)
     gemms = [(table.names[p], int(table.M[p]), int(table.N[p]), int(table.K[p]))
              for p in range(len(table)) if not table.is_vector[p]]

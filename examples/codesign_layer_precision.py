@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 import hwsim  # noqa: E402
 from hwsim.precision import parse_format  # noqa: E402
-from hwsim.precision.policy import Policy, Rule  # noqa: E402
+from hwsim.spec.policy import Policy, Rule  # noqa: E402
 from hwsim.spec.workload import Conv2d, Linear, Matmul  # noqa: E402
 
 BITS = tuple(range(2, 9))

@@ -1,9 +1,8 @@
 """hwsim: what does this network, at these precisions, cost on that accelerator?"""
 
-__version__ = "0.1.0"
-
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.result import Result
 from hwsim.sweep import sweep  # the function: `hwsim.sweep(...)`; its modules are hwsim.sweep.*
+from hwsim.version import __version__
 
 __all__ = ["Result", "__version__", "estimate", "load_arch", "load_workload", "sweep"]

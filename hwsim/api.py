@@ -17,9 +17,9 @@ from hwsim.energy.price import Executed, price, relevant_components
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.footprint import FrequencySplit, footprint, max_batch
-from hwsim.lower import ProblemTable, lower
+from hwsim.lowering import Pass, ProblemTable, lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor
-from hwsim.result import PASS_NAMES, ProblemResults, Result
+from hwsim.result import ProblemResults, Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import load_arch as _load_arch_yaml
 from hwsim.spec.errors import SpecError, suggest
@@ -136,7 +136,7 @@ def executed_formats(table: ProblemTable, workload: Workload, arch: Arch) -> Exe
             except UnsupportedFormatError as exc:
                 index = int(table.layer_index[p])
                 layer = workload.layers[index]
-                tensor = operand_tensor(PASS_NAMES[int(table.pass_code[p])],
+                tensor = operand_tensor(Pass.from_code(int(table.pass_code[p])),
                                         isinstance(layer, (Conv2d, Linear)), operand)
                 raise SpecError.single(workload.path or workload.name,
                                        f"layers[{index}] ({table.names[p]}, operand "

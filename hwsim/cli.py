@@ -11,34 +11,51 @@ import logging
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from hwsim import __version__
 from hwsim.api import estimate, load_arch, load_inputs, load_workload
 from hwsim.distributed import BOARD_LINK_PJ_PER_BIT, Link
 from hwsim.distributed.pipeline import SCHEDULES
-from hwsim.distributed_run import GRAD_CODECS, Parallelism, distributed_estimate, parse_parallel
+from hwsim.distributed_run import (GRAD_CODECS, PARALLELISM, Parallelism, distributed_estimate,
+                                   parse_parallel)
 from hwsim.footprint import FrequencySplit, parse_frequency_split
-from hwsim.lower import lower
-from hwsim.energy.scaling import supported_nodes
+from hwsim.lowering import lower
+from hwsim.technology import supported_nodes
 from hwsim.energy.table import energy_table
+from hwsim.files import write_atomic
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy, load_policy, parse_precision_flag
+from hwsim.spec.policy import Policy, load_policy, parse_precision_flag
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, parse_bits
-from hwsim.report import (distributed_table, to_csv, to_json, to_table, training_table,
-                          write_atomic)
-from hwsim.training import OPTIMIZERS
+from hwsim.report import distributed_table, to_csv, to_json, to_table, training_table
+from hwsim.optimizers import OPTIMIZERS
 from hwsim.training_run import training_run
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import arch_to_yaml
-from hwsim.spec.errors import SpecError
+from hwsim.spec.errors import SpecError, SpecIssue
 from hwsim.spec.workload import Workload
 from hwsim.spec.workload_io import workload_to_yaml
+from hwsim.version import __version__
 
 EXIT_BAD_INPUT = 2
 REPORTED_FORMATS = ("int4", "int8", "int16", "int32", "fp8_e4m3", "fp8_e5m2", "bf16", "fp16",
                     "fp32")
+
+# The library's errors name its own parameters (``parallelism: stages: ...``); the command line
+# names the flags that set them. (issue place, field) in the library -> (flag, field) printed.
+FLAGS: dict[tuple[str, str], tuple[str, str]] = {
+    (PARALLELISM, "devices"): ("--devices", ""),
+    (PARALLELISM, "scheme"): ("--parallel", ""),
+    (PARALLELISM, "stages"): ("--parallel", "stages"),
+    (PARALLELISM, "cut_after"): ("--stage-cut", ""),
+    (PARALLELISM, "grad_bits"): ("--comm-grad-bits", ""),
+    (PARALLELISM, "grad_codec"): ("--comm-grad-codec", ""),
+    (PARALLELISM, "act_bits"): ("--comm-act-bits", ""),
+    (PARALLELISM, "act_grad_bits"): ("--comm-act-grad-bits", ""),
+    ("trace", "batch"): ("--batch", ""),
+    ("sweep", "backend"): ("--backend", ""),
+    ("sweep", "scheduler"): ("--scheduler", ""),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -330,6 +347,16 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _in_flags(issue: SpecIssue) -> SpecIssue:
+    """`issue` in the command line's terms: a library parameter it is about, or names in its
+    message as ``place.field``, becomes the flag that sets it (`FLAGS`)."""
+    place, field = FLAGS.get((issue.file, issue.field_path), (issue.file, issue.field_path))
+    message = issue.message
+    for (group, name), (flag, _) in FLAGS.items():
+        message = message.replace(f"{group}.{name}", flag)
+    return replace(issue, file=place, field_path=field, message=message)
+
+
 COMMANDS = {"estimate": _estimate, "energy-table": _energy_table, "trace": _trace,
             "sweep": _sweep, "report": _report, "convert": _convert}
 
@@ -341,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except SpecError as exc:
         for issue in exc.issues:
-            print(f"hwsim: error: {issue}", file=sys.stderr)
+            print(f"hwsim: error: {_in_flags(issue)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"hwsim: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,15 +45,17 @@ from hwsim.distributed.zero import SCHEMES as ZERO_SCHEMES
 from hwsim.energy.table import energy_table
 from hwsim.footprint import Footprint, FrequencySplit, StateShares, footprint, max_batch
 from hwsim.footprint.saved import output_elements
-from hwsim.result import Result
+from hwsim.lowering import Pass
+from hwsim.result import LayerResult, Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Layer, Linear, VectorOp, Workload
-from hwsim.training import parameters
+from hwsim.optimizers import parameters
 
 SCHEMES = (*ZERO_SCHEMES, "pp")
+PARALLELISM = "parallelism"    # errors in a `Parallelism` field read "parallelism: <field>: ..."
 GRAD_CODECS = ("maxmin", "natural")
-FORWARD, BACKWARD, UPDATE = ("fwd",), ("dgrad", "wgrad"), ("update",)
+FORWARD, BACKWARD, UPDATE = (Pass.FWD,), (Pass.DGRAD, Pass.WGRAD), (Pass.UPDATE,)
 TRAIN = FORWARD + BACKWARD
 
 
@@ -85,18 +87,18 @@ class Parallelism:
 
 def parse_parallel(text: str, devices: int) -> tuple[str, int]:
     """``dp``, ``zero1``..``zero3`` or ``pp:P`` -> (scheme, pipeline stages); SpecError naming
-    the flag otherwise."""
+    the `Parallelism` field (``parallelism: scheme``, ``parallelism: stages``) otherwise."""
     scheme, _, stages = text.partition(":")
     if scheme not in SCHEMES or (scheme == "pp") != bool(stages):
-        raise SpecError.single("--parallel", "", "expected dp, zero1, zero2, zero3 or pp:STAGES,"
-                               f" got {text!r}")
+        raise SpecError.single(PARALLELISM, "scheme", "expected dp, zero1, zero2, zero3 or "
+                               f"pp:STAGES, got {text!r}")
     if scheme != "pp":
         return scheme, 1
     if not stages.isdigit() or int(stages) < 1:
-        raise SpecError.single("--parallel", "stages", f"expected a positive integer, got "
+        raise SpecError.single(PARALLELISM, "stages", f"expected a positive integer, got "
                                f"{stages!r}")
     if devices % int(stages):
-        raise SpecError.single("--parallel", "stages", f"expected a divisor of the {devices} "
+        raise SpecError.single(PARALLELISM, "stages", f"expected a divisor of the {devices} "
                                f"devices, got {stages}")
     return scheme, int(stages)
 
@@ -160,43 +162,44 @@ def distributed_estimate(workload: Workload, arch: Arch, parallel: Parallelism, 
 
 
 def _check(workload: Workload, parallel: Parallelism) -> None:
+    """SpecError naming the first `Parallelism` field out of range (``parallelism: <field>``)."""
     if parallel.devices < 1:
-        raise SpecError.single("--devices", "", f"expected a positive integer, got "
+        raise SpecError.single(PARALLELISM, "devices", f"expected a positive integer, got "
                                f"{parallel.devices}")
-    for flag, bits in (("--comm-grad-bits", parallel.grad_bits),
-                       ("--comm-act-bits", parallel.act_bits),
-                       ("--comm-act-grad-bits", parallel.act_grad_bits)):
+    for name, bits in (("grad_bits", parallel.grad_bits), ("act_bits", parallel.act_bits),
+                       ("act_grad_bits", parallel.act_grad_bits)):
         if bits is not None and not 1 <= bits <= 32:
-            raise SpecError.single(flag, "", f"expected bits in 1..32, got {bits}")
+            raise SpecError.single(PARALLELISM, name, f"expected bits in 1..32, got {bits}")
     if parallel.grad_codec not in GRAD_CODECS:
-        raise SpecError.single("--comm-grad-codec", "", f"expected one of "
+        raise SpecError.single(PARALLELISM, "grad_codec", f"expected one of "
                                f"{', '.join(GRAD_CODECS)}, got {parallel.grad_codec!r}")
     if parallel.scheme == "pp" and parallel.stages > len(workload.layers):
-        raise SpecError.single("--parallel", "stages", f"expected at most the workload's "
+        raise SpecError.single(PARALLELISM, "stages", f"expected at most the workload's "
                                f"{len(workload.layers)} layers, got {parallel.stages}")
 
 
-def _per_range(step: Result, passes: tuple[str, ...], bounds: Sequence[int],
-               value: str) -> list[Any]:
-    """`value` (a LayerResult property) summed over the problems of `passes` whose layer lies in
-    each range ``bounds[i] <= layer_index < bounds[i + 1]``: one walk over the step's problems,
-    adding in their order."""
-    sums: list[Any] = [0] * (len(bounds) - 1)
+def _per_range(step: Result, passes: tuple[Pass, ...], bounds: Sequence[int],
+               value: Callable[[LayerResult], float]) -> list[float]:
+    """`value` of a problem summed over the problems of `passes` whose layer lies in each range
+    ``bounds[i] <= layer_index < bounds[i + 1]``: one walk over the step's problems, adding in
+    their order."""
+    sums: list[float] = [0] * (len(bounds) - 1)
     for lr in step.layers:
         if lr.pass_name in passes:
-            sums[bisect.bisect_right(bounds, lr.layer_index) - 1] += getattr(lr, value)
+            sums[bisect.bisect_right(bounds, lr.layer_index) - 1] += value(lr)
     return sums
 
 
-def _seconds(step: Result, passes: tuple[str, ...], bounds: Sequence[int]) -> list[float]:
+def _seconds(step: Result, passes: tuple[Pass, ...], bounds: Sequence[int]) -> list[float]:
     """Seconds of the problems of `passes` per layer range (`_per_range`)."""
     hz = step.arch.compute.clock_mhz * 1e6
-    return [cycles / hz for cycles in _per_range(step, passes, bounds, "total_cycles")]
+    cycles = _per_range(step, passes, bounds, lambda lr: lr.total_cycles)
+    return [c / hz for c in cycles]
 
 
-def _energy(step: Result, passes: tuple[str, ...], bounds: Sequence[int]) -> list[float]:
+def _energy(step: Result, passes: tuple[Pass, ...], bounds: Sequence[int]) -> list[float]:
     """pJ of the problems of `passes` per layer range (`_per_range`)."""
-    return _per_range(step, passes, bounds, "total_energy_pj")
+    return _per_range(step, passes, bounds, lambda lr: lr.total_energy_pj)
 
 
 def _gradient_payload(workload: Workload, parallel: Parallelism,
@@ -211,7 +214,7 @@ def _gradient_payload(workload: Workload, parallel: Parallelism,
     if parallel.grad_codec == "natural":
         last = grads[-1][1]
         if last.kind != "fp":
-            raise SpecError.single("--comm-grad-codec", "", "expected floating-point gradients "
+            raise SpecError.single(PARALLELISM, "grad_codec", "expected floating-point gradients "
                                    "for natural compression (sign and exponent are sent)")
         return count, natural_compression_bytes(count, last.exponent_bits), NATURAL
     if parallel.grad_bits is None:
@@ -281,9 +284,9 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
     p, m, layers = par.stages, par.pipeline_micro_batches, len(workload.layers)
     ends = segment_ends(workload, par.cut_after)
     if p > len(ends):
-        raise SpecError.single("--parallel", "stages", f"expected at most {len(ends)} stages: "
-                               f"the workload has {len(ends) - 1} cut points (--stage-cut), got "
-                               f"{p}")
+        raise SpecError.single(PARALLELISM, "stages", f"expected at most {len(ends)} stages: "
+                               f"the workload has {len(ends) - 1} cut points "
+                               f"({PARALLELISM}.cut_after), got {p}")
     cuts = [0, *ends]
     part = partition_layers(_seconds(step, TRAIN, cuts), p)
     bounds = [*(cuts[i] for i in part.starts), layers]

@@ -18,7 +18,7 @@ from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIM
                                      UTIL_COEFS)
 from hwsim.arrays import array_kind
 from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
-from hwsim.lower import ProblemTable
+from hwsim.lowering import ProblemTable
 from hwsim.spec.arch import OPERANDS, Arch
 
 I64 = npt.NDArray[np.int64]

@@ -1,15 +1,14 @@
-"""Writers for results: the terminal table, JSON and CSV. Files are written atomically."""
+"""Writers for results: the terminal table, JSON and CSV (files are written by
+`hwsim.files.write_atomic`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import tempfile
-from pathlib import Path
 
 from hwsim.distributed_run import DistributedResult
+from hwsim.footprint import Footprint, max_batch
 from hwsim.result import DRAM_KEYS, Result
 from hwsim.training_run import TrainingRun
 
@@ -38,19 +37,6 @@ def to_csv(result: Result) -> str:
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, so a failure never leaves it partial."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _si(value: float) -> str:
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(value) >= scale:
@@ -62,7 +48,7 @@ def to_table(result: Result) -> str:
     """A readable per-layer table with totals."""
     header = ("layer", "pass", "M", "N", "K", "MACs", "compute_cycles", "stall_cycles",
               "total_cycles", "util_%", "dram_bytes", "energy_uJ")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     pes = result.arch.compute.rows * result.arch.compute.cols
     for lr in result.layers:
         util = 100.0 * lr.macs / (lr.total_cycles * pes) if lr.total_cycles else 0.0
@@ -87,15 +73,24 @@ def to_table(result: Result) -> str:
                f"dram_bytes {t['dram_bytes_total']}  energy_uJ {t['energy_pj'] / 1e6:.4g}\n"
                "energy_uJ by component: " + ", ".join(
                    f"{k} {v / 1e6:.4g}" for k, v in t["energy_breakdown_pj"].items()))
-    if "area_mm2" in t:
-        summary += f"\narea_mm2 {t['area_mm2']:.4g} (datapaths and storage; " + ", ".join(
-            f"{k} {v:.3g}" for k, v in t["area_breakdown_mm2"].items()) + ")"
-    if "peak_memory_bytes" in t:
-        summary += (f"\nmemory: peak_memory_bytes {t['peak_memory_bytes']:.0f} (at "
-                    f"{t['peak_step']})  model_state_bytes {t['model_state_bytes']:.0f}  "
-                    f"activation_bytes {t['activation_bytes']:.0f}"
-                    + (f"  max_batch {t['max_batch']}" if "max_batch" in t else ""))
+    if result.area is not None:
+        area = result.area_totals()
+        summary += f"\narea_mm2 {area['area_mm2']:.4g} (datapaths and storage; " + ", ".join(
+            f"{k} {v:.3g}" for k, v in area["area_breakdown_mm2"].items()) + ")"
+    if result.footprint is not None:
+        summary += "\nmemory: " + _memory(result.footprint, result.device_memory_bytes)
     return "\n".join(lines) + "\n" + summary + "\n"
+
+
+def _memory(memory: Footprint, device_memory_bytes: float | None) -> str:
+    """A step's peak memory, where it peaks and its parts (bytes), and, given the device's
+    memory, the largest batch that fits."""
+    line = (f"peak_memory_bytes {memory.peak_memory_bytes():.0f} (at {memory.peak_step()})  "
+            f"model_state_bytes {memory.model_state_bytes:.0f}  "
+            f"activation_bytes {memory.activation_bytes():.0f}")
+    if device_memory_bytes is not None:
+        line += f"  max_batch {max_batch(memory, device_memory_bytes)}"
+    return line
 
 
 def training_table(run: TrainingRun) -> str:
@@ -132,8 +127,5 @@ def distributed_table(result: DistributedResult) -> str:
              f"comm_bytes {t['comm_bytes']:.0f}  energy_J {t['energy_pj'] / 1e12:.6g} (compute "
              f"{t['compute_energy_pj'] / 1e12:.6g}, codec {t['codec_energy_pj'] / 1e12:.6g}, "
              f"comm {t['comm_energy_pj'] / 1e12:.6g})",
-             f"memory per device: peak_memory_bytes {t['peak_memory_bytes']:.0f} (at "
-             f"{t['peak_step']})  model_state_bytes {t['model_state_bytes']:.0f}  "
-             f"activation_bytes {t['activation_bytes']:.0f}"
-             + (f"  max_batch {t['max_batch']}" if "max_batch" in t else "")]
+             "memory per device: " + _memory(result.memory, result.device_memory_bytes)]
     return "\n".join(lines) + "\n"

@@ -13,19 +13,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hwsim import __version__
+from hwsim.version import __version__
 from hwsim.area import AreaBreakdown
 from hwsim.energy.price import Executed
 from hwsim.evaluate import KernelCounts
 from hwsim.footprint import Footprint
-from hwsim.footprint.work import is_compression
-from hwsim.lower import PASS_CODES, ProblemTable
+from hwsim.lowering import Pass, ProblemKind, ProblemTable
 from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Workload
 from hwsim.totals import DRAM_KEYS as DRAM_KEYS  # the streams' names, for reports
 from hwsim.totals import ProblemCosts, problem_costs, step_totals
 
-PASS_NAMES = {code: name for name, code in PASS_CODES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +31,8 @@ class LayerResult:
     """Cost of one problem (a layer's pass) on one design."""
 
     name: str
-    pass_name: str
-    kind: str                 # "gemm" (on the array) or "vector" (on the vector unit)
+    pass_name: Pass
+    problem_kind: ProblemKind
     M: int
     N: int
     K: int
@@ -52,6 +50,11 @@ class LayerResult:
     precision: dict[str, str]
     energy_pj: dict[str, float]
     layer_index: int = -1     # the workload layer the problem comes from
+
+    @property
+    def kind(self) -> str:
+        """``gemm`` (on the array) or ``vector`` (on the vector unit)."""
+        return self.problem_kind.unit
 
     @property
     def total_cycles(self) -> int:
@@ -175,7 +178,7 @@ class Result:
         if self.footprint is None:
             return {}
         p = self.problems
-        extra = np.asarray([is_compression(name) for name in p.table.names], dtype=bool)
+        extra = p.table.problem_kind == ProblemKind.COMPRESSION
         energy = 0
         for values in p.energy_pj.values():   # each problem's total, component by component
             energy = energy + values
@@ -224,7 +227,8 @@ def build_layers(problems: ProblemResults) -> tuple[LayerResult, ...]:
         return x.reshape(-1).tolist()
 
     cols = {name: row(getattr(table, name)) for name in
-            ("is_vector", "pass_code", "M", "N", "K", "count", "layer_index", "format_index")}
+            ("is_vector", "pass_code", "problem_kind", "M", "N", "K", "count", "layer_index",
+             "format_index")}
     macs, bitops = row(table.macs), row(table.bitops)
     compute, stall = row(costs.compute_cycles), row(costs.stall_cycles)
     folds = row(counts.folds)
@@ -236,8 +240,8 @@ def build_layers(problems: ProblemResults) -> tuple[LayerResult, ...]:
     out: list[LayerResult] = []
     for p, name in enumerate(table.names):
         out.append(LayerResult(
-            name=name, pass_name=PASS_NAMES[cols["pass_code"][p]],
-            kind="vector" if cols["is_vector"][p] else "gemm",
+            name=name, pass_name=Pass.from_code(cols["pass_code"][p]),
+            problem_kind=ProblemKind(cols["problem_kind"][p]),
             M=cols["M"][p], N=cols["N"][p], K=cols["K"][p], count=cols["count"][p],
             macs=macs[p], compute_cycles=compute[p], stall_cycles=stall[p],
             folds=folds[p], sram_reads={k: v[p] for k, v in reads.items()},

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.evaluate import KernelCounts
-from hwsim.lower import INT64_MAX, ProblemTable, format_count
+from hwsim.lowering.problem import INT64_MAX, ProblemTable, format_count
 from hwsim.spec.errors import SpecError
 
 I64 = npt.NDArray[np.int64]

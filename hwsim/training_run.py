@@ -16,7 +16,7 @@ from typing import Any
 
 from hwsim.api import estimate
 from hwsim.footprint import FrequencySplit
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule, iteration_groups
 from hwsim.result import Result
 from hwsim.spec.arch import Arch
@@ -53,7 +53,7 @@ class TrainingRun:
 
     def totals(self) -> dict[str, float]:
         keys = ("cycles", "energy_pj", "bitops", "macs")
-        sums = dict.fromkeys(keys, 0.0)
+        sums: dict[str, float] = dict.fromkeys(keys, 0.0)
         for g in self.groups:
             step = g.step.totals()
             for key in keys:

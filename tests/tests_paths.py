@@ -57,7 +57,7 @@ def for_arch(workload, arch_name):
     """`workload` in a precision the arch executes: an LNS-only array runs its own LNS format
     (every other shipped arch runs the zoo's int8)."""
     from hwsim.api import load_arch
-    from hwsim.precision.policy import Policy
+    from hwsim.spec.policy import Policy
 
     arch = load_arch(arch_name)
     if arch.compute.kind != "lns":

@@ -52,6 +52,6 @@ def positive(value: object, field: str) -> float:
 
 def bits(value: object, field: str, maximum: int = 32) -> int:
     """A bit width from 1 to `maximum`."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= value <= maximum:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= maximum:
         raise fail(field, f"an integer number of bits from 1 to {maximum}", value)
     return int(value)

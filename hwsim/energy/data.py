@@ -34,21 +34,6 @@ class BaseTable:
     dram_pj_per_bit: float
 
 
-@dataclass(frozen=True, slots=True)
-class NodeCoefficients:
-    """Stillmaker & Baas energy polynomial a V^2 + b V + c of one node, at supply `vdd_v`."""
-
-    node_nm: int
-    a: float
-    b: float
-    c: float
-    vdd_v: float
-
-    def energy_factor(self, vdd_v: float | None = None) -> float:
-        v = self.vdd_v if vdd_v is None else vdd_v
-        return self.a * v * v + self.b * v + self.c
-
-
 def _read(name: str) -> Any:
     return yaml.safe_load((resources.files("hwsim.energy") / "data" / name).read_text())
 
@@ -84,9 +69,3 @@ def fusion_unit_pj_per_cycle() -> float:
     doc = _read("bitfusion_45nm.yaml")
     power_uw = doc["fixed_pe_power_uw"][8] * doc["fusion_unit_power_vs_fixed8"]
     return power_uw * 1e-6 / (doc["clock_mhz"] * 1e6) * 1e12
-
-
-@cache
-def node_table() -> dict[int, NodeCoefficients]:
-    doc = _read("stillmaker_baas_2017.yaml")
-    return {row["node_nm"]: NodeCoefficients(**row) for row in doc["nodes"]}

@@ -31,7 +31,7 @@ import numpy.typing as npt
 from hwsim.arrays import MacProblem, array_kind, mac_datapath_key
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import KernelCounts
-from hwsim.lower import ProblemTable
+from hwsim.lowering import ProblemTable
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import OPERANDS, Arch
 

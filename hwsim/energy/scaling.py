@@ -7,15 +7,11 @@ accepted: scaling to any other node would be an extrapolation the source does no
 
 from __future__ import annotations
 
-from hwsim.energy.data import node_table
+from hwsim.technology import node_table, supported_nodes
 
 
 class UnknownNodeError(ValueError):
     """The technology node is not in the scaling table."""
-
-
-def supported_nodes() -> list[int]:
-    return sorted(node_table(), reverse=True)
 
 
 def energy_scale(from_nm: int, to_nm: int, *, to_vdd_v: float | None = None) -> float:

@@ -2,7 +2,7 @@
 
 Bytes per parameter follow each layer's formats: weights and gradients at their own widths, the
 optimizer's state tensors plus, for optimizers that keep one, an fp32 master copy of weights
-stored narrower than fp32 (`hwsim.training.Optimizer.state_bits`). With fp16 weights and
+stored narrower than fp32 (`hwsim.optimizers.Optimizer.state_bits`). With fp16 weights and
 gradients and Adam this is ZeRO's (2 + 2 + 12) bytes per parameter (Rajbhandari et al., SC'20,
 Sec. 3.1).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwsim.spec.workload import Workload
-from hwsim.training import OPTIMIZERS, parameters
+from hwsim.optimizers import OPTIMIZERS, parameters
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Peak memory of a training step from live ranges, and the largest batch a device holds.
 
 The step runs the forward pass layer by layer, the backward pass in reverse, then the optimizer
-update (the order `hwsim.lower` expands). Live at each point:
+update (the order `hwsim.lowering.lower` expands). Live at each point:
 
 - weights and optimizer states, always;
 - a layer's weight gradient from its backward step until the update (gradients are allocated

@@ -80,8 +80,8 @@ class _KernelDispatcher(CPUDispatcher):
 
 
 def _compile(func: F, cache: type[FunctionCache] = _KernelCache, **options: Any) -> F:
-    dispatcher = _KernelDispatcher(py_func=func, locals={},
-                                   targetoptions={**OPTIONS, **options})
+    dispatcher: Any = _KernelDispatcher(py_func=func, locals={},
+                                        targetoptions={**OPTIONS, **options})
     dispatcher._cache = cache(func)  # Dispatcher.enable_caching, our locators
     return dispatcher  # type: ignore[return-value]
 

@@ -37,7 +37,7 @@ def ceil_div(a: int, b: int) -> int:
 def fold_geometry(m: int, n: int, k: int, rows: int, cols: int, dims: I64) -> tuple[int, ...]:
     """(Sr, Sc, T, fr, fc) of one GEMM for one dataflow's row of `ROLE_DIMS`."""
     mnk = (m, n, k)
-    sr, sc, t = mnk[dims[0]], mnk[dims[1]], mnk[dims[2]]
+    sr, sc, t = mnk[int(dims[0])], mnk[int(dims[1])], mnk[int(dims[2])]
     return sr, sc, t, ceil_div(sr, rows), ceil_div(sc, cols)
 
 

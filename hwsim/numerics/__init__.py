@@ -1,7 +1,8 @@
 """Bit-exact golden models of the number formats the RTL implements (``rtl/*.v``).
 
 ``lns`` defines the LNS word and ``lns_add`` (``rtl/lns_add.v``); ``quantize`` defines the
-quantizer (``rtl/quantizer.v``). The cost model and the RTL tests use the same functions.
+quantizer (``rtl/quantizer.v``); the RTL tests check the Verilog against them. The cost model
+does not call them: it prices a format by its kind and widths (`hwsim.precision`).
 ``formats`` quantizes and dequantizes numpy arrays to every format hwsim names (int, uint, fp,
 lns, luq, binary), with round to nearest even or seeded stochastic rounding and per-tensor or
 per-channel scales; ``docs/numerics.md`` states each format's semantics. ``mx`` quantizes to

@@ -54,7 +54,8 @@ def uniforms(rounding: str, rng: RngLike, shape: tuple[int, ...]) -> FloatArray 
     return make_rng(rng).random(shape)
 
 
-def stochastic_up(v: FloatArray, lo: FloatArray, hi: FloatArray, u: FloatArray) -> BoolArray:
+def stochastic_up(v: FloatArray, lo: FloatArray | float, hi: FloatArray | float,
+                  u: FloatArray) -> BoolArray:
     """True where ``v`` (``lo <= v <= hi``, ``lo < hi``) rounds stochastically to hi:
     ``u < (v - lo) / (hi - lo)``, so ``P(hi) = (v - lo) / (hi - lo)`` for ``u ~ U[0, 1)``."""
     return u < (v - lo) / (hi - lo)

@@ -31,9 +31,9 @@ def holds(native: NumberFormat, fmt: NumberFormat) -> bool:
 
 
 # The tensor kinds of a GEMM's operands (A, B) by pass and by whether the layer's operand B is
-# its weights (conv, linear) rather than an activation (matmul); `hwsim.training` builds dgrad
-# as dY W^T (gradients, weights) and wgrad as dY^T X (gradients, activations), a matmul's
-# dgrad and wgrad as (gradients, activations) and (activations, gradients).
+# its weights (conv, linear) rather than an activation (matmul); `hwsim.lowering.training`
+# builds dgrad as dY W^T (gradients, weights) and wgrad as dY^T X (gradients, activations), a
+# matmul's dgrad and wgrad as (gradients, activations) and (activations, gradients).
 OPERAND_TENSORS = {("fwd", True): ("activations", "weights"),
                    ("fwd", False): ("activations", "activations"),
                    ("dgrad", True): ("gradients", "weights"),

@@ -18,10 +18,10 @@ from typing import Any
 
 from hwsim.spec.arch import DATAFLOWS, DRAM_PORTS, KIB
 from hwsim.spec.schema import WRITE_UNLESS_DEFAULT, Field, Section
+from hwsim.technology import supported_nodes
 
 
 def _node_in_scaling_table(node: int) -> str | None:
-    from hwsim.energy.scaling import supported_nodes
     nodes = supported_nodes()
     if node in nodes:
         return None

@@ -7,7 +7,7 @@ Per op (`VectorOpSpec`):
 - ``ops_per_element``: arithmetic operations per output element on the vector unit, forward.
   Pooling ops count per element of their window (the layer's `window`, given per layer).
 - ``inputs``: operands read per output element by default (element-wise add and mul: 2).
-- ``backward_ops``: operations per element of the backward pass (`hwsim.training`), which
+- ``backward_ops``: operations per element of the backward pass (`hwsim.lowering.training`), which
   reads the incoming gradient and the tensor the forward saved.
 - ``saves``: what the op keeps for its backward (`hwsim.footprint.saved`), following what
   reverse-mode autodiff needs (PyTorch's autograd formulas, ``tools/autograd/derivatives.yaml``)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hwsim.precision import TENSOR_KINDS, NumberFormat, parse_format
-from hwsim.precision.policy import Policy, Rule
+from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.spec.arch import Arch, ComputeArray

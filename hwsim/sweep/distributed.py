@@ -28,7 +28,7 @@ def run_dask(plan: Plan, pending: Sequence[int], scheduler: Any,
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise SpecError.single("--backend", "", "the dask backend needs dask.distributed: pip "
+        raise SpecError.single("sweep", "backend", "the dask backend needs dask.distributed: pip "
                                "install 'hwsim[dask]'") from None
     if not pending:
         return
@@ -42,7 +42,7 @@ def run_dask(plan: Plan, pending: Sequence[int], scheduler: Any,
         try:
             client, own_client = Client(scheduler), True
         except OSError as exc:
-            raise SpecError.single("--scheduler", "", f"cannot reach the Dask scheduler at "
+            raise SpecError.single("sweep", "scheduler", f"cannot reach the Dask scheduler at "
                                    f"{scheduler}: {exc}") from None
     try:
         shared = client.scatter(plan, broadcast=True)

@@ -28,7 +28,7 @@ from hwsim.area import arch_area
 from hwsim.energy.price import COMPONENTS, Executed, price
 from hwsim.energy.table import EnergyTable, energy_table
 from hwsim.evaluate import pack_designs, run_kernels
-from hwsim.lower import ProblemTable, lower
+from hwsim.lowering import ProblemTable, lower
 from hwsim.spec.arch import Arch
 from hwsim.sweep import design
 from hwsim.sweep.metrics import ENERGY_COLUMNS
@@ -87,7 +87,7 @@ class Evaluator:
             batch = values.pop("workload.batch", plan.batch)
             policy = design.policy_for(plan.policy, values)
             bits, grad = key[1], key[2]
-            if bits is not None:
+            if bits is not None and grad is not None:   # a schedule sets both or neither
                 policy = policy.at_schedule_bits(bits, grad)
             self._tables[key] = lower(policy.apply(plan.workload), batch=batch,
                                       training=plan.training, optimizer=plan.optimizer)

@@ -15,12 +15,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hwsim import __version__
+from hwsim.version import __version__
 from hwsim.api import executed_formats
 from hwsim.area import arch_area
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule, ScheduleError, iteration_groups
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError
@@ -28,7 +28,7 @@ from hwsim.spec.workload import Workload
 from hwsim.sweep import design
 from hwsim.sweep.metrics import METRICS
 from hwsim.sweep.space import Column, Param, parse_space, sample
-from hwsim.training import OPTIMIZERS
+from hwsim.optimizers import OPTIMIZERS
 
 MAC_KINDS = ("weights", "activations", "gradients")  # operands the array multiplies
 AREA_PATHS = ("compute.kind", "compute.native_formats", "energy.node_nm")  # area data needed

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.api import load_inputs
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError, suggest

@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.api import shipped_arch_names
-from hwsim.precision.policy import load_policy
+from hwsim.spec.policy import load_policy
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.spec.fields import Fields
 from hwsim.spec.yaml_io import open_document
 from hwsim.sweep import design
 from hwsim.sweep.space import SAMPLERS
-from hwsim.training import OPTIMIZERS
+from hwsim.optimizers import OPTIMIZERS
 
 
 KEYS = ("workload", "arch", "batch", "training", "optimizer", "iterations", "schedule",
@@ -109,4 +109,5 @@ def load_sweep(path: str | Path) -> SweepSpec:
         top.error("space", f"expected a non-empty mapping of field paths, got {space!r}")
     top.finish(allowed_extra=KEYS)  # known keys, for suggestions
     log.raise_if_any()
+    assert isinstance(space, dict)  # a missing or malformed space was raised just above
     return SweepSpec(str(path), workload, arch or None, dict(space), options)

@@ -69,7 +69,8 @@ class ChunkStore:
         names = list(columns)
         arrays = {f"c{i}": columns[name] for i, name in enumerate(names)}
         with _atomic(self.path(index)) as fh:
-            np.savez(fh, __names__=np.asarray(names, dtype=np.str_), **arrays)
+            np.savez(fh, allow_pickle=False, __names__=np.asarray(names, dtype=np.str_),
+                     **arrays)  # `read` loads without pickles, so none are written
 
     def read(self, index: int) -> Columns:
         with np.load(self.path(index), allow_pickle=False) as data:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hwsim.files import write_atomic
 from hwsim.spec.errors import SpecError
 from hwsim.sweep.metrics import Constraint, Objective, feasible
 from hwsim.sweep.pareto import pareto_mask
@@ -69,7 +70,6 @@ class SweepTable:
         writer.writerows(zip(*(c.tolist() for c in self.columns.values()), strict=True))
         text = buffer.getvalue()
         if path is not None:
-            from hwsim.report import write_atomic
             write_atomic(Path(path), text)
         return text
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
@@ -51,8 +51,8 @@ def from_torch(model: Any, example_inputs: torch.Tensor | Sequence[torch.Tensor]
     """
     _require("torch", "torch", f"torch module {type(model).__name__}")
     from hwsim.trace.torch_trace import trace_module
-    inputs = (example_inputs,) if not isinstance(example_inputs, (tuple, list)) else \
-        tuple(example_inputs)
+    inputs = tuple(example_inputs) if isinstance(example_inputs, (tuple, list)) else \
+        (cast("torch.Tensor", example_inputs),)   # anything but a tuple or list is one tensor
     return trace_module(model, inputs, name=name or type(model).__name__.lower(),
                         source=source, batch=batch, strict=strict, arch=arch)
 

@@ -154,7 +154,7 @@ class LayerBuilder:
         log.info("%s: %d layers traced", self.origin, len(self.layers))
         used_batch = batch if batch is not None else self.trace_batch
         if used_batch < 1:
-            raise SpecError.single("--batch", "", f"expected a positive integer, got {batch}")
+            raise SpecError.single("trace", "batch", f"expected a positive integer, got {batch}")
         return Workload(name, source, used_batch, TensorPrecision.default(), tuple(self.layers),
                         arch)
 

@@ -115,8 +115,8 @@ class _Walker:
             else:
                 self.b.matmul(name, a_shape, w_shape, out)
         elif fn == "linear":
-            weight = self.shape(args[1] if len(args) > 1 else node.kwargs["weight"])
             x = self.shape(args[0])
+            weight = self.shape(args[1] if len(args) > 1 else node.kwargs["weight"])
             if weight is None or x is None:
                 self.b.unsupported["linear (unknown operand shape)"] += 1
             else:

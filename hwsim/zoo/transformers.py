@@ -30,6 +30,8 @@ class Attention(nn.Module):
     """Multi-head attention with q, k, v and output projections; `memory` (if given) supplies
     keys and values (cross-attention); `causal_len` > 0 adds a causal mask of that size."""
 
+    mask: torch.Tensor          # registered buffer (causal only)
+
     def __init__(self, d_model: int, heads: int, causal_len: int = 0) -> None:
         super().__init__()
         self.heads, self.d_head = heads, d_model // heads
@@ -106,6 +108,9 @@ class PreNormLayer(nn.Module):
 class BertEmbeddings(nn.Module):
     """Token + position + segment embeddings, summed and layer-normalised."""
 
+    position_ids: torch.Tensor  # registered buffers
+    token_type_ids: torch.Tensor
+
     def __init__(self, vocab: int, d_model: int, positions: int, types: int) -> None:
         super().__init__()
         self.word_embeddings = nn.Embedding(vocab, d_model)
@@ -144,6 +149,8 @@ class Bert(nn.Module):
 
 class GPT2(nn.Module):
     """GPT-2 decoder-only language model (see the module docstring)."""
+
+    position_ids: torch.Tensor  # registered buffer
 
     def __init__(self, layers: int = 12, d_model: int = 768, heads: int = 12,
                  vocab: int = 50257, positions: int = 1024) -> None:
@@ -204,6 +211,8 @@ class ViT(nn.Module):
 
 class Transformer(nn.Module):
     """Encoder-decoder Transformer, base configuration (see the module docstring)."""
+
+    pe: torch.Tensor            # registered buffer: the sinusoidal position table
 
     def __init__(self, layers: int = 6, d_model: int = 512, heads: int = 8, d_ff: int = 2048,
                  vocab: int = 37000, positions: int = 1024) -> None:

@@ -196,6 +196,23 @@ def test_bad_training_flags(args, message):
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize(("args", "line"), [
+    (["--parallel", "pp:3"], "--parallel: stages: expected a divisor of the 8 devices, got 3"),
+    (["--parallel", "zero9"],
+     "--parallel: expected dp, zero1, zero2, zero3 or pp:STAGES, got 'zero9'"),
+    (["--comm-act-bits", "0"], "--comm-act-bits: expected bits in 1..32, got 0"),
+    # --stage-cut conv1 matches one layer (the first), so one cut point and at most 2 stages
+    (["--parallel", "pp:4", "--stage-cut", "conv1"],
+     "--parallel: stages: expected at most 2 stages: the workload has 1 cut points "
+     "(--stage-cut), got 4"),
+])
+def test_library_errors_name_the_flags(args, line):
+    """The library names its parameters (`parallelism: stages`); the command line prints the
+    flags that set them."""
+    run = hwsim("estimate", "workloads/resnet18.yaml", "--train", "--devices", "8", *args)
+    assert run.returncode == 2 and run.stderr == f"hwsim: error: {line}\n"
+
+
 def test_total_beyond_int64_refused_in_one_line(tmp_path):
     # 40 layers of 2^16 x 2^16 x 2^16 = 2^48 MACs (the most a layer may hold) at fp32 x fp32:
     # 2^58 BitOPs each, 40 * 2^58 = 1.2e19 in total, beyond int64's 2^63 - 1 = 9.2e18

@@ -18,7 +18,7 @@ from hwsim.dataflow.systolic import DATAFLOW_CODES
 from hwsim.energy import ops
 from hwsim.energy.data import fusion_unit_pj_per_cycle
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.precision.policy import Policy, parse_precision_flag
+from hwsim.spec.policy import Policy, parse_precision_flag
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Linear, VectorOp, Workload
 

@@ -133,9 +133,9 @@ def test_parse_parallel_and_bad_input():
         parse_parallel("zero4", 8)
     with pytest.raises(SpecError, match="expected at most the workload's 5 layers, got 8"):
         distributed_estimate(mlp(), ARCH, Parallelism(8, "pp", stages=8))
-    with pytest.raises(SpecError, match=r"--comm-grad-bits: expected bits in 1\.\.32, got 0"):
+    with pytest.raises(SpecError, match=r"parallelism: grad_bits: expected bits in 1\.\.32, got 0"):
         distributed_estimate(mlp(), ARCH, Parallelism(8, "dp", grad_bits=0))
-    with pytest.raises(SpecError, match="--devices: expected a positive integer, got 0"):
+    with pytest.raises(SpecError, match="parallelism: devices: expected a positive integer, got 0"):
         distributed_estimate(mlp(), ARCH, Parallelism(0, "dp"))
 
 

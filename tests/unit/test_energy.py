@@ -10,7 +10,8 @@ import pytest
 
 from hwsim.api import estimate, load_arch
 from hwsim.energy import memory, ops
-from hwsim.energy.data import base_table, node_table
+from hwsim.energy.data import base_table
+from hwsim.technology import node_table
 from hwsim.energy.scaling import UnknownNodeError, energy_scale
 from hwsim.energy.table import energy_table
 from hwsim.precision import TensorPrecision, parse_format

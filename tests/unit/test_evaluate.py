@@ -8,7 +8,7 @@ import numpy as np
 
 from hwsim.api import load_arch, load_workload
 from hwsim.evaluate import LevelCounts, pack_designs, run_kernels
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.spec.arch import OPERANDS
 from tests_paths import WORKLOADS
 

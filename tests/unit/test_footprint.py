@@ -160,7 +160,7 @@ def test_compression_work_moves_the_compressed_size_through_dram():
 def test_vector_backward_reads_what_the_forward_saved():
     """ReLU's backward reads the incoming gradient (8 b) and its 1-bit mask; GELU's reads the
     gradient and its saved input, at the saved format (int4) when compressed."""
-    from hwsim.lower import lower
+    from hwsim.lowering import lower
     prec = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"), saved=F("int4"))
     wl = Workload("v", "t", 1, prec, (VectorOp("x", "identity", 64, 0),
                                       VectorOp("r", "relu", 64, 1), VectorOp("g", "gelu", 64, 8)))

@@ -16,7 +16,7 @@ from hwsim import evaluate
 from hwsim.api import load_arch, load_workload
 from hwsim.kernels import memory, systolic
 from hwsim.kernels._jit import _CheckoutLocator, _installed, jit, jit_over_designs
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from tests_paths import WORKLOADS
 
 

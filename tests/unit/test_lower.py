@@ -1,8 +1,8 @@
-"""Lowering layers to GEMM problems (DESIGN.md's im2col view) and vector work."""
+"""Lowering layers to GEMM problems (the im2col view of hwsim.lowering.forward) and vector work."""
 
 from __future__ import annotations
 
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.spec.workload import Conv2d, Linear, Matmul, VectorOp, Workload
 
@@ -51,3 +51,24 @@ def test_precision_bits_follow_layer_overrides():
                  Matmul("m", 4, 4, 4, precision=low)))
     assert list(t.b_bits) == [8, 4, 8]  # a matmul's B operand is an activation
     assert list(t.acc_bits) == [32, 32, 32]
+
+
+def test_problem_kinds_and_passes():
+    """A trained conv whose saved activations are stored at int4 lowers to its forward GEMM, the
+    compressor (forward pass) and decompressor (backward) as compression work on the vector
+    unit, its wgrad GEMM (the first layer has no dgrad) and its update (vector work); a layer
+    named like compression work is still the network's own vector work."""
+    from hwsim.lowering import Pass, ProblemKind
+    int8, int4 = parse_format("int8"), parse_format("int4")
+    prec = TensorPrecision(int8, int8, int8, parse_format("int32"), saved=int4)
+    t = lower(Workload("t", "test", 1, prec, (Conv2d("c", 3, 4, 8, 8, 3, 3),
+                                              VectorOp("x.compress", "relu", 64, 1))),
+              training=True)
+    kinds = {t.names[i]: (ProblemKind(int(t.problem_kind[i])), Pass.from_code(int(t.pass_code[i])),
+                          int(t.is_vector[i])) for i in range(len(t))}
+    assert kinds["c"] == (ProblemKind.GEMM, Pass.FWD, 0)
+    assert kinds["c.compress"] == (ProblemKind.COMPRESSION, Pass.FWD, 1)
+    assert kinds["c.decompress"] == (ProblemKind.COMPRESSION, Pass.DGRAD, 1)
+    assert kinds["c.wgrad"] == (ProblemKind.GEMM, Pass.WGRAD, 0)
+    assert kinds["c.update"] == (ProblemKind.VECTOR, Pass.UPDATE, 1)
+    assert kinds["x.compress"] == (ProblemKind.VECTOR, Pass.FWD, 1)

@@ -13,9 +13,9 @@ from hwsim.energy import price as price_module
 from hwsim.energy.price import COMPONENTS, mac_unit_pj, price
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy, Rule
+from hwsim.spec.policy import Policy, Rule
 from hwsim.totals import problem_costs, step_totals
 from tests_paths import WORKLOADS
 

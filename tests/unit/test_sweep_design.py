@@ -9,7 +9,7 @@ import yaml
 
 from hwsim.api import load_arch, load_workload
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy, Rule
+from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import Schedule, ScheduleError
 from hwsim.spec.arch import KindOptions
 from hwsim.spec.arch_io import arch_to_yaml

@@ -10,7 +10,7 @@ import hwsim
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.area import arch_area
 from hwsim.precision import parse_format
-from hwsim.precision.policy import Policy, Rule
+from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import Schedule
 from hwsim.spec.errors import SpecError
 from hwsim.sweep import design, read_table

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hwsim.cli import main
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Embedding, Linear, Matmul
 from hwsim.spec.workload_io import load_workload

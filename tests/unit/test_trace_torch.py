@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Embedding, Linear, Matmul, VectorOp
 from tests_paths import need

@@ -7,9 +7,9 @@ import math
 import pytest
 
 from hwsim.api import estimate, load_arch
-from hwsim.lower import PASS_CODES, lower
+from hwsim.lowering import Pass, lower
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.precision.policy import Policy
+from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule
 from hwsim.spec.workload import Conv2d, Linear, Matmul, VectorOp, Workload
 from hwsim.training_run import training_run
@@ -29,11 +29,11 @@ def wl(*layers, batch=2):
 
 def rows_of(table, pass_name):
     return [i for i in range(len(table))
-            if table.pass_code[i] == PASS_CODES[pass_name] and table.names[i] != INPUT.name]
+            if table.pass_code[i] == Pass(pass_name).code and table.names[i] != INPUT.name]
 
 
 def test_conv_backward_shapes_follow_design():
-    """DESIGN.md: dgrad M = batch*H*W, N = C, K = out*R*S; wgrad M = out, N = C*R*S,
+    """hwsim.lowering.training: dgrad M = batch*H*W, N = C, K = out*R*S; wgrad M = out, N = C*R*S,
     K = batch*P*Q. 16x16x8 -> 3x3/2 pad 1 -> 8x8x32, batch 2."""
     t = lower(wl(Conv2d("c", 8, 32, 16, 16, 3, 3, 2, 2, 1, 1)), training=True)
     (f,), (d,), (w,) = rows_of(t, "fwd"), rows_of(t, "dgrad"), rows_of(t, "wgrad")

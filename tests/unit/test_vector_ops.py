@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from hwsim.footprint.saved import saved_tensors
-from hwsim.lower import vector
+from hwsim.lowering.problem import Pass, vector
+from hwsim.lowering.training import backward_problems
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.spec.vector_ops import (ONNX_OPS, ONNX_POOLS, TABLE, TORCH_FUNCTIONS, TORCH_MODULES,
                                    VECTOR_OP_SPECS)
 from hwsim.spec.workload import VectorOp
-from hwsim.training import backward_problems
 
 F = parse_format
 INT8 = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"))
@@ -25,7 +25,7 @@ def test_every_op_saves_what_its_row_says_and_has_a_backward(spec):
     layer = VectorOp("v", spec.name, 64, spec.ops_per_element * (9 if spec.pool else 1),
                      spec.inputs, channels=0)
     assert [t.what for t in saved_tensors(layer, INT8)] == SAVED_NAMES[spec.saves]
-    fwd = vector("v", 0, "forward", (INT8.activations,) * 3 + (INT8.accumulator,), 64,
+    fwd = vector("v", 0, Pass.FWD, (INT8.activations,) * 3 + (INT8.accumulator,), 64,
                  layer.ops_per_element, 8, 8)
     (dgrad,) = backward_problems(layer, 0, fwd, INT8)
     assert dgrad.vector_ops_per_element == spec.backward_ops

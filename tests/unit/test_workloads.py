@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.api import load_workload
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Embedding, Workload

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.api import estimate, load_workload, shipped_arch_names
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.spec.workload_io import workload_to_yaml
 from tests_paths import WORKLOADS, for_arch, need
 

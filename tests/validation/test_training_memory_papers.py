@@ -12,7 +12,7 @@ from hwsim.distributed import Link
 from hwsim.distributed_run import Parallelism, distributed_estimate
 from hwsim.footprint import FrequencySplit, footprint
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.precision.policy import Policy, Rule, parse_precision_flag
+from hwsim.spec.policy import Policy, Rule, parse_precision_flag
 from hwsim.spec.workload import Linear, VectorOp, Workload
 from tests_paths import WORKLOADS
 

@@ -1,47 +1,69 @@
-"""Lower workload layers to Problems: the GEMM view (M, N, K, count) or vector work.
-
-The result is a `ProblemTable`, struct-of-arrays (one int64 entry per problem), which is all the
-kernels see. Conventions (DESIGN.md):
-
-- conv2d, im2col view: ``M = batch*P*Q``, ``N = out_channels/groups``,
-  ``K = (in_channels/groups)*R*S``, ``count = groups`` (groups are independent GEMMs, run one
-  after another as SCALE-Sim runs its per-channel depthwise layers).
-- linear: ``M = batch*rows``, ``N = out_features``, ``K = in_features``.
-- matmul: ``M, N, K`` as given, ``count = batch*count``.
-- vector ops: ``elements = batch*elements`` outputs, each costing ``ops_per_element``.
-- embedding: vector work of ``batch*tokens*embedding_dim`` elements at 0 ops per element (a
-  lookup moves table rows, it computes nothing); its operand is the table, so it carries the
-  weights' width.
+"""Problems, the unit of work the kernels cost: a GEMM (M, N, K, count) on the array, or vector
+work on the vector unit, packed into a struct-of-arrays `ProblemTable`.
 
 Operand A (SCALE-Sim's ifmap) is M x K, operand B (filter) is K x N, the output (ofmap) M x N.
 `a_unique` is the number of distinct A elements per GEMM: for a convolution the input feature map
 (C/groups x H x W x batch, without padding) that the im2col rows are drawn from; the memory model
-fetches unique data from DRAM while the array reads the im2col stream from SRAM.
-
-Training (`training=True`) adds, per MAC layer, backward-data and backward-weight GEMMs
-(`hwsim.training.backward_gemms`), backward vector work, and one optimizer update per
-parameter-holding layer (`hwsim.training.optimizer_update`).
+fetches unique data from DRAM while the array reads the im2col stream from SRAM. How each layer
+becomes problems is in `hwsim.lowering.forward` (forward pass), `hwsim.lowering.training`
+(backward passes, optimizer update) and `hwsim.lowering.compression` (saved activations).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum, StrEnum
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from hwsim.precision import NumberFormat
 from hwsim.spec.errors import SpecError
-from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear, Matmul, Workload
 
-if TYPE_CHECKING:
-    from hwsim.footprint.compression import FrequencySplit
-
-PASS_CODES = {"fwd": 0, "dgrad": 1, "wgrad": 2, "update": 3}
 IntArray = npt.NDArray[np.int64]
 Formats = tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]
+
+
+class Pass(StrEnum):
+    """The part of a step a problem belongs to: the forward pass, backward-data (gradients of
+    the inputs), backward-weight (gradients of the weights) or the optimizer update. The value
+    is the name results report; `code` is the problem table's integer for it."""
+
+    FWD = "fwd"
+    DGRAD = "dgrad"
+    WGRAD = "wgrad"
+    UPDATE = "update"
+
+    @property
+    def code(self) -> int:
+        return PASSES.index(self)
+
+    @staticmethod
+    def from_code(code: int) -> Pass:
+        return PASSES[code]
+
+
+PASSES = tuple(Pass)    # in step order: a pass's code is its index
+
+
+class ProblemKind(IntEnum):
+    """What a problem computes: a GEMM on the array, vector work on the vector unit, or the
+    vector work of compressing or decompressing saved activations
+    (`hwsim.lowering.compression`), which results total separately."""
+
+    GEMM = 0
+    VECTOR = 1
+    COMPRESSION = 2
+
+    @property
+    def on_vector_unit(self) -> bool:
+        return self is not ProblemKind.GEMM
+
+    @property
+    def unit(self) -> str:
+        """Where the problem runs, as results name it: ``gemm`` (the array) or ``vector``."""
+        return "vector" if self.on_vector_unit else "gemm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +78,9 @@ class ProblemTable:
     `vector_in_dram` keep their tensors in DRAM (optimizer state) and always move them.
     `b_store_bits` is the width operand B is stored and moved in (DRAM traffic, SRAM reads):
     `b_bits` unless the layer's weights are stored wider than used (`stored_weights`, read by
-    MSB truncation), when `b_bits` is the used width that sets compute.
+    MSB truncation), when `b_bits` is the used width that sets compute. `pass_code` and
+    `problem_kind` hold `Pass.code` and `ProblemKind` values; `is_vector` is 1 for every problem
+    on the vector unit (the kernels' view of the kind).
     """
 
     names: tuple[str, ...]
@@ -64,6 +88,7 @@ class ProblemTable:
     format_index: IntArray
     layer_index: IntArray
     pass_code: IntArray
+    problem_kind: IntArray
     is_vector: IntArray
     M: IntArray
     N: IntArray
@@ -102,8 +127,8 @@ class ProblemTable:
         return self.macs * self.a_bits * self.b_bits
 
 
-INT_FIELDS = ("layer_index", "pass_code", "is_vector", "M", "N", "K", "count", "a_unique",
-              "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
+INT_FIELDS = ("layer_index", "pass_code", "problem_kind", "is_vector", "M", "N", "K", "count",
+              "a_unique", "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
               "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
               "vector_in_dram", "from_conv", "b_store_bits")
 
@@ -114,7 +139,7 @@ class Problem:
 
     name: str
     layer_index: int
-    pass_name: str
+    pass_name: Pass
     formats: Formats
     M: int = 0
     N: int = 0
@@ -128,84 +153,25 @@ class Problem:
     vector_in_dram: int = 0
     from_conv: int = 0
     b_store_bits: int = 0          # 0: operand B is stored at its own width
+    kind: ProblemKind = ProblemKind.GEMM
 
     @property
     def is_vector(self) -> int:
-        return int(self.M == 0)
+        return int(self.kind.on_vector_unit)
 
 
-def gemm(name: str, index: int, pass_name: str, formats: Formats, m: int, n: int, k: int,
+def gemm(name: str, index: int, pass_name: Pass, formats: Formats, m: int, n: int, k: int,
          count: int, a_unique: int | None = None) -> Problem:
     return Problem(name, index, pass_name, formats, m, n, k, count,
                    m * k if a_unique is None else min(a_unique, m * k))
 
 
-def vector(name: str, index: int, pass_name: str, formats: Formats, elements: int, ops: int,
-           read_bits: int, write_bits: int, in_dram: bool = False) -> Problem:
+def vector(name: str, index: int, pass_name: Pass, formats: Formats, elements: int, ops: int,
+           read_bits: int, write_bits: int, in_dram: bool = False,
+           kind: ProblemKind = ProblemKind.VECTOR) -> Problem:
     return Problem(name, index, pass_name, formats, vector_elements=elements,
                    vector_ops_per_element=ops, vector_read_bits=read_bits,
-                   vector_write_bits=write_bits, vector_in_dram=int(in_dram))
-
-
-def forward_problem(layer: Layer, index: int, formats: Formats, batch: int,
-                    b_store_bits: int = 0) -> Problem:
-    """The forward pass of one layer; `b_store_bits` (0: B's own width) is the width its
-    weights are stored in (`weight_store_bits`)."""
-    problem = _forward_problem(layer, index, formats, batch)
-    problem.b_store_bits = b_store_bits
-    return problem
-
-
-def _forward_problem(layer: Layer, index: int, formats: Formats, batch: int) -> Problem:
-    a, _, out, _ = formats
-    if isinstance(layer, Conv2d):
-        g = layer.groups
-        m = batch * layer.out_h * layer.out_w
-        k = (layer.in_channels // g) * layer.kernel_h * layer.kernel_w
-        unique = batch * (layer.in_channels // g) * layer.in_h * layer.in_w
-        problem = gemm(layer.name, index, "fwd", formats, m, layer.out_channels // g, k, g,
-                       unique)
-        problem.from_conv = 1
-        return problem
-    if isinstance(layer, Linear):
-        return gemm(layer.name, index, "fwd", formats, batch * layer.rows, layer.out_features,
-                    layer.in_features, 1)
-    if isinstance(layer, Matmul):
-        return gemm(layer.name, index, "fwd", formats, layer.M, layer.N, layer.K,
-                    batch * layer.count)
-    if isinstance(layer, Embedding):
-        return vector(layer.name, index, "fwd", formats,
-                      batch * layer.tokens * layer.embedding_dim, 0, a.bits, out.bits)
-    return vector(layer.name, index, "fwd", formats, batch * layer.elements,
-                  layer.ops_per_element, layer.inputs * a.bits, out.bits)
-
-
-def operand_formats(layer: Layer, workload: Workload) -> Formats:
-    """Forward-pass formats of (A, B, output, accumulator): activations times weights, except
-    a matmul (two activations), vector work (activations) and an embedding (table rows)."""
-    prec = workload.layer_precision(layer)
-    if isinstance(layer, Embedding):
-        return prec.weights, prec.weights, prec.weights, prec.accumulator
-    weights_b = isinstance(layer, (Conv2d, Linear))
-    return (prec.activations, prec.weights if weights_b else prec.activations,
-            prec.activations, prec.accumulator)
-
-
-def weight_store_bits(layer: Layer, workload: Workload) -> int:
-    """Width the weights operand of a conv or linear layer is stored in when its precision
-    stores them wider than it uses them (`TensorPrecision.stored_weights`); 0 otherwise. The
-    used weights are the stored ones' most significant bits, so the stored format must be an
-    integer of the same kind and at least as wide (else a SpecError)."""
-    prec = workload.layer_precision(layer)
-    stored, used = prec.stored_weights, prec.weights
-    if not isinstance(layer, (Conv2d, Linear)) or stored is None:
-        return 0
-    if stored.kind not in ("int", "uint") or stored.kind != used.kind or stored.bits < used.bits:
-        raise SpecError.single(workload.path or workload.name,
-                               f"{layer.name}: precision.stored_weights",
-                               f"expected an integer format of the weights' kind at least as "
-                               f"wide as the weights ({used.name}), got {stored.name}")
-    return stored.bits
+                   vector_write_bits=write_bits, vector_in_dram=int(in_dram), kind=kind)
 
 
 def _format_codes(problems: list[Problem]) -> tuple[tuple[Formats, ...], list[int]]:
@@ -299,46 +265,12 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
     cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
     b_store = np.where(cols["b_store_bits"] > 0, cols["b_store_bits"], widths[1])
     _guard_counts(problems, np.vstack([widths, b_store[None, :]]), cols, source)
-    pass_codes = np.asarray([PASS_CODES[p.pass_name] for p in problems], dtype=np.int64)
-    cols.update(pass_code=pass_codes, is_vector=(cols["M"] == 0).astype(np.int64),
+    pass_codes = np.asarray([p.pass_name.code for p in problems], dtype=np.int64)
+    kinds = np.asarray([p.kind for p in problems], dtype=np.int64)
+    cols.update(pass_code=pass_codes, problem_kind=kinds,
+                is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
                 a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3],
                 b_store_bits=b_store)
     return ProblemTable(names=tuple(p.name for p in problems), format_set=distinct,
                         format_index=format_index, source=source,
                         **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS})
-
-
-def lower(workload: Workload, *, batch: int | None = None, training: bool = False,
-          optimizer: str = "sgd", split: FrequencySplit | None = None) -> ProblemTable:
-    """Lower every layer of `workload`: the forward pass, plus, when `training`, the
-    compression of saved activations (when stored compressed: a layer's `saved` format, or the
-    frequency `split`), backward passes and optimizer updates. The first layer reads the
-    network's input, which needs no gradient: its backward-data work is left out, as autograd
-    skips inputs that do not require gradients."""
-    from hwsim.footprint.work import compression_problems
-    from hwsim.training import backward_problems, optimizer_update
-
-    batch = batch or workload.batch
-    source = workload.path or workload.name
-    forwards = [forward_problem(layer, i, operand_formats(layer, workload), batch,
-                                weight_store_bits(layer, workload))
-                for i, layer in enumerate(workload.layers)]
-    if not training:
-        return pack(forwards, source)
-    compression = [compression_problems(layer, i, workload.layer_precision(layer), batch, split)
-                   for i, layer in enumerate(workload.layers)]  # (compress, decompress)
-    forward_pass: list[Problem] = []
-    backwards: list[Problem] = []
-    updates: list[Problem] = []
-    for forward, (compress, _) in zip(forwards, compression, strict=True):
-        forward_pass += [forward, *compress]
-    for index in reversed(range(len(workload.layers))):  # backward runs last layer first
-        layer = workload.layers[index]
-        prec = workload.layer_precision(layer)
-        backwards += compression[index][1]
-        backwards.extend(p for p in backward_problems(layer, index, forwards[index], prec, split)
-                         if index > 0 or p.pass_name != "dgrad")
-        update = optimizer_update(layer, index, prec, optimizer)
-        if update is not None:
-            updates.append(update)
-    return pack(forward_pass + backwards + updates, source)

@@ -12,7 +12,8 @@ activations' width: the problem table has no stored width for operand A), and a 
 backward reads what its forward saved (`saved_read_bits`). DIVISION's low-frequency component
 is read back by its own `decompress_lfc` problem. The ops per element are in
 `hwsim.footprint.compression`. Tensors kept uncompressed (masks, indices, statistics, or every
-tensor when the layer stores activations in their own format) add no work.
+tensor when the layer stores activations in their own format) add no work. The problems are of
+kind `ProblemKind.COMPRESSION`, so results total them apart from the network's own work.
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ import math
 from hwsim.footprint.compression import (DEQUANTIZE_OPS, MERGE_OPS, QUANTIZE_OPS, SPLIT_OPS,
                                          FrequencySplit, compresses)
 from hwsim.footprint.saved import saved_tensors
-from hwsim.lower import Formats, Problem, vector
+from hwsim.lowering.problem import Formats, Pass, Problem, ProblemKind, vector
 from hwsim.precision import TensorPrecision
 from hwsim.spec.workload import Layer, VectorOp
 
-COMPRESSION_STEPS = ("compress", "compress_lfc", "decompress", "decompress_lfc")
 
-
-def is_compression(problem_name: str) -> bool:
-    """Whether a problem is the compression work `compression_problems` adds."""
-    return problem_name.rpartition(".")[2] in COMPRESSION_STEPS
+def _work(name: str, index: int, pass_name: Pass, formats: Formats, elements: int, ops: int,
+          read_bits: int, write_bits: int, in_dram: bool = False) -> Problem:
+    """Vector work of the compression scheme, marked `ProblemKind.COMPRESSION` so results can
+    total it apart from the network's own work."""
+    return vector(name, index, pass_name, formats, elements, ops, read_bits, write_bits, in_dram,
+                  kind=ProblemKind.COMPRESSION)
 
 
 def compression_problems(layer: Layer, index: int, prec: TensorPrecision, batch: int,
@@ -48,18 +50,18 @@ def compression_problems(layer: Layer, index: int, prec: TensorPrecision, batch:
     name = layer.name
     if split is None:
         bits = prec.saved_activations.bits
-        return ([vector(f"{name}.compress", index, "fwd", formats, elements, QUANTIZE_OPS, 0,
-                        bits, in_dram=True)],
-                [vector(f"{name}.decompress", index, "dgrad", formats, elements,
-                        DEQUANTIZE_OPS, 0, 0)])
+        return ([_work(f"{name}.compress", index, Pass.FWD, formats, elements, QUANTIZE_OPS, 0,
+                       bits, in_dram=True)],
+                [_work(f"{name}.decompress", index, Pass.DGRAD, formats, elements,
+                       DEQUANTIZE_OPS, 0, 0)])
     lfc = -(-elements // split.block ** 2)
-    return ([vector(f"{name}.compress", index, "fwd", formats, elements, SPLIT_OPS, 0,
-                    split.hfc_bits, in_dram=True),
-             vector(f"{name}.compress_lfc", index, "fwd", formats, lfc, 0, 0, split.lfc_bits,
-                    in_dram=True)],
-            [vector(f"{name}.decompress", index, "dgrad", formats, elements, MERGE_OPS, 0, 0),
-             vector(f"{name}.decompress_lfc", index, "dgrad", formats, lfc, 0, split.lfc_bits,
-                    0, in_dram=True)])
+    return ([_work(f"{name}.compress", index, Pass.FWD, formats, elements, SPLIT_OPS, 0,
+                   split.hfc_bits, in_dram=True),
+             _work(f"{name}.compress_lfc", index, Pass.FWD, formats, lfc, 0, 0, split.lfc_bits,
+                   in_dram=True)],
+            [_work(f"{name}.decompress", index, Pass.DGRAD, formats, elements, MERGE_OPS, 0, 0),
+             _work(f"{name}.decompress_lfc", index, Pass.DGRAD, formats, lfc, 0, split.lfc_bits,
+                   0, in_dram=True)])
 
 
 def stored_operand_bits(prec: TensorPrecision, split: FrequencySplit | None) -> int:

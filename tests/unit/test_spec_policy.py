@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.precision.policy import Policy, Rule, load_policy, parse_precision_flag
+from hwsim.spec.policy import Policy, Rule, load_policy, parse_precision_flag
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Linear, VectorOp, Workload
 
