@@ -1,6 +1,6 @@
 """Convolution geometry of a GEMM problem, for the halo of its input tiles.
 
-A convolution lowered to a GEMM (`hwsim.lower`, im2col view) has ``M = batch*P*Q`` output
+A convolution lowered to a GEMM (`hwsim.lowering`, im2col view) has ``M = batch*P*Q`` output
 pixels (q fastest, then p, then the image) and ``K = C*R*S`` reduction terms (s fastest, then
 r, then the channel c, per group). An A tile covering a range of M and a range of K reads the
 input pixels ``(c, p*stride_h + r*dilation_h - pad_h, q*stride_w + s*dilation_w - pad_w)`` of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hwsim.lower import lower
+from hwsim.lowering import lower
 from hwsim.mapping.geometry import ConvGeometry
 from hwsim.mapping.model import GemmProblem
 from hwsim.spec.workload import Conv2d, Workload
