@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from _common import REPORTS, WORKLOADS, publish
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.energy import ops
 from hwsim.arrays.bitserial import sip_step_pj
@@ -37,12 +38,12 @@ def lns_section(r18) -> list[str]:
     runs = {
         "lns_madam_like, lns8_f3, int24 buckets, Madam":
             estimate(at(r18, "w=lns8_f3,a=lns8_f3,g=lns8_f3,acc=int24"), "lns_madam_like",
-                     training=True, optimizer="madam"),
+                     training=TrainingConfig("madam")),
         "baseline_fp32, fp32, SGD": estimate(at(r18, "w=fp32,a=fp32,g=fp32,acc=fp32"),
-                                             "baseline_fp32", training=True),
+                                             "baseline_fp32", training=TrainingConfig()),
         "baseline_fp8, E4M3 w/a, E5M2 g, fp16 acc, SGD":
             estimate(at(r18, "w=fp8_e4m3,a=fp8_e4m3,g=fp8_e5m2,acc=fp16"), "baseline_fp8",
-                     training=True)}
+                     training=TrainingConfig())}
     lns, fp32, fp8 = runs.values()
     out = ["## LNS-Madam against FP32 and FP8 training", "",
            "One ResNet-18 training step, batch 1, 16x32 PEs, 500 MHz, 45 nm on all three:", "",
@@ -293,7 +294,8 @@ def main() -> int:
     loom_lines, loom_points = loom_section()
     lines += loom_lines + binary_section() + stored_section()
     stripes_arch = load_arch("stripes_like")
-    runs = {label: training_run(r18, stripes_arch, iterations=64000, schedule=s).totals()
+    runs = {label: training_run(r18, stripes_arch,
+                                TrainingConfig(iterations=64000, schedule=s)).totals()
             for label, s in (("static 8/8", Schedule("static", (8,), (8,))),
                              ("CPT 3-8/8", Schedule("cyclic", (3, 8), (8, 8))))}
     s, c = runs["static 8/8"], runs["CPT 3-8/8"]

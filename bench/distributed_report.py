@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from _common import REPO, REPORTS, WORKLOADS
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.distributed import (ACSGD_DELTA, ACSGD_DIRECT, Boundary, Link,
                                acsgd_message_bytes, p2p_codec_work, pipeline_step)
@@ -112,13 +113,13 @@ def zero_section() -> list[str]:
     rows = []
     for scheme, paper in ZERO_PAPER_GB.items():
         t = distributed_estimate(workload, arch, Parallelism(ZERO_DEVICES, scheme),
-                                 optimizer="adam").totals()
+                                 training=TrainingConfig("adam")).totals()
         rows.append((scheme, f"{t['model_state_bytes']:.6g}", f"{t['model_state_bytes'] / 1e9:.3f}",
                      paper, f"{t['comm_bytes']:.6g}"))
     ring = []
     for d in (2, 4, 8, 64):
         sent = distributed_estimate(workload, arch, Parallelism(d, "dp"),
-                                    optimizer="adam").totals()["comm_bytes"]
+                                    training=TrainingConfig("adam")).totals()["comm_bytes"]
         ring.append((d, f"{sent:.6g}", f"{2 * (d - 1) / d * 15e9:.6g}"))
     return ["## 1. ZeRO Table 1 through the integration", "",
             "Workload: 75 Linear layers of 10000 x 10000 (Psi = 7.5e9 parameters), bf16 weights "
@@ -138,13 +139,13 @@ def zero_section() -> list[str]:
 
 def activation_ratio(name: str, flag: str, compressed: str = "",
                      split: FrequencySplit | None = None) -> float:
-    base = footprint(shipped(name, flag), optimizer="adam").activation_bytes()
-    small = footprint(shipped(name, flag + compressed), optimizer="adam", split=split)
+    base = footprint(shipped(name, flag), training=TrainingConfig("adam")).activation_bytes()
+    small = footprint(shipped(name, flag + compressed), training=TrainingConfig("adam", split))
     return base / small.activation_bytes()
 
 
 def uncompressible_share(name: str) -> float:
-    saved = footprint(shipped(name, FP32), optimizer="adam").saved
+    saved = footprint(shipped(name, FP32), training=TrainingConfig("adam")).saved
     return sum(t.bytes(1) for t in saved if not t.compressible) / sum(t.bytes(1) for t in saved)
 
 
@@ -154,8 +155,8 @@ def division_ratio_with_groups(name: str, split: FrequencySplit) -> float:
     ActNN's per-group quantisation, `group_size = 256` in fdmp/conf.py): the frequency split's
     bytes plus `GROUP_META_BITS / GROUP_SIZE` bit per compressible element. hwsim's
     `FrequencySplit` stores no such metadata, so the bench adds it here."""
-    base = footprint(shipped(name, FP32), optimizer="adam").activation_bytes()
-    fp = footprint(shipped(name, FP32), optimizer="adam", split=split)
+    base = footprint(shipped(name, FP32), training=TrainingConfig("adam")).activation_bytes()
+    fp = footprint(shipped(name, FP32), training=TrainingConfig("adam", split))
     meta = sum(t.elements for t in fp.saved if t.compressible and t.per_sample) * \
         GROUP_META_BITS / GROUP_SIZE / 8
     return base / (fp.activation_bytes() + meta)
@@ -165,9 +166,10 @@ def mesa_rows() -> list[tuple[object, ...]]:
     """Peak memory (MiB) and ratios of vit_b16 at batch 128, fp16/AMP against Mesa's s=int8."""
     rows = []
     for label, layers in (("uniform fp16", ()), ("AMP (layernorm, softmax fp32)", AMP_FP32_LAYERS)):
-        base = footprint(shipped("vit_b16", FP16, layers), batch=128, optimizer="adam")
+        base = footprint(shipped("vit_b16", FP16, layers), batch=128,
+                         training=TrainingConfig("adam"))
         mesa = footprint(shipped("vit_b16", FP16 + ",s=int8", layers), batch=128,
-                         optimizer="adam")
+                         training=TrainingConfig("adam"))
         rows.append((label, f"{base.peak_memory_bytes() / 2**20:,.0f}",
                      f"{mesa.peak_memory_bytes() / 2**20:,.0f}",
                      f"{base.peak_memory_bytes() / mesa.peak_memory_bytes():.3f}",
@@ -313,8 +315,8 @@ def overhead_section() -> tuple[list[str], dict[str, float]]:
             ("bf16, DIVISION B=8 Q=2", BF16, FrequencySplit()))
     rows, base, results, shares, saves = [], {}, {}, [], []
     for label, flag, split in runs:
-        result = estimate(shipped("resnet50", flag), arch, batch=MEMORY_BATCH, training=True,
-                          split=split)
+        result = estimate(shipped("resnet50", flag), arch, batch=MEMORY_BATCH,
+                          training=TrainingConfig(split=split))
         results[label] = result
         t = result.totals()
         ac = t["activation_compression"]
@@ -446,7 +448,7 @@ def acsgd_runs(workload: Workload, arch: Arch) -> AcsgdRuns:
                                   "gpipe", Link(gbps), act_bits=bits[0], act_grad_bits=bits[1],
                                   overlap=overlap)
                 out[gbps, overlap, compressed] = distributed_estimate(
-                    workload, arch, par, batch=1, optimizer="adam")
+                    workload, arch, par, batch=1, training=TrainingConfig("adam"))
     return out
 
 
@@ -593,7 +595,8 @@ def cgx_steps(arch: Arch) -> dict[tuple[str, float, bool, bool], float]:
                     par = Parallelism(CGX_DEVICES, "dp", link=Link(gbps), grad_bits=bits,
                                       overlap=overlap)
                     out[name, gbps, bits is not None, overlap] = distributed_estimate(
-                        workload, arch, par, batch=batch, optimizer="sgd").totals()["step_s"]
+                        workload, arch, par, batch=batch,
+                        training=TrainingConfig("sgd")).totals()["step_s"]
     return out
 
 
@@ -642,7 +645,7 @@ def memory_plot() -> list[str]:
     fig, ax = plt.subplots(figsize=(7, 4.2))
     rows = []
     for label, flag, split in runs:
-        fp = footprint(shipped("resnet50", flag), optimizer="sgd", split=split)
+        fp = footprint(shipped("resnet50", flag), training=TrainingConfig("sgd", split))
         peak = (fp.fixed_bytes[:, None] + fp.per_sample_bytes[:, None] * batches).max(axis=0)
         best = max_batch(fp, device)
         line, = ax.plot(batches, peak / GIB, label=label)
@@ -694,7 +697,7 @@ def matmul_operand_a(name: str, batch: int, flag: str) -> tuple[float, float]:
     bytes) of `name` training on tpu_like at `batch`: operand A is the ``ifmap_read`` of a GEMM
     problem (B, the ``filter_read``, is the one `b_store_bits` narrows)."""
     workload = shipped(name, flag)
-    result = estimate(workload, load_arch("tpu_like"), batch=batch, training=True)
+    result = estimate(workload, load_arch("tpu_like"), batch=batch, training=TrainingConfig())
     matmuls = {i for i, x in enumerate(workload.layers) if isinstance(x, Matmul)}
     read = sum(lr.dram_bytes.get("ifmap_read", 0) for lr in result.layers
                if lr.layer_index in matmuls and lr.pass_name == "wgrad")

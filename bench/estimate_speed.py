@@ -26,6 +26,7 @@ from dataclasses import replace
 from _common import WORKLOADS
 
 import hwsim
+from hwsim.training_config import TrainingConfig
 from hwsim.api import load_arch, load_workload
 from hwsim.spec.workload import Workload
 
@@ -42,11 +43,11 @@ def us_per_problem(workload: Workload, arch: object,
                    repeats: int) -> tuple[float, float, int]:
     """(best wall-clock and best CPU microseconds per problem, problems) of a training-step
     estimate."""
-    problems = len(hwsim.estimate(workload, arch, training=True).layers)
+    problems = len(hwsim.estimate(workload, arch, training=TrainingConfig()).layers)
     wall = cpu = float("inf")
     for _ in range(repeats):
         start, start_cpu = time.perf_counter(), time.process_time()
-        hwsim.estimate(workload, arch, training=True)
+        hwsim.estimate(workload, arch, training=TrainingConfig())
         wall = min(wall, time.perf_counter() - start)
         cpu = min(cpu, time.process_time() - start_cpu)
     return wall / problems * 1e6, cpu / problems * 1e6, problems

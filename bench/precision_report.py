@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from _common import REPO, REPORTS, WORKLOADS, publish
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import load_arch, load_workload, shipped_arch_names
 from hwsim.precision.schedule import Schedule, iteration_groups
 from hwsim.spec.errors import SpecError
@@ -133,7 +134,8 @@ def measure() -> tuple[dict, dict[str, str]]:
         arch = load_arch(arch_name)
         try:
             for label, schedule in SCHEDULES.items():
-                run = training_run(workload, arch, iterations=ITERATIONS, schedule=schedule,
+                run = training_run(workload, arch, TrainingConfig(iterations=ITERATIONS,
+                                                                  schedule=schedule),
                                    batch=BATCH)
                 table[arch_name, label] = run_totals(run)
                 print(f"{arch_name} {label}: {table[arch_name, label]}", file=sys.stderr)

@@ -71,8 +71,9 @@ def sweep_rate(workload, designs: int, repeats: int, **kwargs) -> tuple[float, t
     """(seconds, (GEMMs, vector problems) per design) of an LHS sweep of `designs` archs."""
     import hwsim
     from hwsim.lowering import lower
+    from hwsim.training_config import TrainingConfig
     problems = problem_counts(lower(workload, batch=kwargs.get("batch"),
-                                    training=kwargs.get("training", False)))
+                                    training=TrainingConfig() if kwargs.get("training") else None))
     hwsim.sweep(workload, "tpu_like", SPACE, sampler="lhs", n=64, chunk_size=64, **kwargs)
     seconds, _ = best_of(repeats, lambda: hwsim.sweep(
         workload, "tpu_like", SPACE, sampler="lhs", n=designs, chunk_size=4096, **kwargs))
@@ -86,11 +87,12 @@ def kernel_rate(workload, designs: int, repeats: int) -> float:
     from hwsim.lowering import lower
     from hwsim.sweep.design import apply_arch
     from hwsim.sweep.plan import build_plan
+    from hwsim.training_config import TrainingConfig
     base = hwsim.load_arch("tpu_like")
     plan = build_plan(workload, base, SPACE, sampler="lhs", n=designs, batch=32, training=True)
     archs = [apply_arch(base, {p: plan.samples[p][i].item() for p in plan.paths("arch")})
              for i in range(designs)]
-    table = lower(workload, batch=32, training=True)
+    table = lower(workload, batch=32, training=TrainingConfig())
     packed = pack_designs(archs)
     run_kernels(table, pack_designs(archs[:4]))
     seconds, _ = best_of(repeats, lambda: run_kernels(table, packed))

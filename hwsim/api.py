@@ -16,7 +16,7 @@ from hwsim.area import AreaBreakdown, arch_area
 from hwsim.energy.price import Executed, price, relevant_components
 from hwsim.energy.table import energy_table
 from hwsim.evaluate import pack_designs, run_kernels
-from hwsim.footprint import FrequencySplit, footprint, max_batch
+from hwsim.footprint import footprint, max_batch
 from hwsim.lowering import Pass, ProblemTable, lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor
 from hwsim.result import ProblemResults, Result
@@ -26,6 +26,7 @@ from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.workload import Conv2d, Linear, Workload
 from hwsim.spec.workload_io import default_source
 from hwsim.spec.workload_io import load_workload as _load_workload_yaml
+from hwsim.training_config import TrainingConfig
 from hwsim.workload.scalesim import load_scalesim_cfg, load_topology
 
 DEFAULT_ARCH = "tpu_like"
@@ -77,21 +78,19 @@ def load_inputs(workload: Workload | str | Path, arch: Arch | str | Path | None 
 
 
 def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = None, *,
-             batch: int | None = None, training: bool = False,
-             optimizer: str = "sgd", split: FrequencySplit | None = None,
-             device_memory_bytes: float | None = None) -> Result:
-    """Cost of one inference (or, with `training`, one training step: forward, backward and
-    optimizer update) of `workload` on `arch` (default: the workload's `arch:`, else
-    ``tpu_like``).
+             batch: int | None = None, training: TrainingConfig | None = None) -> Result:
+    """Cost of one inference (or, with a `training` config, one training step: forward,
+    backward and optimizer update) of `workload` on `arch` (default: the workload's `arch:`,
+    else ``tpu_like``).
 
     Training also gives the step's memory (`Result.footprint`): saved activations stored in
-    each layer's `saved` format or at the frequency `split` (DIVISION), peak memory from live
-    ranges and, with `device_memory_bytes`, the largest batch that fits (SpecError if not even
-    batch 1 does)."""
+    each layer's `saved` format or at the frequency split `training.split` (DIVISION), peak
+    memory from live ranges and, with `training.device_memory_bytes`, the largest batch that
+    fits (SpecError if not even batch 1 does). A step ignores `training.iterations` and
+    `training.schedule` (`hwsim.training_run` uses them)."""
     workload, arch = load_inputs(workload, arch, batch=batch)
     used_batch = batch or workload.batch
-    table = lower(workload, batch=used_batch, training=training, optimizer=optimizer,
-                  split=split)
+    table = lower(workload, batch=used_batch, training=training)
     executed = executed_formats(table, workload, arch)
     counts = run_kernels(table, pack_designs([arch]))
     energy = relevant_components(price(table, counts, [arch], [energy_table(arch)],
@@ -100,11 +99,11 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
               "arch": arch.path, "arch_sha256": arch.sha256}
     if workload.path and workload.source == default_source(workload.path):
         inputs["workload_source"] = workload.source  # the file gave none: say so
-    memory = footprint(workload, batch=used_batch, optimizer=optimizer, split=split) \
-        if training else None
+    memory = None if training is None else footprint(workload, training=training, batch=used_batch)
+    device_memory_bytes = None if training is None else training.device_memory_bytes
     if memory is not None and device_memory_bytes is not None:
         max_batch(memory, device_memory_bytes, source=workload.path or workload.name)
-    return Result(workload, arch, "training" if training else "inference", used_batch,
+    return Result(workload, arch, "inference" if training is None else "training", used_batch,
                   ProblemResults.of(table, counts, energy, executed), inputs, memory,
                   device_memory_bytes, modelled_area(arch))
 

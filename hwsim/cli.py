@@ -19,7 +19,6 @@ from hwsim.distributed import BOARD_LINK_PJ_PER_BIT, Link
 from hwsim.distributed.pipeline import SCHEDULES
 from hwsim.distributed_run import (GRAD_CODECS, PARALLELISM, Parallelism, distributed_estimate,
                                    parse_parallel)
-from hwsim.footprint import FrequencySplit, parse_frequency_split
 from hwsim.lowering import lower
 from hwsim.technology import supported_nodes
 from hwsim.energy.table import energy_table
@@ -29,6 +28,8 @@ from hwsim.spec.policy import Policy, load_policy, parse_precision_flag
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, parse_bits
 from hwsim.report import distributed_table, to_csv, to_json, to_table, training_table
 from hwsim.optimizers import OPTIMIZERS
+from hwsim.training_config import (LIMITS, TRAINING, FrequencySplit, TrainingConfig,
+                                   parse_frequency_split)
 from hwsim.training_run import training_run
 from hwsim.spec.arch import Arch
 from hwsim.spec.arch_io import arch_to_yaml
@@ -52,6 +53,10 @@ FLAGS: dict[tuple[str, str], tuple[str, str]] = {
     (PARALLELISM, "grad_codec"): ("--comm-grad-codec", ""),
     (PARALLELISM, "act_bits"): ("--comm-act-bits", ""),
     (PARALLELISM, "act_grad_bits"): ("--comm-act-grad-bits", ""),
+    (TRAINING, "optimizer"): ("--optimizer", ""),
+    (TRAINING, "iterations"): ("--iterations", ""),
+    (TRAINING, "device_memory_bytes"): ("--device-memory-gib", ""),
+    **{(TRAINING, f"split.{name}"): ("--division", name) for name in LIMITS},
     ("trace", "batch"): ("--batch", ""),
     ("sweep", "backend"): ("--backend", ""),
     ("sweep", "scheduler"): ("--scheduler", ""),
@@ -211,10 +216,16 @@ def _device_memory(args: argparse.Namespace) -> float | None:
     return gib * 2**30
 
 
+def _training_step(args: argparse.Namespace, base: TrainingConfig) -> TrainingConfig:
+    """`base` with the saved-activation storage and device memory of the flags (which need
+    --train)."""
+    return replace(base, split=_split(args), device_memory_bytes=_device_memory(args))
+
+
 def _estimate(args: argparse.Namespace) -> int:
-    for flag, value in (("--batch", args.batch), ("--iterations", args.iterations)):
-        if value is not None and value < 1:
-            raise SpecError.single(flag, "", f"expected a positive integer, got {value}")
+    if args.batch is not None and args.batch < 1:
+        raise SpecError.single("--batch", "", f"expected a positive integer, got {args.batch}")
+    base = TrainingConfig(args.optimizer, iterations=args.iterations)
     workload, arch = load_inputs(args.workload, args.arch, batch=args.batch)
     policy = _policy(args)
     for pattern in policy.unmatched_rules(workload):
@@ -228,24 +239,23 @@ def _estimate(args: argparse.Namespace) -> int:
         if args.devices is not None or args.parallel != "dp":
             raise SpecError.single("--devices", "", "expected one training step (no --schedule "
                                    "or --iterations) with --devices/--parallel")
-        run = training_run(workload, arch, iterations=args.iterations, schedule=schedule,
-                           policy=policy, optimizer=args.optimizer, batch=args.batch,
-                           split=_split(args))
+        run = training_run(workload, arch, replace(base, split=_split(args), schedule=schedule),
+                           policy=policy, batch=args.batch)
         sys.stdout.write(json.dumps(run.to_dict(), indent=2) + "\n" if args.json
                          else training_table(run))
         return 0
     if args.devices is not None or args.parallel != "dp":
-        return _distributed(args, policy.apply(workload), arch)
-    result = estimate(policy.apply(workload), arch, batch=args.batch, training=args.train,
-                      optimizer=args.optimizer, split=_split(args),
-                      device_memory_bytes=_device_memory(args))
+        return _distributed(args, policy.apply(workload), arch, base)
+    result = estimate(policy.apply(workload), arch, batch=args.batch,
+                      training=_training_step(args, base) if args.train else None)
     if args.csv is not None:
         write_atomic(args.csv, to_csv(result))
     sys.stdout.write(to_json(result) + "\n" if args.json else to_table(result))
     return 0
 
 
-def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch) -> int:
+def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch,
+                 base: TrainingConfig) -> int:
     if not args.train:
         raise SpecError.single("--devices", "", "expected --train with --devices/--parallel")
     devices = 1 if args.devices is None else args.devices
@@ -266,8 +276,7 @@ def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch) -> in
                            link, args.comm_grad_bits, args.comm_grad_codec, args.comm_act_bits,
                            args.comm_act_grad_bits, args.overlap, args.stage_cut)
     result = distributed_estimate(workload, arch, parallel, batch=args.batch,
-                                  optimizer=args.optimizer, split=_split(args),
-                                  device_memory_bytes=_device_memory(args))
+                                  training=_training_step(args, base))
     sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n" if args.json
                      else distributed_table(result))
     return 0

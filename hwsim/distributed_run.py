@@ -43,7 +43,7 @@ from hwsim.distributed import (ACSGD_DELTA, ACSGD_DIRECT, MAXMIN, NATURAL, NONE,
                                ring_all_reduce_codec_work, zero_collectives)
 from hwsim.distributed.zero import SCHEMES as ZERO_SCHEMES
 from hwsim.energy.table import energy_table
-from hwsim.footprint import Footprint, FrequencySplit, StateShares, footprint, max_batch
+from hwsim.footprint import Footprint, StateShares, footprint, max_batch
 from hwsim.footprint.saved import output_elements
 from hwsim.lowering import Pass
 from hwsim.result import LayerResult, Result
@@ -51,6 +51,7 @@ from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Conv2d, Layer, Linear, VectorOp, Workload
 from hwsim.optimizers import parameters
+from hwsim.training_config import DEFAULT_TRAINING, TrainingConfig
 
 SCHEMES = (*ZERO_SCHEMES, "pp")
 PARALLELISM = "parallelism"    # errors in a `Parallelism` field read "parallelism: <field>: ..."
@@ -150,15 +151,17 @@ class DistributedResult:
 
 
 def distributed_estimate(workload: Workload, arch: Arch, parallel: Parallelism, *,
-                         batch: int | None = None, optimizer: str = "sgd",
-                         split: FrequencySplit | None = None,
-                         device_memory_bytes: float | None = None) -> DistributedResult:
-    """One training step of `workload` on `parallel.devices` devices of `arch`."""
+                         batch: int | None = None,
+                         training: TrainingConfig = DEFAULT_TRAINING) -> DistributedResult:
+    """One training step of `workload` on `parallel.devices` devices of `arch` (`training`:
+    the optimizer, saved-activation storage and device memory of each device)."""
     _check(workload, parallel)
-    step = estimate(workload, arch, batch=batch, training=True, optimizer=optimizer, split=split)
+    # The device step's footprint fits the whole model state; the schemes below fit their share.
+    step = estimate(workload, arch, batch=batch,
+                    training=replace(training, device_memory_bytes=None))
     if parallel.scheme == "pp":
-        return _pipeline(workload, arch, parallel, step, optimizer, split, device_memory_bytes)
-    return _data_parallel(workload, arch, parallel, step, optimizer, split, device_memory_bytes)
+        return _pipeline(workload, arch, parallel, step, training)
+    return _data_parallel(workload, arch, parallel, step, training)
 
 
 def _check(workload: Workload, parallel: Parallelism) -> None:
@@ -236,8 +239,7 @@ def _codec_cost(arch: Arch, workload: Workload, ops: float) -> tuple[float, floa
 
 
 def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Result,
-                   optimizer: str, split: FrequencySplit | None,
-                   device_memory: float | None) -> DistributedResult:
+                   training: TrainingConfig) -> DistributedResult:
     d, scheme = par.devices, par.scheme
     shares = StateShares(*device_shares(scheme, d))
     update_share = shares.optimizer
@@ -251,8 +253,8 @@ def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Resul
                                        for passes in (FORWARD, BACKWARD, UPDATE))
     breakdown = data_parallel_step(forward_s, backward_s + codec_s, update_s * update_share,
                                    collectives, par.link, overlap=par.overlap)
-    memory = footprint(workload, batch=step.batch, optimizer=optimizer, split=split,
-                       shares=shares)
+    memory = footprint(workload, training=training, batch=step.batch, shares=shares)
+    device_memory = training.device_memory_bytes
     if device_memory is not None:
         max_batch(memory, device_memory, source=workload.path or workload.name)
     energy = _energy(step, TRAIN, whole)[0] + _energy(step, UPDATE, whole)[0] * update_share
@@ -279,8 +281,8 @@ def _boundary(workload: Workload, par: Parallelism, last: int, batch: int) -> tu
     return Boundary(fwd, bwd), ops
 
 
-def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, optimizer: str,
-              split: FrequencySplit | None, device_memory: float | None) -> DistributedResult:
+def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result,
+              training: TrainingConfig) -> DistributedResult:
     p, m, layers = par.stages, par.pipeline_micro_batches, len(workload.layers)
     ends = segment_ends(workload, par.cut_after)
     if p > len(ends):
@@ -303,9 +305,10 @@ def _pipeline(workload: Workload, arch: Arch, par: Parallelism, step: Result, op
     update_s = max(_seconds(step, UPDATE, bounds))
     breakdown = pipeline_step(stage_s, [e[0] for e in edges], par.link, m, update_s,
                               overlap=par.overlap, gradient_collectives=collectives)
-    memories = [_stage_memory(workload, r, step.batch, optimizer, split, count)
+    memories = [_stage_memory(workload, r, step.batch, training, count)
                 for r, count in zip(stages, in_flight(par.schedule, p, m), strict=True)]
     worst = max(range(p), key=lambda s: memories[s].peak_memory_bytes())
+    device_memory = training.device_memory_bytes
     if device_memory is not None:
         for memory in memories:
             max_batch(memory, device_memory, source=workload.path or workload.name)
@@ -346,10 +349,9 @@ def _residual_add(layers: tuple[Layer, ...], i: int) -> bool:
         isinstance(after, VectorOp) and after.op == "softmax")
 
 
-def _stage_memory(workload: Workload, layers: range, batch: int, optimizer: str,
-                  split: FrequencySplit | None, in_flight_count: int) -> Footprint:
+def _stage_memory(workload: Workload, layers: range, batch: int, training: TrainingConfig,
+                  in_flight_count: int) -> Footprint:
     """A stage's footprint at the micro-batch: its layers' model state, and the saved
     activations of `in_flight_count` micro-batches."""
     stage = replace(workload, layers=workload.layers[layers.start:layers.stop])
-    return footprint(stage, batch=batch, optimizer=optimizer, split=split,
-                     in_flight=in_flight_count)
+    return footprint(stage, training=training, batch=batch, in_flight=in_flight_count)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from hwsim.api import estimate
-from hwsim.footprint import FrequencySplit
 from hwsim.spec.policy import Policy
 from hwsim.precision.schedule import Schedule, iteration_groups
 from hwsim.result import Result
 from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Workload
+from hwsim.training_config import DEFAULT_TRAINING, TrainingConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +74,12 @@ class TrainingRun:
                             "passes": g.per_pass()} for g in self.groups]}
 
 
-def training_run(workload: Workload, arch: Arch, *, iterations: int = 1,
-                 schedule: Schedule | None = None, policy: Policy | None = None,
-                 optimizer: str = "sgd", batch: int | None = None,
-                 split: FrequencySplit | None = None) -> TrainingRun:
-    """Whole-training cost; without a schedule, every iteration runs the policy's precision."""
+def training_run(workload: Workload, arch: Arch, training: TrainingConfig = DEFAULT_TRAINING,
+                 *, policy: Policy | None = None, batch: int | None = None) -> TrainingRun:
+    """Whole-training cost of `training.iterations` steps; without `training.schedule`, every
+    iteration runs the policy's precision."""
     policy = policy or Policy({})
+    iterations, schedule = training.iterations, training.schedule
     plans: list[tuple[int | None, int | None, int, Policy]]  # bits, grad bits, iterations
     if schedule is None:
         plans = [(None, None, iterations, policy)]
@@ -87,7 +87,6 @@ def training_run(workload: Workload, arch: Arch, *, iterations: int = 1,
         plans = [(bits, grad_bits, count, policy.at_schedule_bits(bits, grad_bits))
                  for bits, grad_bits, count in iteration_groups(schedule, iterations)]
     groups = tuple(GroupCost(bits, grad_bits, count,
-                             estimate(chosen.apply(workload), arch, batch=batch, training=True,
-                                      optimizer=optimizer, split=split))
+                             estimate(chosen.apply(workload), arch, batch=batch, training=training))
                    for bits, grad_bits, count, chosen in plans)
     return TrainingRun(workload.name, arch, schedule, iterations, groups)

@@ -26,9 +26,8 @@ Work per element on the vector unit (operations, one per lane per cycle):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from hwsim.precision import TensorPrecision
+from hwsim.training_config import FrequencySplit
 
 GROUP_SIZE = 256
 GROUP_META_BITS = 2 * 32
@@ -38,38 +37,7 @@ SPLIT_OPS = 8
 MERGE_OPS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class FrequencySplit:
-    """DIVISION's dual-precision storage of saved activations."""
-
-    block: int = 8
-    hfc_bits: int = 2
-    lfc_bits: int = 8
-
-    def bits_per_element(self) -> float:
-        """Stored bits per saved activation element: the HFC plus the LFC shared by a block."""
-        return self.hfc_bits + self.lfc_bits / self.block ** 2
-
-
 def compresses(prec: TensorPrecision, split: FrequencySplit | None) -> bool:
     """Whether a layer stores its saved activations compressed: split by frequency, or in a
     `saved` format other than the activations' own."""
     return split is not None or prec.saved_activations != prec.activations
-
-
-LIMITS = {"block": 1 << 16, "hfc_bits": 32, "lfc_bits": 32}
-
-
-def parse_frequency_split(text: str) -> FrequencySplit:
-    """``block=8,hfc_bits=2,lfc_bits=8`` (any subset; the rest keep DIVISION's defaults) ->
-    FrequencySplit; ValueError naming what was expected."""
-    values = asdict(FrequencySplit())
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, sep, value = (part.strip() for part in item.partition("="))
-        if not sep or key not in values:
-            raise ValueError(f"expected key=value with key one of {', '.join(values)}, "
-                             f"got {item!r}")
-        if not value.isdigit() or not 1 <= int(value) <= LIMITS[key]:
-            raise ValueError(f"{key}: expected an integer in 1..{LIMITS[key]}, got {value!r}")
-        values[key] = int(value)
-    return FrequencySplit(**values)

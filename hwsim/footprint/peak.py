@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.footprint.compression import FrequencySplit
 from hwsim.footprint.model_state import WHOLE_STATE, StateShares, model_state
 from hwsim.footprint.saved import SavedTensor, input_elements, output_elements, saved_tensors
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Workload
+from hwsim.training_config import DEFAULT_TRAINING, TrainingConfig
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,13 +86,15 @@ class Footprint:
         return out
 
 
-def footprint(workload: Workload, *, batch: int | None = None, optimizer: str = "sgd",
-              split: FrequencySplit | None = None,
-              shares: StateShares = WHOLE_STATE, in_flight: int = 1) -> Footprint:
+def footprint(workload: Workload, *, training: TrainingConfig = DEFAULT_TRAINING,
+              batch: int | None = None, shares: StateShares = WHOLE_STATE,
+              in_flight: int = 1) -> Footprint:
     """The memory timeline of one training step of `workload` on one device holding `shares`
-    of the model state and the saved activations of `in_flight` micro-batches."""
+    of the model state and the saved activations of `in_flight` micro-batches; `training`
+    gives the optimizer (its state) and the storage of saved activations (its `split`)."""
     layers = workload.layers
-    states = model_state(workload, optimizer, shares)
+    split = training.split
+    states = model_state(workload, training.optimizer, shares)
     grad_at = {s.layer_index: s.gradients_bytes for s in states}
     always = sum(s.weights_bytes + s.optimizer_bytes for s in states)
     saved = [saved_tensors(layer, workload.layer_precision(layer), split) for layer in layers]

@@ -8,28 +8,30 @@ parameter-holding layer (`hwsim.lowering.training.optimizer_update`).
 
 from __future__ import annotations
 
-from hwsim.footprint.compression import FrequencySplit
 from hwsim.lowering.compression import compression_problems
 from hwsim.lowering.forward import forward_problem, operand_formats, weight_store_bits
 from hwsim.lowering.problem import Pass, Problem, ProblemTable, pack
 from hwsim.lowering.training import backward_problems, optimizer_update
 from hwsim.spec.workload import Workload
+from hwsim.training_config import TrainingConfig
 
 
-def lower(workload: Workload, *, batch: int | None = None, training: bool = False,
-          optimizer: str = "sgd", split: FrequencySplit | None = None) -> ProblemTable:
-    """Lower every layer of `workload`: the forward pass, plus, when `training`, the
+def lower(workload: Workload, *, batch: int | None = None,
+          training: TrainingConfig | None = None) -> ProblemTable:
+    """Lower every layer of `workload`: the forward pass, plus, with a `training` config, the
     compression of saved activations (when stored compressed: a layer's `saved` format, or the
-    frequency `split`), backward passes and optimizer updates. The first layer reads the
-    network's input, which needs no gradient: its backward-data work is left out, as autograd
-    skips inputs that do not require gradients."""
+    frequency split `training.split`), backward passes and the updates of
+    `training.optimizer`. The first layer reads the network's input, which needs no gradient:
+    its backward-data work is left out, as autograd skips inputs that do not require
+    gradients."""
     batch = batch or workload.batch
     source = workload.path or workload.name
     forwards = [forward_problem(layer, i, operand_formats(layer, workload), batch,
                                 weight_store_bits(layer, workload))
                 for i, layer in enumerate(workload.layers)]
-    if not training:
+    if training is None:
         return pack(forwards, source)
+    split = training.split
     compression = [compression_problems(layer, i, workload.layer_precision(layer), batch, split)
                    for i, layer in enumerate(workload.layers)]  # (compress, decompress)
     forward_pass: list[Problem] = []
@@ -43,7 +45,7 @@ def lower(workload: Workload, *, batch: int | None = None, training: bool = Fals
         backwards += compression[index][1]
         backwards.extend(p for p in backward_problems(layer, index, forwards[index], prec, split)
                          if index > 0 or p.pass_name is not Pass.DGRAD)
-        update = optimizer_update(layer, index, prec, optimizer)
+        update = optimizer_update(layer, index, prec, training.optimizer)
         if update is not None:
             updates.append(update)
     return pack(forward_pass + backwards + updates, source)

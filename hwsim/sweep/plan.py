@@ -29,6 +29,7 @@ from hwsim.sweep import design
 from hwsim.sweep.metrics import METRICS
 from hwsim.sweep.space import Column, Param, parse_space, sample
 from hwsim.optimizers import OPTIMIZERS
+from hwsim.training_config import TrainingConfig
 
 MAC_KINDS = ("weights", "activations", "gradients")  # operands the array multiplies
 AREA_PATHS = ("compute.kind", "compute.native_formats", "energy.node_nm")  # area data needed
@@ -66,6 +67,10 @@ class Plan:
 
     def paths(self, kind: str) -> tuple[str, ...]:
         return tuple(p.path for p, k in zip(self.params, self.kinds, strict=True) if k == kind)
+
+    def training_config(self) -> TrainingConfig | None:
+        """The step every design is costed as: None for inference."""
+        return TrainingConfig(self.optimizer) if self.training else None
 
     def numeric_columns(self) -> tuple[str, ...]:
         """Metrics and numeric parameters: what constraints and objectives may name."""
@@ -108,8 +113,8 @@ def _check_formats(plan: Plan, file: str) -> None:
         if p.path in ("schedule.bits", "schedule.grad_bits"):
             formats |= {design.format_of(b) for v in p.representatives()
                         for b in design.bits_of(v)}
-    table = lower(plan.policy.apply(plan.workload), batch=plan.batch, training=plan.training,
-                  optimizer=plan.optimizer)
+    table = lower(plan.policy.apply(plan.workload), batch=plan.batch,
+                  training=plan.training_config())
     for values in _combinations(arch_params):
         arch = design.apply_arch(plan.base_arch, values)
         for fmt in sorted(formats, key=str):

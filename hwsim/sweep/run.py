@@ -42,11 +42,12 @@ Progress = Callable[[int, int], None]
 
 
 def sweep(workload: Workload | str | Path, base_arch: Arch | str | Path | None,
-          space: Mapping[str, Any], objectives: Sequence[str] = ("energy_pj", "latency_s"),
+          space: Mapping[str, Any], *,
+          objectives: Sequence[str] = ("energy_pj", "latency_s"),
           constraints: Sequence[str] = (), sampler: str = "grid", n: int | None = None,
           seed: int = 0, training: bool = False, iterations: int = 1,
           schedule: Schedule | None = None, backend: str = "local", scheduler: Any = None,
-          output: str | Path | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
+          output: str | Path | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
           policy: Policy | None = None, optimizer: str = "sgd", batch: int | None = None,
           progress: Progress | None = None, file: str = "sweep") -> SweepTable:
     """Evaluate every design of `space` (dotted paths to values or ranges, see

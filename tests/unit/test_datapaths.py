@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from tests_paths import WORKLOADS
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.arrays.bitserial import SERIAL_CODES
 from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
@@ -230,7 +231,7 @@ def test_unsupported_gradients_name_the_backward_pass_tensor():
                   (VectorOp("input", "identity", 1, 0), layer))   # the input needs no gradient
     with pytest.raises(SpecError, match=r"layers\[1\] \(conv.dgrad, operand A\).*got fp16 for "
                                         r"the gradients on arch lns_madam_like"):
-        estimate(wl, "lns_madam_like", training=True)
+        estimate(wl, "lns_madam_like", training=TrainingConfig())
 
 
 def test_binary_on_bitfusion_runs_as_two_bit_bricks():

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import load_arch
 from hwsim.distributed import Link
 from hwsim.distributed_run import Parallelism, distributed_estimate, parse_parallel
@@ -47,7 +48,7 @@ def test_data_parallel_sends_a_ring_all_reduce_of_the_gradients():
     ("zero3", (2 + 2 + 12) / 4)])
 def test_zero_stages_leave_their_share_of_model_state(scheme, per_param):
     out = distributed_estimate(mlp(), ARCH, Parallelism(4, scheme, link=LINK),
-                               optimizer="adam").totals()
+                               training=TrainingConfig("adam")).totals()
     assert out["model_state_bytes"] == pytest.approx(per_param * PARAMS)
 
 

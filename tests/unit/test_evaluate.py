@@ -6,6 +6,7 @@ from dataclasses import fields, replace
 
 import numpy as np
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import load_arch, load_workload
 from hwsim.evaluate import LevelCounts, pack_designs, run_kernels
 from hwsim.lowering import lower
@@ -40,7 +41,7 @@ def _arrays(counts, other):
 
 
 def test_counts_are_named_per_level_and_operand():
-    table = lower(load_workload(WORKLOADS / "resnet18.yaml"), training=True)
+    table = lower(load_workload(WORKLOADS / "resnet18.yaml"), training=TrainingConfig())
     counts = run_kernels(table, pack_designs([load_arch("tpu_like")]))
     assert [level.name for level in counts.levels] == ["sram", "dram"]
     for level in counts.levels:

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import estimate, load_arch
 from hwsim.footprint import FrequencySplit, footprint, max_batch, parse_frequency_split
 from hwsim.footprint.saved import saved_tensors
@@ -27,7 +28,8 @@ def test_model_state_is_zero_mixed_precision_adam():
     """fp16 weights and gradients with Adam: 2 + 2 + 12 bytes per parameter (ZeRO, Sec. 3.1:
     fp32 master weights, momentum and variance, K = 12)."""
     prec = TensorPrecision(F("fp16"), F("fp16"), F("fp16"), F("fp32"))
-    fp = footprint(Workload("w", "t", 1, prec, (Linear("fc", 1000, 1000),)), optimizer="adam")
+    fp = footprint(Workload("w", "t", 1, prec, (Linear("fc", 1000, 1000),)),
+                   training=TrainingConfig("adam"))
     assert (fp.weights_bytes, fp.gradients_bytes, fp.optimizer_state_bytes) == \
         (2e6, 2e6, 12e6)
     assert fp.model_state_bytes == 16e6
@@ -126,7 +128,7 @@ def test_frequency_split_bits_per_element():
     """DIVISION: HFC at 2 bits plus an 8-bit LFC per 2x2 block: 2 + 8/4 = 4 bits per element."""
     split = FrequencySplit(block=2, hfc_bits=2, lfc_bits=8)
     assert split.bits_per_element() == 4
-    fp = footprint(chain(), split=split)
+    fp = footprint(chain(), training=TrainingConfig(split=split))
     assert fp.activation_bytes() == (8 + 16) * 4 / 8 + 2
     assert parse_frequency_split("block=2,hfc_bits=2") == FrequencySplit(2, 2, 8)
     with pytest.raises(ValueError, match=r"hfc_bits: expected an integer in 1\.\.32"):
@@ -142,7 +144,7 @@ def test_compression_work_moves_the_compressed_size_through_dram():
     prec = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"), saved=F("int4"))
     wl = Workload("c", "t", 2, prec, (Conv2d("c", 3, 4, 8, 8, 3, 3, pad_h=1, pad_w=1),))
     arch = load_arch("tpu_like")
-    step = {layer.name: layer for layer in estimate(wl, arch, training=True).layers}
+    step = {layer.name: layer for layer in estimate(wl, arch, training=TrainingConfig()).layers}
     compress, decompress = step["c.compress"], step["c.decompress"]
     assert compress.pass_name == "fwd" and decompress.pass_name == "dgrad"
     assert compress.dram_bytes["ofmap_write"] == 192 and compress.dram_bytes["ifmap_read"] == 0
@@ -151,7 +153,7 @@ def test_compression_work_moves_the_compressed_size_through_dram():
     assert compress.compute_cycles == math.ceil(2 * 192 * 6 / lanes)
     assert decompress.compute_cycles == math.ceil(2 * 192 * 2 / lanes)
     plain = {layer.name: layer for layer in estimate(Workload("c", "t", 2, INT8, wl.layers),
-                                                     arch, training=True).layers}
+                                                     arch, training=TrainingConfig()).layers}
     assert not any(name.endswith("compress") for name in plain)
     assert 2 * step["c.wgrad"].dram_bytes["filter_read"] == plain["c.wgrad"].dram_bytes[
         "filter_read"] > 0
@@ -164,7 +166,7 @@ def test_vector_backward_reads_what_the_forward_saved():
     prec = TensorPrecision(F("int8"), F("int8"), F("int8"), F("int32"), saved=F("int4"))
     wl = Workload("v", "t", 1, prec, (VectorOp("x", "identity", 64, 0),
                                       VectorOp("r", "relu", 64, 1), VectorOp("g", "gelu", 64, 8)))
-    t = lower(wl, training=True)
+    t = lower(wl, training=TrainingConfig())
     reads = {t.names[i]: int(t.vector_read_bits[i]) for i in range(len(t))}
     assert reads["r.dgrad"] == 8 + 1 and reads["g.dgrad"] == 8 + 4
 

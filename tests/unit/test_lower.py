@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hwsim.training_config import TrainingConfig
 from hwsim.lowering import lower
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.spec.workload import Conv2d, Linear, Matmul, VectorOp, Workload
@@ -63,7 +64,7 @@ def test_problem_kinds_and_passes():
     prec = TensorPrecision(int8, int8, int8, parse_format("int32"), saved=int4)
     t = lower(Workload("t", "test", 1, prec, (Conv2d("c", 3, 4, 8, 8, 3, 3),
                                               VectorOp("x.compress", "relu", 64, 1))),
-              training=True)
+              training=TrainingConfig())
     kinds = {t.names[i]: (ProblemKind(int(t.problem_kind[i])), Pass.from_code(int(t.pass_code[i])),
                           int(t.is_vector[i])) for i in range(len(t))}
     assert kinds["c"] == (ProblemKind.GEMM, Pass.FWD, 0)

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import estimate, executed_formats, load_arch, load_workload, shipped_arch_names
 from hwsim.energy import price as price_module
 from hwsim.energy.price import COMPONENTS, mac_unit_pj, price
@@ -47,7 +48,7 @@ def _mixed_precision(workload, arch):
 def test_designs_priced_together_total_as_each_estimate(arch_name):
     archs = _variants(arch_name)
     workload = _mixed_precision(load_workload(WORKLOADS / "resnet18.yaml"), archs[0])
-    table = lower(workload, batch=2, training=True)
+    table = lower(workload, batch=2, training=TrainingConfig())
     counts = run_kernels(table, pack_designs(archs))
     tables = [energy_table(a) for a in archs]
     executed = [executed_formats(table, workload, a) for a in archs]
@@ -55,7 +56,7 @@ def test_designs_priced_together_total_as_each_estimate(arch_name):
     assert tuple(energy) == COMPONENTS
     got = step_totals(table, problem_costs(table, counts), energy)
     for d, arch in enumerate(archs):
-        expected = estimate(workload, arch, batch=2, training=True).totals()
+        expected = estimate(workload, arch, batch=2, training=TrainingConfig()).totals()
         where = f"{arch_name} design {d}"
         for component in COMPONENTS:
             # the same formulas summed in the same order: equal; components the arch cannot
@@ -72,7 +73,7 @@ def test_designs_priced_together_total_as_each_estimate(arch_name):
 
 def test_mac_energy_runs_once_per_datapath_node_and_distinct_problem(monkeypatch):
     workload = load_workload(WORKLOADS / "resnet18.yaml")
-    table = lower(workload, training=True)
+    table = lower(workload, training=TrainingConfig())
     base = load_arch("stripes_like")
     archs = [base, replace(base, energy=replace(base.energy, node_nm=7)), base]
     counts = run_kernels(table, pack_designs(archs))

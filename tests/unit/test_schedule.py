@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import load_arch
 from hwsim.precision import TensorPrecision
 from hwsim.precision.schedule import Schedule, ScheduleError, iteration_groups
@@ -71,10 +72,10 @@ def mlp() -> Workload:
 
 def bitops_saving(bits, grad, iterations):
     arch = load_arch("scalesim_default")
-    cyclic = training_run(mlp(), arch, iterations=iterations,
-                          schedule=Schedule("cyclic", bits, grad))
-    static = training_run(mlp(), arch, iterations=iterations,
-                          schedule=Schedule("static", (bits[1],), (grad[1],)))
+    cyclic = training_run(mlp(), arch, TrainingConfig(
+        iterations=iterations, schedule=Schedule("cyclic", bits, grad)))
+    static = training_run(mlp(), arch, TrainingConfig(
+        iterations=iterations, schedule=Schedule("static", (bits[1],), (grad[1],))))
     return 100 * (cyclic.totals()["bitops"] / static.totals()["bitops"] - 1)
 
 

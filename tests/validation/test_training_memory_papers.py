@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from hwsim.training_config import TrainingConfig
 from hwsim.api import load_arch, load_workload
 from hwsim.distributed import Link
 from hwsim.distributed_run import Parallelism, distributed_estimate
@@ -40,7 +41,7 @@ def zero_runs():
     workload = Workload("linear_7p5b", "ZeRO Table 1 model size", 1,
                         TensorPrecision(F("bf16"), F("bf16"), F("bf16"), F("fp32")), layers)
     return {scheme: distributed_estimate(workload, TPU, Parallelism(ZERO_DEVICES, scheme),
-                                         optimizer="adam").totals()
+                                         training=TrainingConfig("adam")).totals()
             for scheme in ("dp", "zero1", "zero2", "zero3")}
 
 
@@ -72,7 +73,8 @@ def test_zero_communication_is_1x_1x_1x_and_1_5x_data_parallel(zero_runs):
 
 def activation_ratio(name: str, flag: str, compressed: str, split=None) -> float:
     base = footprint(shipped(name, flag)).activation_bytes()
-    return base / footprint(shipped(name, flag + compressed), split=split).activation_bytes()
+    return base / footprint(shipped(name, flag + compressed),
+                            training=TrainingConfig(split=split)).activation_bytes()
 
 
 @pytest.mark.parametrize("name", ["vit_b16", "bert_base"])
@@ -105,9 +107,10 @@ AMP_FP32_LAYERS = ("*.ln_?", "ln", "*.softmax")   # torch.autocast runs these in
 
 
 def mesa_peak_ratio(fp32_layers: tuple[str, ...]) -> float:
-    base = footprint(shipped("vit_b16", FP16, fp32_layers), batch=128, optimizer="adam")
+    base = footprint(shipped("vit_b16", FP16, fp32_layers), batch=128,
+                     training=TrainingConfig("adam"))
     mesa = footprint(shipped("vit_b16", FP16 + ",s=int8", fp32_layers), batch=128,
-                     optimizer="adam")
+                     training=TrainingConfig("adam"))
     return base.peak_memory_bytes() / mesa.peak_memory_bytes()
 
 
