@@ -246,8 +246,9 @@ def _estimate(args: argparse.Namespace) -> int:
         return 0
     if args.devices is not None or args.parallel != "dp":
         return _distributed(args, policy.apply(workload), arch, base)
+    step = _training_step(args, base)  # its flags are errors without --train
     result = estimate(policy.apply(workload), arch, batch=args.batch,
-                      training=_training_step(args, base) if args.train else None)
+                      training=step if args.train else None)
     if args.csv is not None:
         write_atomic(args.csv, to_csv(result))
     sys.stdout.write(to_json(result) + "\n" if args.json else to_table(result))
