@@ -14,6 +14,7 @@ from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import Schedule
 from hwsim.spec.errors import SpecError
 from hwsim.sweep import design, read_table
+from hwsim.training_config import TrainingConfig
 from hwsim.training_run import training_run
 from tests_paths import WORKLOADS
 
@@ -70,8 +71,8 @@ def test_training_with_schedule_equals_training_run(resnet18):
         row, arch, policy = _arch_and_policy(table, i, base)
         schedule = design.schedule_for(Schedule("cyclic", (3, 8), (8, 8), 4),
                                        {"schedule.bits": row["schedule.bits"]})
-        run = training_run(resnet18, arch, iterations=64, schedule=schedule, policy=policy,
-                           optimizer="adam", batch=2).totals()
+        run = training_run(resnet18, arch, TrainingConfig("adam", iterations=64, schedule=schedule),
+                           policy=policy, batch=2).totals()
         for key in ("cycles", "macs", "bitops"):
             assert row[key] == run[key], key
         assert row["energy_pj"] == pytest.approx(run["energy_pj"], rel=1e-12)
