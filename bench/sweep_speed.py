@@ -71,9 +71,8 @@ def sweep_rate(workload, designs: int, repeats: int, **kwargs) -> tuple[float, t
     """(seconds, (GEMMs, vector problems) per design) of an LHS sweep of `designs` archs."""
     import hwsim
     from hwsim.lowering import lower
-    from hwsim.training_config import TrainingConfig
     problems = problem_counts(lower(workload, batch=kwargs.get("batch"),
-                                    training=TrainingConfig() if kwargs.get("training") else None))
+                                    training=kwargs.get("training")))
     hwsim.sweep(workload, "tpu_like", SPACE, sampler="lhs", n=64, chunk_size=64, **kwargs)
     seconds, _ = best_of(repeats, lambda: hwsim.sweep(
         workload, "tpu_like", SPACE, sampler="lhs", n=designs, chunk_size=4096, **kwargs))
@@ -89,7 +88,8 @@ def kernel_rate(workload, designs: int, repeats: int) -> float:
     from hwsim.sweep.plan import build_plan
     from hwsim.training_config import TrainingConfig
     base = hwsim.load_arch("tpu_like")
-    plan = build_plan(workload, base, SPACE, sampler="lhs", n=designs, batch=32, training=True)
+    plan = build_plan(workload, base, SPACE, sampler="lhs", n=designs, batch=32,
+                      training=TrainingConfig())
     archs = [apply_arch(base, {p: plan.samples[p][i].item() for p in plan.paths("arch")})
              for i in range(designs)]
     table = lower(workload, batch=32, training=TrainingConfig())
@@ -152,7 +152,7 @@ def main() -> int:
     for threads in (int(t) for t in args.threads.split(",")):
         numba.set_num_threads(threads)
         sec, problems = sweep_rate(resnet50, args.designs, args.repeats, batch=32,
-                                   training=True)
+                                   training=hwsim.TrainingConfig())
         rows.append((f"sweep, ResNet-50 training step (LHS, {args.designs} designs)", threads,
                      args.designs, problems, sec))
         hwsim.sweep(**{**example, "space": {**example["space"], "compute.rows": [16]}})

@@ -90,7 +90,7 @@ class Evaluator:
             if bits is not None and grad is not None:   # a schedule sets both or neither
                 policy = policy.at_schedule_bits(bits, grad)
             self._tables[key] = lower(policy.apply(plan.workload), batch=batch,
-                                      training=plan.training_config())
+                                      training=plan.training)
         return self._tables[key]
 
     def _executed_formats(self, key: TableKey, arch: Arch) -> Executed:

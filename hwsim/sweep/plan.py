@@ -28,7 +28,6 @@ from hwsim.spec.workload import Workload
 from hwsim.sweep import design
 from hwsim.sweep.metrics import METRICS
 from hwsim.sweep.space import Column, Param, parse_space, sample
-from hwsim.optimizers import OPTIMIZERS
 from hwsim.training_config import TrainingConfig
 
 MAC_KINDS = ("weights", "activations", "gradients")  # operands the array multiplies
@@ -44,14 +43,21 @@ class Plan:
     params: tuple[Param, ...]
     kinds: tuple[str, ...]            # per param: arch, precision, schedule or workload
     samples: dict[str, Column]
-    training: bool
-    iterations: int
-    optimizer: str
+    training: TrainingConfig | None   # None: every design is costed as one inference
     batch: int
     policy: Policy
-    schedule: Schedule | None
     chunk_size: int
     fingerprint: str
+
+    @property
+    def iterations(self) -> int:
+        """Steps each design's totals add up (1 for an inference)."""
+        return 1 if self.training is None else self.training.iterations
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The base precision schedule the swept ``schedule.*`` values change, if any."""
+        return None if self.training is None else self.training.schedule
 
     @property
     def n_rows(self) -> int:
@@ -67,10 +73,6 @@ class Plan:
 
     def paths(self, kind: str) -> tuple[str, ...]:
         return tuple(p.path for p, k in zip(self.params, self.kinds, strict=True) if k == kind)
-
-    def training_config(self) -> TrainingConfig | None:
-        """The step every design is costed as: None for inference."""
-        return TrainingConfig(self.optimizer) if self.training else None
 
     def numeric_columns(self) -> tuple[str, ...]:
         """Metrics and numeric parameters: what constraints and objectives may name."""
@@ -114,7 +116,7 @@ def _check_formats(plan: Plan, file: str) -> None:
             formats |= {design.format_of(b) for v in p.representatives()
                         for b in design.bits_of(v)}
     table = lower(plan.policy.apply(plan.workload), batch=plan.batch,
-                  training=plan.training_config())
+                  training=plan.training)
     for values in _combinations(arch_params):
         arch = design.apply_arch(plan.base_arch, values)
         for fmt in sorted(formats, key=str):
@@ -145,18 +147,17 @@ def fingerprint(payload: Mapping[str, Any]) -> str:
 
 def build_plan(workload: Workload, base_arch: Arch, space: Mapping[str, Any], *,
                sampler: str = "grid", n: int | None = None, seed: int = 0,
-               training: bool = False, iterations: int = 1, schedule: Schedule | None = None,
-               policy: Policy | None = None, optimizer: str = "sgd", batch: int | None = None,
-               chunk_size: int = 256, file: str = "sweep") -> Plan:
-    """Check the whole sweep and draw its design points; raise SpecError before any work."""
-    for name, value, least in (("iterations", iterations, 1), ("chunk_size", chunk_size, 1),
+               training: TrainingConfig | None = None, policy: Policy | None = None,
+               batch: int | None = None, chunk_size: int = 256, file: str = "sweep") -> Plan:
+    """Check the whole sweep and draw its design points; raise SpecError before any work.
+    `training` (None: inference) is checked when built (`TrainingConfig`)."""
+    for name, value, least in (("chunk_size", chunk_size, 1),
                                ("batch", 1 if batch is None else batch, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             what = "a positive integer" if least else "an integer >= 0"
             raise SpecError.single(file, name, f"expected {what}, got {value!r}")
-    if optimizer not in OPTIMIZERS:
-        raise SpecError.single(file, "optimizer", f"expected one of {', '.join(OPTIMIZERS)}, "
-                               f"got {optimizer!r}")
+    schedule = None if training is None else training.schedule
+    iterations = 1 if training is None else training.iterations
     arch_paths = design.arch_paths(base_arch)
     if not isinstance(space, Mapping) or not space:
         raise SpecError.single(file, "space", "expected a non-empty mapping of field paths to "
@@ -170,7 +171,7 @@ def build_plan(workload: Workload, base_arch: Arch, space: Mapping[str, Any], *,
     if len(defaults) != len(set(defaults)):
         raise SpecError.single(file, "space", "precision.<kind> and precision.default.<kind> "
                                "set the same default; expected one of them")
-    if ("schedule" in kinds or schedule is not None) and not training:
+    if "schedule" in kinds and training is None:
         raise SpecError.single(file, "training", "a schedule needs training: true")
     design.check_arch_values(base_arch, {p.path: p.representatives() for p, k in
                                          zip(params, kinds, strict=True) if k == "arch"}, file)
@@ -191,12 +192,14 @@ def build_plan(workload: Workload, base_arch: Arch, space: Mapping[str, Any], *,
     batch = batch or workload.batch
     payload = {"version": __version__, "workload": workload.sha256 or repr(workload),
                "arch": base_arch.sha256 or repr(base_arch), "params": repr(params),
-               "sampler": sampler, "n": n, "seed": seed, "training": training,
+               "sampler": sampler, "n": n, "seed": seed, "training": training is not None,
                "iterations": iterations, "schedule": repr(schedule), "policy": repr(policy),
-               "optimizer": optimizer, "batch": batch, "chunk_size": chunk_size,
-               "metrics": METRICS}
-    plan = Plan(workload, base_arch, tuple(params), tuple(kinds), samples, training,
-                iterations, optimizer, batch, policy, schedule, chunk_size, fingerprint(payload))
+               "optimizer": "sgd" if training is None else training.optimizer, "batch": batch,
+               "chunk_size": chunk_size, "metrics": METRICS}
+    if training is not None and training.split is not None:
+        payload["split"] = repr(training.split)
+    plan = Plan(workload, base_arch, tuple(params), tuple(kinds), samples, training, batch,
+                policy, chunk_size, fingerprint(payload))
     _check_formats(plan, file)
     _check_area(plan, file)
     return plan

@@ -25,7 +25,6 @@ from typing import Any
 
 from hwsim.api import load_inputs
 from hwsim.spec.policy import Policy
-from hwsim.precision.schedule import Schedule
 from hwsim.spec.arch import Arch
 from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.workload import Workload
@@ -34,6 +33,7 @@ from hwsim.sweep.metrics import parse_constraint, parse_objective
 from hwsim.sweep.plan import Plan, build_plan
 from hwsim.sweep.store import ChunkStore, parts_folder
 from hwsim.sweep.table import OUTPUT_SUFFIXES, SweepTable, concat, finish
+from hwsim.training_config import TrainingConfig
 
 BACKENDS = ("local", "dask")
 DEFAULT_CHUNK_SIZE = 512
@@ -45,13 +45,16 @@ def sweep(workload: Workload | str | Path, base_arch: Arch | str | Path | None,
           space: Mapping[str, Any], *,
           objectives: Sequence[str] = ("energy_pj", "latency_s"),
           constraints: Sequence[str] = (), sampler: str = "grid", n: int | None = None,
-          seed: int = 0, training: bool = False, iterations: int = 1,
-          schedule: Schedule | None = None, backend: str = "local", scheduler: Any = None,
-          output: str | Path | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
-          policy: Policy | None = None, optimizer: str = "sgd", batch: int | None = None,
+          seed: int = 0, training: TrainingConfig | None = None, backend: str = "local",
+          scheduler: Any = None, output: str | Path | None = None,
+          chunk_size: int = DEFAULT_CHUNK_SIZE, policy: Policy | None = None,
+          batch: int | None = None,
           progress: Progress | None = None, file: str = "sweep") -> SweepTable:
     """Evaluate every design of `space` (dotted paths to values or ranges, see
-    `hwsim.sweep.space` and `hwsim.sweep.design`) on `workload`, starting from `base_arch`.
+    `hwsim.sweep.space` and `hwsim.sweep.design`) on `workload`, starting from `base_arch`:
+    one inference each, or with `training` its steps (`training.iterations` of them, at the
+    precisions of `training.schedule` when given), as `hwsim.training_run.training_run` costs
+    them.
 
     Returns one row per design: its parameters, totals, derived metrics, ``feasible`` under
     `constraints` and ``pareto`` over `objectives` (`hwsim.sweep.metrics`). `scheduler` is a
@@ -66,8 +69,7 @@ def sweep(workload: Workload | str | Path, base_arch: Arch | str | Path | None,
         raise SpecError.single(str(output), "", "expected an output ending in "
                                f"{' or '.join(OUTPUT_SUFFIXES)}")
     plan = build_plan(workload, base_arch, space, sampler=sampler, n=n, seed=seed,
-                      training=training, iterations=iterations, schedule=schedule,
-                      policy=policy, optimizer=optimizer, batch=batch, chunk_size=chunk_size,
+                      training=training, policy=policy, batch=batch, chunk_size=chunk_size,
                       file=file)
     known = plan.numeric_columns()
     parsed_objectives = [parse_objective(o, known, file) for o in objectives]

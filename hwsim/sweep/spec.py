@@ -6,7 +6,7 @@
     batch: 32                               # optional: override the workload's batch
     training: true                          # optional (default false): training steps
     optimizer: sgd                          # optional, with training
-    iterations: 1                           # optional: steps to total
+    iterations: 1                           # optional, with training: steps to total
     schedule: {kind: cyclic, bits: "3:8", grad_bits: 8, cycles: 32}   # optional, training
     policy: policy.yaml                     # optional base precision policy
     space:                                  # paths -> values or ranges (hwsim.sweep.space)
@@ -34,6 +34,8 @@ from hwsim.spec.yaml_io import open_document
 from hwsim.sweep import design
 from hwsim.sweep.space import SAMPLERS
 from hwsim.optimizers import OPTIMIZERS
+from hwsim.spec.errors import SpecError
+from hwsim.training_config import TrainingConfig
 
 
 KEYS = ("workload", "arch", "batch", "training", "optimizer", "iterations", "schedule",
@@ -42,7 +44,8 @@ KEYS = ("workload", "arch", "batch", "training", "optimizer", "iterations", "sch
 
 @dataclass(frozen=True, slots=True)
 class SweepSpec:
-    """A read sweep file; `arguments()` are the keyword arguments of `hwsim.sweep`."""
+    """A read sweep file; `arguments()` are the keyword arguments of `hwsim.sweep` (the
+    training keys as one `TrainingConfig`, ``training``)."""
 
     file: str
     workload: Path
@@ -110,4 +113,23 @@ def load_sweep(path: str | Path) -> SweepSpec:
     top.finish(allowed_extra=KEYS)  # known keys, for suggestions
     log.raise_if_any()
     assert isinstance(space, dict)  # a missing or malformed space was raised just above
-    return SweepSpec(str(path), workload, arch or None, dict(space), options)
+    return SweepSpec(str(path), workload, arch or None, dict(space),
+                     _with_training(options, str(path)))
+
+
+def _with_training(options: dict[str, Any], file: str) -> dict[str, Any]:
+    """`options` with the file's ``training``, ``optimizer``, ``iterations`` and ``schedule``
+    as one `TrainingConfig` (``training: true``) or none (inference: a schedule, or more than
+    one iteration, is then an error)."""
+    options = dict(options)
+    training = options.pop("training", False)
+    step = {key: options.pop(key) for key in ("optimizer", "iterations", "schedule")
+            if key in options}
+    if training:
+        options["training"] = TrainingConfig(**step)
+    elif step.get("schedule") is not None:
+        raise SpecError.single(file, "training", "a schedule needs training: true")
+    elif step.get("iterations", 1) != 1:
+        raise SpecError.single(file, "iterations", "expected training: true with iterations, "
+                               f"got {step['iterations']} iterations of an inference")
+    return options

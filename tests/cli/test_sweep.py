@@ -15,6 +15,7 @@ import yaml
 
 from hwsim import sweep as hwsim_sweep
 from hwsim.sweep import read_table
+from hwsim.spec.errors import SpecError
 from hwsim.sweep.spec import load_sweep
 from tests_paths import REPO, WORKLOADS
 from tests_paths import run_hwsim as hwsim
@@ -119,3 +120,25 @@ def test_a_different_sweep_in_the_same_output_is_refused(tmp_path):
     other = write_spec(tmp_path, space={"compute.rows": [16, 32]})
     run = hwsim("sweep", str(other), "-o", str(out))
     assert run.returncode == 2 and "holds the chunks of a different sweep" in run.stderr
+
+
+def test_training_keys_become_one_training_config(tmp_path):
+    spec = write_spec(tmp_path, training=True, optimizer="adam", iterations=40,
+                      schedule={"kind": "cyclic", "bits": "3:8", "grad_bits": 8, "cycles": 4})
+    training = load_sweep(spec).arguments()["training"]
+    assert (training.optimizer, training.iterations) == ("adam", 40)
+    assert (training.schedule.kind, training.schedule.bits, training.schedule.cycles) == \
+        ("cyclic", (3, 8), 4)
+    assert "training" not in load_sweep(write_spec(tmp_path)).arguments()  # inference
+
+
+@pytest.mark.parametrize("change, line", [
+    ({"schedule": {"kind": "static", "bits": 8}}, "training: a schedule needs training: true"),
+    ({"iterations": 5}, "iterations: expected training: true with iterations, got 5 iterations "
+                        "of an inference"),
+])
+def test_training_keys_without_training_are_refused(tmp_path, change, line):
+    spec = write_spec(tmp_path, **change)
+    with pytest.raises(SpecError) as err:
+        load_sweep(spec)
+    assert str(err.value) == f"{spec}: {line}"

@@ -64,14 +64,15 @@ def test_training_with_schedule_equals_training_run(resnet18):
     base = load_arch("scalesim_default")
     space = {"compute.cols": [8, 32], "schedule.bits": ["3:8", "4:6"],
              "precision.rules.last.weights": ["int8"]}
-    table = hwsim.sweep(resnet18, base, space, training=True, iterations=64, batch=2,
-                        schedule=Schedule("cyclic", (3, 8), (8, 8), 4), optimizer="adam")
+    table = hwsim.sweep(resnet18, base, space, batch=2, training=TrainingConfig(
+        "adam", iterations=64, schedule=Schedule("cyclic", (3, 8), (8, 8), 4)))
     assert len(table) == 2 * 2  # compute.cols x schedule.bits (one rule value)
     for i in range(len(table)):
         row, arch, policy = _arch_and_policy(table, i, base)
         schedule = design.schedule_for(Schedule("cyclic", (3, 8), (8, 8), 4),
                                        {"schedule.bits": row["schedule.bits"]})
-        run = training_run(resnet18, arch, TrainingConfig("adam", iterations=64, schedule=schedule),
+        run = training_run(resnet18, arch, TrainingConfig("adam", iterations=64,
+                                                          schedule=schedule),
                            policy=policy, batch=2).totals()
         for key in ("cycles", "macs", "bitops"):
             assert row[key] == run[key], key
