@@ -41,6 +41,7 @@ from hwsim.distributed import (ACSGD_DELTA, ACSGD_DIRECT, MAXMIN, NATURAL, NONE,
                                in_flight, natural_compression_bytes, p2p_codec_work,
                                partition_layers, pipeline_step, ring_all_reduce,
                                ring_all_reduce_codec_work, zero_collectives)
+from hwsim.distributed.pipeline import SCHEDULES
 from hwsim.distributed.zero import SCHEMES as ZERO_SCHEMES
 from hwsim.energy.table import energy_table
 from hwsim.footprint import Footprint, StateShares, footprint, max_batch
@@ -62,7 +63,9 @@ TRAIN = FORWARD + BACKWARD
 
 @dataclass(frozen=True, slots=True)
 class Parallelism:
-    """How a step is spread over `devices` and what its links and messages are."""
+    """How a step is spread over `devices` and what its links and messages are; checked when
+    built: a field out of range is a SpecError naming it (``parallelism: grad_bits: ...``),
+    which the command line reports under the flag that set it."""
 
     devices: int = 1
     scheme: str = "dp"
@@ -76,6 +79,31 @@ class Parallelism:
     act_grad_bits: int | None = None
     overlap: bool = False
     cut_after: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.devices, bool) or not isinstance(self.devices, int) \
+                or self.devices < 1:
+            raise SpecError.single(PARALLELISM, "devices", f"expected a positive integer, got "
+                                   f"{self.devices}")
+        if self.scheme not in SCHEMES:
+            raise SpecError.single(PARALLELISM, "scheme", f"expected one of "
+                                   f"{', '.join(SCHEMES)}, got {self.scheme!r}")
+        if self.stages < 1 or self.devices % self.stages:
+            raise SpecError.single(PARALLELISM, "stages", f"expected a divisor of the "
+                                   f"{self.devices} devices, got {self.stages}")
+        if self.micro_batches < 0:
+            raise SpecError.single(PARALLELISM, "micro_batches", f"expected an integer >= 0, "
+                                   f"got {self.micro_batches}")
+        if self.schedule not in SCHEDULES:
+            raise SpecError.single(PARALLELISM, "schedule", f"expected one of "
+                                   f"{', '.join(SCHEDULES)}, got {self.schedule!r}")
+        for name, bits in (("grad_bits", self.grad_bits), ("act_bits", self.act_bits),
+                           ("act_grad_bits", self.act_grad_bits)):
+            if bits is not None and not 1 <= bits <= 32:
+                raise SpecError.single(PARALLELISM, name, f"expected bits in 1..32, got {bits}")
+        if self.grad_codec not in GRAD_CODECS:
+            raise SpecError.single(PARALLELISM, "grad_codec", f"expected one of "
+                                   f"{', '.join(GRAD_CODECS)}, got {self.grad_codec!r}")
 
     @property
     def replicas(self) -> int:
@@ -165,17 +193,7 @@ def distributed_estimate(workload: Workload, arch: Arch, parallel: Parallelism, 
 
 
 def _check(workload: Workload, parallel: Parallelism) -> None:
-    """SpecError naming the first `Parallelism` field out of range (``parallelism: <field>``)."""
-    if parallel.devices < 1:
-        raise SpecError.single(PARALLELISM, "devices", f"expected a positive integer, got "
-                               f"{parallel.devices}")
-    for name, bits in (("grad_bits", parallel.grad_bits), ("act_bits", parallel.act_bits),
-                       ("act_grad_bits", parallel.act_grad_bits)):
-        if bits is not None and not 1 <= bits <= 32:
-            raise SpecError.single(PARALLELISM, name, f"expected bits in 1..32, got {bits}")
-    if parallel.grad_codec not in GRAD_CODECS:
-        raise SpecError.single(PARALLELISM, "grad_codec", f"expected one of "
-                               f"{', '.join(GRAD_CODECS)}, got {parallel.grad_codec!r}")
+    """SpecError if `parallel` does not fit `workload` (its own fields checked themselves)."""
     if parallel.scheme == "pp" and parallel.stages > len(workload.layers):
         raise SpecError.single(PARALLELISM, "stages", f"expected at most the workload's "
                                f"{len(workload.layers)} layers, got {parallel.stages}")

@@ -168,3 +168,22 @@ def test_acsgd_buffer_per_example_on_the_busiest_stage():
     assert run.totals()["acsgd_buffer_bytes_per_example"] == expected
     plain = distributed_estimate(wl, ARCH, Parallelism(3, "pp", stages=3, micro_batches=3))
     assert "acsgd_buffer_bytes_per_example" not in plain.totals()
+
+
+@pytest.mark.parametrize(("kwargs", "line"), [
+    ({"devices": 0}, "parallelism: devices: expected a positive integer, got 0"),
+    ({"scheme": "zero4"},
+     "parallelism: scheme: expected one of dp, zero1, zero2, zero3, pp, got 'zero4'"),
+    ({"scheme": "pp", "stages": 3}, "parallelism: stages: expected a divisor of the 8 devices, "
+                                    "got 3"),
+    ({"micro_batches": -1}, "parallelism: micro_batches: expected an integer >= 0, got -1"),
+    ({"schedule": "zigzag"},
+     "parallelism: schedule: expected one of gpipe, 1f1b, got 'zigzag'"),
+    ({"act_grad_bits": 33}, "parallelism: act_grad_bits: expected bits in 1..32, got 33"),
+    ({"grad_codec": "topk"},
+     "parallelism: grad_codec: expected one of maxmin, natural, got 'topk'"),
+])
+def test_parallelism_checks_itself_when_built(kwargs, line):
+    with pytest.raises(SpecError) as err:
+        Parallelism(**{"devices": 8, **kwargs})
+    assert str(err.value) == line
