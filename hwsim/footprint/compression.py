@@ -9,7 +9,8 @@ Two schemes:
   values that each keep a minimum and a scale in fp32 (ActNN's per-group quantisation, Chen et
   al., ICML 2021, which GACT builds on): `GROUP_META_BITS / GROUP_SIZE` = 0.25 bit more per
   value, counted in memory (the metadata's DRAM traffic, 1/(4 x bits) of the payload, is not).
-- **Frequency split** (DIVISION, Wang et al., ICLR 2023, Sec. 4): the low-frequency component
+- **Frequency split** (DIVISION, Wang et al., ICLR 2023, Sec. 4; `FrequencySplit`, set in a
+  `hwsim.training_config.TrainingConfig`): the low-frequency component
   (LFC), an average pool over ``block x block`` windows, is kept at `lfc_bits`; the
   high-frequency residual (HFC) is quantised to `hfc_bits` per element. Stored bits per element
   are ``hfc_bits + lfc_bits / block**2``.
