@@ -4,11 +4,13 @@ Every repository path a document names in backticks (``hwsim/...``, ``docs/...``
 and the other top-level folders in `ROOTS`, also inside a quoted command) and every relative
 Markdown link target must exist; a ``*`` in a path must match at least one file, and a
 ``<placeholder>`` segment (``hwsim/arrays/<kind>.py``) is a pattern, checked by its folder.
-No document may point outside the repository (``../``).
+Every dotted ``hwsim.<module>.<name>`` a document names in backticks must import. No document
+may point outside the repository (``../``).
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -20,6 +22,7 @@ ROOTS = ("hwsim", "docs", "bench", "tests", "reports", "arch_configs", "workload
          "examples")
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 PATH = re.compile(rf"(?<![\w./-])((?:{'|'.join(ROOTS)})/[\w./*<>-]*)")
+DOTTED = re.compile(r"(?<![\w.])hwsim(?:\.\w+)+")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
@@ -48,6 +51,22 @@ def exists(path: str) -> bool:
     return (REPO / path).exists()
 
 
+def resolves(name: str) -> bool:
+    """True when the dotted `name` is a module of hwsim or an attribute of one."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
 def test_the_checks_see_paths_and_links() -> None:
     """The extraction finds paths in backticks and commands, skips prose, and `exists`
     tells real paths from missing ones (so the document test below can fail)."""
@@ -60,6 +79,10 @@ def test_the_checks_see_paths_and_links() -> None:
     assert exists("hwsim/api.py") and exists("hwsim/energy/data/*.yaml")
     assert exists("hwsim/arrays/<kind>.py")
     assert not exists("hwsim/no_such_module.py") and not exists("docs/*.nothing")
+    assert DOTTED.findall("`hwsim.lowering.ProblemTable` and `hwsim estimate`") == \
+        ["hwsim.lowering.ProblemTable"]
+    assert resolves("hwsim.lowering.ProblemTable") and resolves("hwsim.energy.price")
+    assert not resolves("hwsim.lowering.NoSuchName") and not resolves("hwsim.no_module.x")
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.relative_to(REPO).as_posix())
@@ -68,6 +91,14 @@ def test_named_paths_exist(document: Path) -> None:
     missing = [p for p in named_paths(text) if not exists(p)]
     missing += [t for t in link_targets(text) if not (document.parent / t).exists()]
     assert not missing, f"{document.name} names files that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_named_modules_exist(document: Path) -> None:
+    names = {n for span in BACKTICKED.findall(document.read_text(encoding="utf-8"))
+             for n in DOTTED.findall(span)}
+    missing = sorted(n for n in names if not resolves(n))
+    assert not missing, f"{document.name} names modules or attributes that do not exist: {missing}"
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.relative_to(REPO).as_posix())
