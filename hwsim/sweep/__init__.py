@@ -2,8 +2,9 @@
 
 `sweep` (run.py) is the entry point; `space` reads value lists and ranges and samples them,
 `design` knows the field paths, `plan` checks everything up front, `evaluator` evaluates
-chunks of designs in bulk (through the one pricing path, `hwsim.energy.price`), `store` keeps finished chunks on disk, `distributed` runs
-chunks on Dask, `pareto` finds fronts, `report` plots a results table.
+chunks of designs in bulk (through the one pricing path, `hwsim.energy.price`), `store` keeps
+finished chunks on disk, `distributed` runs chunks on Dask, `pareto` finds fronts, `report`
+plots a results table.
 """
 
 from hwsim.sweep.pareto import pareto_mask
