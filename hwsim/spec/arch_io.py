@@ -14,23 +14,16 @@ from hwsim.spec.arch import (OPERANDS, Arch, BufferEnergy, ComputeArray, EnergyS
                              Memory, SramBuffer, VectorUnit)
 from hwsim.spec.arch_fields import BUFFER_ENERGY, COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
 from hwsim.spec.fields import Fields
+from hwsim.spec.schema import read_formats
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
 
 
 def _native_formats(f: Fields, word_bits: int, kind: ArrayKind) -> tuple[NumberFormat, ...]:
-    value = f.raw("native_formats", None)
-    if value is None:
+    """The array's `native_formats`, or its kind's defaults; a bad list is an issue, and the
+    rest of the arch is checked against ``int<word_bits>`` meanwhile."""
+    if f.raw("native_formats", None) is None:
         return kind.default_native_formats(word_bits)
-    if not isinstance(value, list) or not value:
-        f.error("native_formats", f"expected a non-empty list of formats, got {value!r}")
-        return (parse_format(f"int{word_bits}"),)
-    out = []
-    for i, name in enumerate(value):
-        try:
-            out.append(parse_format(str(name)))
-        except ValueError as exc:
-            f.error(f"native_formats[{i}]", str(exc))
-    return tuple(out)
+    return read_formats(f, "native_formats", None) or (parse_format(f"int{word_bits}"),)
 
 
 def kind_options(f: Fields, kind: ArrayKind) -> KindOptions:

@@ -31,7 +31,7 @@ def _names(value: Any) -> list[Any]:
     return value.split(",") if isinstance(value, str) else value
 
 
-def _formats(f: Fields, key: str, default: Any) -> tuple[NumberFormat, ...]:
+def read_formats(f: Fields, key: str, default: Any) -> tuple[NumberFormat, ...]:
     """A ``formats`` field: every name parsed, each bad one an issue at ``key[i]``."""
     value = f.raw(key, default)
     if key not in f.data:
@@ -109,7 +109,7 @@ class Field:
         elif self.kind == "pair":
             value = f.pair(self.key, default, minimum=self.minimum)
         elif self.kind == "formats":
-            value = _formats(f, self.key, default)
+            value = read_formats(f, self.key, default)
         else:
             raise ValueError(f"unknown field kind {self.kind!r}")
         if self.validate is not None and f.has(self.key):
