@@ -28,6 +28,14 @@ def run_hwsim(*args: str, cwd: Path = REPO,
                           capture_output=True, check=False)
 
 
+def assert_one_line_error(run: subprocess.CompletedProcess[str], message: str) -> None:
+    """The project's bad-input contract: exit status 2, `message` on stderr, one line, no
+    traceback."""
+    assert run.returncode == 2, run.stderr
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
 def need(module: str) -> ModuleType:
     """Import an optional test dependency (torch, onnx). CI installs the `test` extra, so there a
     missing module fails the run; on a developer machine without it the test skips."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests_paths import assert_one_line_error
 from tests_paths import run_hwsim as hwsim
 
 HEAD = "version: 1\nname: w\nsource: test\nlayers:"
@@ -20,10 +21,7 @@ HEAD = "version: 1\nname: w\nsource: test\nlayers:"
 def test_hostile_workload_is_one_line_exit_2(tmp_path, body, expected):
     path = tmp_path / "w.yaml"
     path.write_text(HEAD + body + "\n")
-    run = hwsim("estimate", str(path), "--arch", "tpu_like")
-    assert run.returncode == 2
-    assert expected in run.stderr and "Traceback" not in run.stderr
-    assert len(run.stderr.strip().splitlines()) == 1
+    assert_one_line_error(hwsim("estimate", str(path), "--arch", "tpu_like"), expected)
 
 
 def test_workload_without_source_says_it_defaulted(tmp_path):
