@@ -26,6 +26,8 @@ from hwsim.precision.formats import NumberFormat
 DATAFLOWS = ("os", "ws", "is")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
+MAPPING_STRATEGIES = ("scalesim", "searched")
+MAPPING_OBJECTIVES = ("energy", "latency", "edp", "dram")
 KIB = 1024  # bytes per KiB, the unit of buffer sizes in arch files
 
 
@@ -70,6 +72,18 @@ class SramBuffer:
     name: str
     size_bytes: int
     bandwidth_bytes_per_cycle: float = 0.0
+    # Operands (`OPERANDS` names) the buffer keeps; the others bypass it between DRAM and the
+    # array. None: the default, every operand for a unified buffer, its own for a per-operand one.
+    holds: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accumulator:
+    """An accumulator at the array's edge (TPU-style): partial sums add up there across the
+    reduction's folds instead of in the buffer. `bandwidth_bytes_per_cycle` 0: not limiting."""
+
+    size_bytes: int
+    bandwidth_bytes_per_cycle: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +95,11 @@ class Memory:
     """
 
     buffers: tuple[SramBuffer, ...]
-    dram_bandwidth_bytes_per_cycle: float
+    dram_bandwidth_bytes_per_cycle: float   # 0: unlimited (for comparisons with tools
+                                            # that do not model DRAM bandwidth)
     dram_ports: str = "shared"
+    accumulator: Accumulator | None = None
+    dram_technology: str | None = None      # a DRAM class of `hwsim.energy` (ddr4, hbm2, ...)
 
     @property
     def unified(self) -> bool:
@@ -115,6 +132,17 @@ class EnergySpec:
     forwarding_pj_per_bit: float | None = None
     pe_register_file: bool = False
     buffers: tuple[BufferEnergy, ...] = ()
+    mac_pj: float | None = None   # energy per MAC at the array's native format, pJ
+
+
+@dataclass(frozen=True, slots=True)
+class MappingSpec:
+    """How each GEMM's loops are mapped onto the memory hierarchy (`hwsim.mapping`):
+    `strategy` "scalesim" (SCALE-Sim's fixed fold order, its counts exactly) or "searched"
+    (tile sizes and loop orders searched per layer minimising `objective`)."""
+
+    strategy: str = "searched"
+    objective: str = "energy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +157,4 @@ class Arch:
     path: str = ""
     sha256: str = ""
     energy: EnergySpec = EnergySpec()
+    mapping: MappingSpec = MappingSpec()
