@@ -7,7 +7,9 @@ Components:
 - ``mac``: MACs x (multiply at the two operand formats + add at the accumulator's format).
 - ``vector``: vector-unit operations x an add in the output format.
 - ``register_file``: PEs with a register file (Eyeriss-like) read both operands and read and
-  write the partial sum there for every MAC (the `register_file` level's bits).
+  write the partial sum there for every MAC (the `register_file` level's bits), each
+  operand's bits at its own register-file energy per bit (one shared energy rf: all the
+  level's bits x rf).
 - ``forwarding``: systolic PEs pass the two moving operands one hop per MAC: os moves A and B,
   ws moves A and the partial sum, is moves B and the partial sum. With PE register files the
   operands reach the PEs over a network instead: every bit the array reads from or writes to
@@ -26,14 +28,14 @@ energy per bit for DRAM and register files).
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from hwsim.arrays import MacProblem, array_kind, mac_datapath_key
 from hwsim.energy.table import EnergyTable
-from hwsim.evaluate import KernelCounts
+from hwsim.evaluate import KernelCounts, LevelCounts
 from hwsim.lowering import ProblemTable
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import OPERANDS, Arch
@@ -46,13 +48,33 @@ COMPONENTS = ("mac", "vector", "register_file", "forwarding", "sram_ifmap", "sra
 Executed = tuple[tuple[NumberFormat, NumberFormat], ...]
 
 
-def _mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
-            formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
-    """Energy of one MAC of a problem `mac` (executed A and B formats and the accumulator's
-    in `formats`): the array kind's (`hwsim.arrays`) at 45 nm, scaled to the node, or the
-    energy table's bit-parallel MAC in `formats` where the kind has none."""
+def _fitted_mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
+                   formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
+    """The fitted energy of one MAC of a problem `mac` (executed A and B formats and the
+    accumulator's in `formats`): the array kind's (`hwsim.arrays`) at 45 nm, scaled to the
+    node, or the energy table's bit-parallel MAC in `formats` where the kind has none."""
     pj = array_kind(arch.compute.kind).mac_pj(arch.compute.options, mac, formats)
     return energy.mac_pj(*formats) if pj is None else pj * energy.scale
+
+
+def _mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
+            formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
+    """Energy of one MAC of a problem `mac` executed in `formats` (A, B, accumulator).
+
+    Without `energy.mac_pj` it is the fit (`_fitted_mac_pj`). With it, a MAC whose operands
+    are in the array's first native format costs `mac_pj`, whatever its accumulator, and a
+    MAC in other formats costs `mac_pj` times the fitted ratio of its energy to that of the
+    same MAC (same accumulator, reduction and packing) with native operands: the explicit
+    figure sets the level, the fits only the relative cost of other formats."""
+    fitted = _fitted_mac_pj(arch, energy, mac, formats)
+    if energy.native_mac_pj is None:
+        return fitted
+    native = arch.compute.native_formats[0]
+    native_mac = replace(mac, a_bits=native.bits, b_bits=native.bits)
+    at_native = _fitted_mac_pj(arch, energy, native_mac, (native, native, formats[2]))
+    if formats[:2] == (native, native) or at_native <= 0.0:
+        return energy.native_mac_pj
+    return energy.native_mac_pj * fitted / at_native
 
 
 def mac_unit_pj(table: ProblemTable, k_pack: npt.NDArray[np.int64],
@@ -114,7 +136,8 @@ class DesignEnergy:
     accumulator_read: F64
     accumulator_write: F64
     unified: npt.NDArray[np.bool_]
-    register_file: F64
+    register_file: F64             # [D, 3]: per operand (ifmap, filter, ofmap)
+    register_file_shared: npt.NDArray[np.bool_]   # [D, 1]: one energy for every operand
     forwarding: F64
     dram: F64
     static_mw: F64
@@ -146,7 +169,10 @@ def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> Desig
         accumulator_read=col([t.accumulator_read_pj_per_bit for t in tables]),
         accumulator_write=col([t.accumulator_write_pj_per_bit for t in tables]),
         unified=np.asarray([a.memory.unified for a in archs], dtype=np.bool_)[:, None],
-        register_file=col([t.register_file_pj_per_bit for t in tables]),
+        register_file=np.asarray([t.register_file_pj_per_bit_by_operand for t in tables],
+                                 dtype=np.float64).reshape(-1, 3),
+        register_file_shared=np.asarray([len(set(t.register_file_pj_per_bit_by_operand)) == 1
+                                         for t in tables], dtype=np.bool_)[:, None],
         forwarding=col([t.forwarding_pj_per_bit for t in tables]),
         dram=col([t.dram_pj_per_bit for t in tables]),
         static_mw=col([t.static_power_mw for t in tables]),
@@ -155,6 +181,20 @@ def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> Desig
         clock_hz=col([a.compute.clock_mhz * 1e6 for a in archs]),
         moving=np.asarray([MOVING[a.compute.dataflow] for a in archs],
                           dtype=np.int64).reshape(-1, 3))
+
+
+def _register_file(e: DesignEnergy, level: LevelCounts) -> F64:
+    """Register-file energy of every problem on every design, [D, P] pJ: the level's bits
+    (per MAC, A's and B's bits read and the partial sum's read and written), each operand's
+    at its energy per bit; a design with one energy for all operands is priced as all the
+    level's bits x that energy, so that its energies do not depend on how the per-operand sum
+    would round (the bits are whole numbers, summed exactly)."""
+    rf = e.register_file
+    r, w = level.reads, level.writes
+    shared = (r["ifmap"] + r["filter"] + r["ofmap"] + w["ofmap"]) * rf[:, 0:1]
+    return np.where(e.register_file_shared, shared,
+                    r["ifmap"] * rf[:, 0:1] + r["filter"] * rf[:, 1:2] +
+                    (r["ofmap"] + w["ofmap"]) * rf[:, 2:3])
 
 
 def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
@@ -181,13 +221,12 @@ def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
                       counts.compute_cycles) + counts.stall_cycles
     dram_bits = dram.reads["ifmap"] + dram.reads["filter"] + dram.writes["ofmap"] + \
         dram.reads["ofmap"]
-    rf_bits = rf.reads["ifmap"] + rf.reads["filter"] + rf.reads["ofmap"] + rf.writes["ofmap"]
     acc_level = counts.accumulator
     out = {
         "mac": macs * mac_unit_pj(table, counts.k_pack, counts.t_steps, archs, tables,
                                   executed),
         "vector": elements * table.vector_ops_per_element * add_unit_pj(table, tables),
-        "register_file": rf_bits * e.register_file,
+        "register_file": _register_file(e, rf),
         "forwarding": hops * e.forwarding,
         "sram_ifmap": np.where(e.unified, 0.0, s_if),
         "sram_filter": np.where(e.unified, 0.0, s_f),
@@ -232,8 +271,10 @@ def mapping_energy(table: ProblemTable, k_pack: npt.NDArray[np.int64],
     levels[:, 2, :, 0], levels[:, 2, :, 1] = e.accumulator_read, e.accumulator_write
     m = e.moving
     hop_bits = m[:, 0:1] * a + m[:, 1:2] * b + m[:, 2:3] * acc
+    rf = e.register_file
+    rf_bits_pj = a * rf[:, 0:1] + b * rf[:, 1:2] + 2 * acc * rf[:, 2:3]
     per_mac = mac_unit_pj(table, k_pack, t_steps, archs, tables, executed) + np.where(
-        e.pe_register_file, (a + b + 2 * acc) * e.register_file, hop_bits * e.forwarding)
+        e.pe_register_file, rf_bits_pj, hop_bits * e.forwarding)
     array = np.where(e.pe_register_file[:, :, None],
                      np.stack([a, b, acc], axis=-1)[None] * e.forwarding[:, :, None], 0.0)
     static = (e.static_mw * 1e-3 / e.clock_hz * 1e12)[:, 0]
