@@ -22,7 +22,10 @@ from hwsim.lowering import ProblemTable
 from hwsim.spec.arch import MAPPING_OBJECTIVES, OPERANDS, Arch
 
 if TYPE_CHECKING:
+    from hwsim.energy.price import Executed
+    from hwsim.energy.table import EnergyTable
     from hwsim.mapping.layers import MappingInputs
+    from hwsim.spec.workload import Workload
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -67,41 +70,6 @@ class LevelCounts:
     reads: dict[str, Array]
     writes: dict[str, Array]
 
-
-@dataclass(frozen=True, slots=True)
-class KernelCounts:
-    """What the kernels count for D designs x P problems, by name (each a [D, P] array).
-
-    - `compute_cycles`, `folds`, `mapping_efficiency`, `compute_utilization`: GEMMs on the
-      array (0 for vector problems), `hwsim.kernels.systolic`;
-    - `vector_cycles`: vector problems on the vector unit (0 for GEMMs);
-    - `stall_cycles`: DRAM plus SRAM-port stalls, `hwsim.kernels.memory`;
-    - `k_pack`, `t_steps`: products a PE completes per cycle and cycles it spends per MAC
-      (`hwsim.dataflow.scalable`);
-    - `sram` (elements): A reads (``ifmap``), B reads (``filter``), output writes (``ofmap``,
-      partial sums included) and the partial sums' read-backs (``ofmap`` reads: every write
-      but each output's last) of GEMMs;
-    - `dram` (bits): reads of A, B and spilled partial sums (``ofmap``), writes of outputs.
-      A vector problem moves all of its tensors or none: its reads and writes are then its
-      elements times the bits it reads and writes per element.
-    """
-
-    compute_cycles: I64
-    folds: I64
-    vector_cycles: F64
-    stall_cycles: F64
-    mapping_efficiency: F64
-    compute_utilization: F64
-    k_pack: I64
-    t_steps: I64
-    sram: LevelCounts
-    dram: LevelCounts
-
-    @property
-    def levels(self) -> tuple[LevelCounts, ...]:
-        """Storage levels from the array outwards."""
-        return (self.sram, self.dram)
-
     def design(self, d: int) -> LevelCounts:
         """This level's counts of design `d` alone (D = 1)."""
         return LevelCounts(self.name, self.unit, {k: v[d:d + 1] for k, v in self.reads.items()},
@@ -112,8 +80,9 @@ class KernelCounts:
 class LayerMappings:
     """Which mapping each GEMM took, [D, P]: `searched` (1: the searched mapping, 0: SCALE-Sim's
     fold order, also for vector problems and searched designs' GEMMs where no mapping fits),
-    `rows[D, P, 6]` (t0, buffer tile M, N, K, innermost loop dimension at DRAM and at the
-    buffer; `hwsim.mapping.Mapping`), `objective[D]` (index in `MAPPING_OBJECTIVES`)."""
+    `rows[D, P, 9]` (t0, buffer tile M, N, K, innermost loop dimension at DRAM and at the
+    buffer, as `hwsim.mapping.Mapping`; the fold's M, N, K extents), `objective[D]` (index
+    in `MAPPING_OBJECTIVES`)."""
 
     searched: I64
     rows: I64
@@ -314,7 +283,7 @@ def _named(table: ProblemTable, designs: DesignArrays, sram_counts: I64, ratios:
                               {o: zeros for o in OPERANDS})
     n_designs, n_problems = zeros.shape
     mappings = LayerMappings(np.zeros((n_designs, n_problems), dtype=np.int64),
-                             np.zeros((n_designs, n_problems, 6), dtype=np.int64),
+                             np.zeros((n_designs, n_problems, 9), dtype=np.int64),
                              designs.objective)
     return KernelCounts(compute_cycles=sram_counts[:, :, 0], folds=sram_counts[:, :, 1],
                         vector_cycles=vector_cycles, stall_cycles=stall,
@@ -322,3 +291,15 @@ def _named(table: ProblemTable, designs: DesignArrays, sram_counts: I64, ratios:
                         k_pack=k_pack, t_steps=t_steps, array=array, sram=sram,
                         accumulator=accumulator, dram=dram, register_file=register_file,
                         mappings=mappings)
+
+
+
+def searched_inputs(table: ProblemTable, workload: Workload, designs: DesignArrays,
+                    archs: Sequence[Arch], tables: Sequence[EnergyTable],
+                    executed: Sequence[Executed]) -> MappingInputs | None:
+    """The mapping search's inputs for `run_kernels` when a design's mapping strategy is
+    ``searched`` (priced with `tables` and `executed`, as `price` will price), else None."""
+    if not designs.searched.any():
+        return None
+    from hwsim.mapping.layers import mapping_inputs
+    return mapping_inputs(table, workload, designs, archs, tables, executed)

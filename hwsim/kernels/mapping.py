@@ -44,8 +44,9 @@ D_ROWS, D_COLS, D_DATAFLOW, D_HOLD_A, D_HOLD_B, D_HOLD_OUT, D_UNIFIED, D_HAS_ACC
 # Design float columns (capacities in bits, bandwidths in bits per cycle, 0 = unlimited).
 F_CAP_A, F_CAP_B, F_CAP_OUT, F_CAP_ACC, F_BW_DRAM, F_BW_BUF, F_BW_ACC, F_MAC_PJ, F_STATIC_PJ = \
     range(9)
-# Mapping columns: fold chunk t0, buffer tile M, N, K, innermost dim of level 0 and level 1.
-MAP_WIDTH = 6
+# Mapping columns: fold chunk t0, buffer tile M, N, K, innermost dim of level 0 and level 1;
+# a search result adds the fold's M, N, K extents (the array's tile).
+MAP_WIDTH = 9
 # Result columns per (design, problem): objective, compute cycles, stall cycles, energy pJ,
 # the array's A reads, B reads and output writes at its innermost holders (elements), folds.
 R_OBJ, R_CYCLES, R_STALL, R_PJ, R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_FOLDS = range(8)
@@ -481,6 +482,7 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
                 best_map[0] = tiles[2, dims[2]]
                 best_map[1], best_map[2], best_map[3] = tiles[1, 0], tiles[1, 1], tiles[1, 2]
                 best_map[4], best_map[5] = inner[0], inner[1]
+                best_map[6], best_map[7], best_map[8] = tiles[2, 0], tiles[2, 1], tiles[2, 2]
                 best_counts[:] = scratch
 
 
@@ -621,9 +623,9 @@ def search_mappings(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: F64,
     A, B, output); per design: `dint[D, 10]`, `dflt[D, 9]`, `energy[D, 3, 3, 2]` (pJ per bit
     by level, operand, read/write), `objective[D]`. Returns ``best[D, P, RESULT_WIDTH]``
     (objective, compute cycles, stall cycles, energy pJ, the array's A, B, output accesses,
-    folds; objective +inf when nothing fits), ``mapping[D, P, 6]`` (t0, buffer tile M, N,
-    K, innermost dims of levels 0 and 1) and ``counts[D, P, 3, 3, 2]`` (bits by level,
-    operand, read/write). The (design, problem) pairs run on all cores, or one after another
+    folds; objective +inf when nothing fits), ``mapping[D, P, MAP_WIDTH]`` (t0, buffer tile
+    M, N, K, innermost dims of levels 0 and 1, fold M, N, K) and ``counts[D, P, 3, 3, 2]``
+    (bits by level, operand, read/write). The (design, problem) pairs run on all cores, or one after another
     for a single design.
     """
     n_designs, n_problems = dint.shape[0], mnk.shape[0]

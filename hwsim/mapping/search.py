@@ -76,7 +76,7 @@ def search(problems: list[GemmProblem], designs: list[MappingDesign],
         np.full(len(designs), code, dtype=np.int64))
     best = best[:, :, :4]
     count = pp.count.astype(np.float64)[None, :]
-    mappings = [[Mapping.from_row(rows[d, p]) if np.isfinite(best[d, p, 0]) else None
+    mappings = [[Mapping.from_row(rows[d, p, :6]) if np.isfinite(best[d, p, 0]) else None
                  for p in range(len(problems))] for d in range(len(designs))]
     scaled = counts * count[:, :, None, None, None]
     return MappingSearch(best[:, :, 0], mappings, scaled, best[:, :, 1] * count,
