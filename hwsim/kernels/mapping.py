@@ -55,6 +55,10 @@ RESULT_WIDTH = 8
 FAC_K_PACK, FAC_T_STEPS, FAC_M_PACK, FAC_PRELOAD = range(4)
 # Candidate lists hold at most this many sizes per dimension.
 MAX_CANDS = 64
+# `inner[0]` of a lower bound over every loop order (`least_reuse`).
+LEAST = -1
+# Lower bounds of the buffer tiles of one fold chunk kept between the search's two passes.
+BOUND_SLOTS = 4096
 
 
 @jit
@@ -141,10 +145,28 @@ def tile_counts(tiles: I64, ntl: I64) -> None:
 
 
 @jit
+def least_reuse(e: int, level: int, ntl: I64) -> int:
+    """The smallest `reuse_mult` of any loop order: e's loop innermost at every level above
+    `level`. Any other order meets a relevant loop no later and so stops at a level no further
+    out, and tiles per dimension only grow inwards (ntl[j + 1, e] >= ntl[j, e])."""
+    jstar = level
+    for j in range(level - 1, -1, -1):
+        if ntl[j + 1, e] > ntl[j, e]:
+            jstar = j
+        for d in range(3):
+            if d != e and ntl[j + 1, d] > ntl[j, d]:
+                return ntl[jstar, e]
+    return ntl[jstar, e]
+
+
+@jit
 def reuse_mult(e: int, level: int, ntl: I64, inner: I64) -> int:
     """How many times each element of an operand held at storage `level` is filled, given that
     `e` is the dimension it does not depend on: the number of e-tiles at the granularity of the
-    outermost e-loop that sits inside every relevant loop (trip > 1) of the levels above it."""
+    outermost e-loop that sits inside every relevant loop (trip > 1) of the levels above it.
+    ``inner[0] == LEAST`` asks for the least count over every loop order (`least_reuse`)."""
+    if inner[0] == LEAST:
+        return least_reuse(e, level, ntl)
     jstar = level
     for j in range(level - 1, -1, -1):
         for pos in range(3):
@@ -487,9 +509,46 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
 
 
 @jit
+def order_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, a_fill: int,
+                objective: int, fixed_pj: float, array_pj: F64, cycles: float, scratch: F64,
+                ntl: I64, least: I64, array_el: F64) -> float:
+    """A lower bound of the objective of every loop order of the buffer tile in `tiles`: the
+    objective of the counts with each operand's least reuse count (`least_reuse`, `least[0]`
+    is `LEAST`). Every count and so every stall grows with the reuse counts, the per-bit
+    energies are non-negative, and the bound runs the same arithmetic as `try_orders` on
+    smaller or equal operands, so (rounding being monotone) it never exceeds any order's
+    objective as computed there. Fills `ntl` and `array_el` for the tile."""
+    tile_counts(tiles, ntl)
+    array_elements(tiles, ntl, array_el)
+    stall = evaluate_counts(tiles, ntl, least, dint, dflt, bits, a_fill, cycles, scratch)
+    return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
+                           cycles, stall)[0]
+
+
+@jit
+def chunk_bound(tiles: I64, conv: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
+                objective: int, fixed_pj: float, array_pj: F64, cycles: float,
+                whole_a: int, scratch: F64, ntl: I64, least: I64, array_el: F64) -> float:
+    """A lower bound of the objective of every mapping of the current fold chunk (row 2 of
+    `tiles`): the whole problem as one buffer tile, each operand moved once (reuse count 1),
+    A's fill its compulsory halo `whole_a` (-1: plain, M*K), no stall. Every mapping of the
+    chunk has the same compute cycles and array accesses and at least these fills, drains and
+    read-backs (a sum of tile halos covers the whole halo; an im2col block covers every pixel
+    it reads), so, as in `order_bound`, the bound never exceeds a mapping's objective. Row 1
+    of `tiles` is left as the whole problem."""
+    tiles[1, :] = tiles[0, :]
+    tile_counts(tiles, ntl)
+    array_elements(tiles, ntl, array_el)
+    evaluate_counts(tiles, ntl, least, dint, dflt, bits, whole_a, cycles, scratch)
+    return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
+                           cycles, 0.0)[0]
+
+
+@jit
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
                       halos: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
                       fixed_pj: float, array_pj: F64, cycles: float, bound: float,
+                      probe: bool, upper: float, bounds: F64, probe_tile: F64,
                       scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64,
                       best: F64, best_map: I64, best_counts: F64) -> bool:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
@@ -497,11 +556,20 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
     dimension (an unaligned convolution tile, moving its im2col block, needs at least what
     any smaller tile's halo needs), so a tile that overflows ends its Sc scan, and when the
     first valid Sc extent already overflows, the Sr scan (or, at the first valid Sr, the T
-    scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned tile may
-    need less. Returns
-    True, ending the search, once the best objective reaches `bound` (`objective_floor`).
-    `halos` holds `halo_table` of the M dimension's candidate row."""
+    scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned one may
+    need less. `halos` holds `halo_table` of the M dimension's candidate row.
+
+    Two passes over the same tiles. The probe pass (`probe`) only computes each fitting tile's
+    `order_bound` (kept in `bounds`, in visiting order) and puts the first tile of the least
+    bound into `probe_tile` (buffer M, N, K extents, the bound, A's fill as `a_footprint`).
+    The search pass evaluates the loop orders of every tile whose bound is below the best found
+    and not above `upper` (the objective of a mapping of the space, so at least the optimum's)
+    and returns True, ending the search, once the best objective reaches `bound`
+    (`objective_floor`). Tiles
+    skipped this way cannot be strictly better than the best found or than the optimum, so the
+    result is the first best mapping of the scan order, as without the bounds."""
     m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+    visit = 0
     for it in range(ns[2]):
         tiles[1, dims[2]] = cands[2, it]
         t_state = 0                     # 0: nothing valid yet, 1: something fit, 2: overflow
@@ -520,6 +588,23 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                     r_state = 2 if r_state == 0 else r_state
                     break
                 r_state = 1
+                slot = visit
+                visit += 1
+                if probe or slot >= bounds.shape[0]:
+                    inner[0] = LEAST
+                    lb = order_bound(tiles, dint, dflt, energy, bits, a_fill, objective,
+                                     fixed_pj, array_pj, cycles, scratch, ntl, inner, array_el)
+                    if slot < bounds.shape[0]:
+                        bounds[slot] = lb
+                else:
+                    lb = bounds[slot]
+                if probe:
+                    if lb < probe_tile[3]:
+                        probe_tile[0], probe_tile[1] = tiles[1, 0], tiles[1, 1]
+                        probe_tile[2], probe_tile[3], probe_tile[4] = tiles[1, 2], lb, a_fill
+                    continue
+                if lb >= best[0] or lb > upper:
+                    continue
                 try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, fixed_pj,
                            array_pj, cycles, scratch, ntl, choices, inner, array_el, best,
                            best_map, best_counts)
@@ -540,7 +625,13 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
                dint: I64, dflt: F64, energy: F64, role_dims: I64, row_coef: I64,
                objective: int, best: F64, best_map: I64, best_counts: F64) -> None:
     """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
-    +inf when no mapping fits."""
+    +inf when no mapping fits.
+
+    Per fold chunk t0 (descending): skipped when its `chunk_bound` cannot beat the best found
+    or exceeds `upper`; else a probe pass bounds every fitting buffer tile, the loop orders of
+    the tile of least bound are evaluated (their best objective, a mapping of the space, lowers
+    `upper`), and the search pass evaluates the tiles the bounds do not exclude
+    (`scan_buffer_tiles`)."""
     dims = role_dims[dint[D_DATAFLOW]]
     halo = conv[0] > 0 and dint[D_HOLD_A] == 1
     tiles = np.empty((3, 3), dtype=np.int64)
@@ -553,13 +644,20 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     halos = np.zeros((2, MAX_CANDS), dtype=np.int64)
     ntl = np.zeros((3, 3), dtype=np.int64)
     array_el = np.zeros(3, dtype=np.float64)
+    bounds = np.empty(BOUND_SLOTS, dtype=np.float64)
+    probe_tile = np.zeros(5, dtype=np.float64)
+    probe = np.zeros(RESULT_WIDTH, dtype=np.float64)
+    probe_map = np.zeros(MAP_WIDTH, dtype=np.int64)
+    probe_counts = np.zeros((3, 3, 2), dtype=np.float64)
     best[:] = np.inf
+    upper = np.inf
     t_dim = dims[2]
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
     nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,
                                                    cands[3]), floor)
     least_dram = dram_floor(mnk, bits, conv)
+    whole_a = conv[11] * m_tile_halo(mnk[0], conv)[0] if halo else -1
     for i0 in range(nt0 - 1, -1, -1):
         if cands[3, i0] < floor:
             break
@@ -569,6 +667,11 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         bound = objective_floor(objective, cycles, fixed_pj, dflt, least_dram)
         if bound >= best[0]:
             break
+        inner[0] = LEAST
+        chunk = chunk_bound(tiles, conv, dint, dflt, energy, bits, objective, fixed_pj,
+                            array_pj, cycles, whole_a, scratch, ntl, inner, array_el)
+        if chunk >= best[0] or chunk > upper:
+            continue
         for axis in range(3):
             d = dims[axis]
             ns[axis] = size_candidates(int(mnk[d]), tiles[2, d], alignment(d, tiles[2, d], conv,
@@ -576,9 +679,24 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         if halo:
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
+        probe_tile[3] = np.inf
+        scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
+                          objective, fixed_pj, array_pj, cycles, bound, True, upper, bounds,
+                          probe_tile, scratch, ntl, choices, inner, array_el, best, best_map,
+                          best_counts)
+        if probe_tile[3] == np.inf:
+            continue                    # no buffer tile of this chunk fits
+        for d in range(3):
+            tiles[1, d] = int(probe_tile[d])
+        probe[0] = np.inf
+        try_orders(tiles, dims, dint, dflt, energy, bits, int(probe_tile[4]), objective, fixed_pj,
+                   array_pj, cycles, scratch, ntl, choices, inner, array_el, probe, probe_map,
+                   probe_counts)
+        upper = min(upper, probe[0])
         if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
-                             objective, fixed_pj, array_pj, cycles, bound, scratch, ntl,
-                             choices, inner, array_el, best, best_map, best_counts):
+                             objective, fixed_pj, array_pj, cycles, bound, False, upper, bounds,
+                             probe_tile, scratch, ntl, choices, inner, array_el, best, best_map,
+                             best_counts):
             break
 
 
