@@ -57,8 +57,8 @@ FAC_K_PACK, FAC_T_STEPS, FAC_M_PACK, FAC_PRELOAD = range(4)
 MAX_CANDS = 64
 # `inner[0]` of a lower bound over every loop order (`least_reuse`).
 LEAST = -1
-# Lower bounds of the buffer tiles of one fold chunk kept between the search's two passes.
-BOUND_SLOTS = 4096
+# Fitting buffer tiles of one fold chunk the search lists with their lower bounds.
+BOUND_SLOTS = 1024
 
 
 @jit
@@ -480,10 +480,13 @@ def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits
 @jit
 def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
                a_fill: int, objective: int, fixed_pj: float, array_pj: F64, cycles: float,
-               scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64, best: F64,
-               best_map: I64, best_counts: F64) -> None:
+               scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64, ties: bool,
+               best: F64, best_map: I64, best_counts: F64) -> bool:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
-    better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`."""
+    better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`, or with `ties`
+    (the tile comes before the best found's in the scan order) the first equal one. Returns
+    whether `best` changed."""
+    replaced = False
     tile_counts(tiles, ntl)
     array_elements(tiles, ntl, array_el)
     n0 = order_choices(tiles, 0, choices[0])
@@ -497,7 +500,8 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
                                     scratch)
             value, pj = objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj,
                                         array_el, cycles, stall)
-            if value < best[0]:
+            if value < best[0] or (ties and value == best[0]):
+                ties, replaced = False, True
                 best[R_OBJ], best[R_CYCLES], best[R_STALL], best[R_PJ] = value, cycles, stall, pj
                 best[R_ARRAY_A:R_ARRAY_OUT + 1] = array_el
                 best[R_FOLDS] = tile_count(ntl, 2)
@@ -506,6 +510,7 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
                 best_map[4], best_map[5] = inner[0], inner[1]
                 best_map[6], best_map[7], best_map[8] = tiles[2, 0], tiles[2, 1], tiles[2, 2]
                 best_counts[:] = scratch
+    return replaced
 
 
 @jit
@@ -548,9 +553,9 @@ def chunk_bound(tiles: I64, conv: I64, dint: I64, dflt: F64, energy: F64, bits: 
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
                       halos: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
                       fixed_pj: float, array_pj: F64, cycles: float, bound: float,
-                      probe: bool, upper: float, bounds: F64, probe_tile: F64,
+                      collect: bool, bounds: F64, slots: I64,
                       scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64,
-                      best: F64, best_map: I64, best_counts: F64) -> bool:
+                      best: F64, best_map: I64, best_counts: F64) -> int:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
     `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
     dimension (an unaligned convolution tile, moving its im2col block, needs at least what
@@ -559,15 +564,12 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
     scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned one may
     need less. `halos` holds `halo_table` of the M dimension's candidate row.
 
-    Two passes over the same tiles. The probe pass (`probe`) only computes each fitting tile's
-    `order_bound` (kept in `bounds`, in visiting order) and puts the first tile of the least
-    bound into `probe_tile` (buffer M, N, K extents, the bound, A's fill as `a_footprint`).
-    The search pass evaluates the loop orders of every tile whose bound is below the best found
-    and not above `upper` (the objective of a mapping of the space, so at least the optimum's)
-    and returns True, ending the search, once the best objective reaches `bound`
-    (`objective_floor`). Tiles
-    skipped this way cannot be strictly better than the best found or than the optimum, so the
-    result is the first best mapping of the scan order, as without the bounds."""
+    With `collect`, only lists the fitting tiles: in visiting order, each one's `order_bound`
+    in `bounds` and its buffer M, N, K extents and A's fill (`a_footprint`) in `slots`, as far
+    as they have room; returns how many fit. Otherwise evaluates the loop orders of every
+    fitting tile whose bound (from `bounds` where the listing kept it) is below the best found
+    (none of the others can be strictly better) and returns 1, ending the search, once the
+    best objective reaches `bound` (`objective_floor`), else 0."""
     m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
     visit = 0
     for it in range(ns[2]):
@@ -590,26 +592,25 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 r_state = 1
                 slot = visit
                 visit += 1
-                if probe or slot >= bounds.shape[0]:
+                if collect or slot >= bounds.shape[0]:
                     inner[0] = LEAST
                     lb = order_bound(tiles, dint, dflt, energy, bits, a_fill, objective,
                                      fixed_pj, array_pj, cycles, scratch, ntl, inner, array_el)
-                    if slot < bounds.shape[0]:
-                        bounds[slot] = lb
                 else:
                     lb = bounds[slot]
-                if probe:
-                    if lb < probe_tile[3]:
-                        probe_tile[0], probe_tile[1] = tiles[1, 0], tiles[1, 1]
-                        probe_tile[2], probe_tile[3], probe_tile[4] = tiles[1, 2], lb, a_fill
+                if collect:
+                    if slot < bounds.shape[0]:
+                        bounds[slot] = lb
+                        slots[slot, 0], slots[slot, 1] = tiles[1, 0], tiles[1, 1]
+                        slots[slot, 2], slots[slot, 3] = tiles[1, 2], a_fill
                     continue
-                if lb >= best[0] or lb > upper:
+                if lb >= best[0]:
                     continue
                 try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, fixed_pj,
-                           array_pj, cycles, scratch, ntl, choices, inner, array_el, best,
-                           best_map, best_counts)
+                           array_pj, cycles, scratch, ntl, choices, inner, array_el, False,
+                           best, best_map, best_counts)
                 if best[0] <= bound:
-                    return True
+                    return 1
             if r_state == 2:
                 t_state = 2 if t_state == 0 else t_state
                 break
@@ -617,7 +618,7 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 t_state = 1
         if t_state == 2:
             break
-    return False
+    return visit if collect else 0
 
 
 @jit
@@ -627,11 +628,12 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
     +inf when no mapping fits.
 
-    Per fold chunk t0 (descending): skipped when its `chunk_bound` cannot beat the best found
-    or exceeds `upper`; else a probe pass bounds every fitting buffer tile, the loop orders of
-    the tile of least bound are evaluated (their best objective, a mapping of the space, lowers
-    `upper`), and the search pass evaluates the tiles the bounds do not exclude
-    (`scan_buffer_tiles`)."""
+    Per fold chunk t0 (descending), unless its `chunk_bound` cannot beat the best found: the
+    fitting buffer tiles are listed with their `order_bound` (`scan_buffer_tiles`), then
+    evaluated in ascending bound until a bound exceeds the best found. A tile listed earlier
+    than the best found's wins on an equal objective, one listed later only on a better one,
+    so the result is the first best mapping of the scan order, as without the bounds. A chunk
+    with more fitting tiles than `BOUND_SLOTS` is scanned in order instead."""
     dims = role_dims[dint[D_DATAFLOW]]
     halo = conv[0] > 0 and dint[D_HOLD_A] == 1
     tiles = np.empty((3, 3), dtype=np.int64)
@@ -645,12 +647,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     ntl = np.zeros((3, 3), dtype=np.int64)
     array_el = np.zeros(3, dtype=np.float64)
     bounds = np.empty(BOUND_SLOTS, dtype=np.float64)
-    probe_tile = np.zeros(5, dtype=np.float64)
-    probe = np.zeros(RESULT_WIDTH, dtype=np.float64)
-    probe_map = np.zeros(MAP_WIDTH, dtype=np.int64)
-    probe_counts = np.zeros((3, 3, 2), dtype=np.float64)
+    slots = np.empty((BOUND_SLOTS, 4), dtype=np.int64)
     best[:] = np.inf
-    upper = np.inf
     t_dim = dims[2]
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
@@ -668,9 +666,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         if bound >= best[0]:
             break
         inner[0] = LEAST
-        chunk = chunk_bound(tiles, conv, dint, dflt, energy, bits, objective, fixed_pj,
-                            array_pj, cycles, whole_a, scratch, ntl, inner, array_el)
-        if chunk >= best[0] or chunk > upper:
+        if chunk_bound(tiles, conv, dint, dflt, energy, bits, objective, fixed_pj, array_pj,
+                       cycles, whole_a, scratch, ntl, inner, array_el) >= best[0]:
             continue
         for axis in range(3):
             d = dims[axis]
@@ -679,24 +676,30 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         if halo:
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
-        probe_tile[3] = np.inf
-        scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
-                          objective, fixed_pj, array_pj, cycles, bound, True, upper, bounds,
-                          probe_tile, scratch, ntl, choices, inner, array_el, best, best_map,
-                          best_counts)
-        if probe_tile[3] == np.inf:
-            continue                    # no buffer tile of this chunk fits
-        for d in range(3):
-            tiles[1, d] = int(probe_tile[d])
-        probe[0] = np.inf
-        try_orders(tiles, dims, dint, dflt, energy, bits, int(probe_tile[4]), objective, fixed_pj,
-                   array_pj, cycles, scratch, ntl, choices, inner, array_el, probe, probe_map,
-                   probe_counts)
-        upper = min(upper, probe[0])
-        if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
-                             objective, fixed_pj, array_pj, cycles, bound, False, upper, bounds,
-                             probe_tile, scratch, ntl, choices, inner, array_el, best, best_map,
-                             best_counts):
+        listed = scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt,
+                                   energy, bits, objective, fixed_pj, array_pj, cycles, bound,
+                                   True, bounds, slots, scratch, ntl, choices, inner, array_el,
+                                   best, best_map, best_counts)
+        if listed > BOUND_SLOTS:
+            if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy,
+                                 bits, objective, fixed_pj, array_pj, cycles, bound, False,
+                                 bounds, slots, scratch, ntl, choices, inner, array_el, best,
+                                 best_map, best_counts):
+                break
+            continue
+        best_slot = -1                  # the best found comes from an earlier chunk
+        for slot in np.argsort(bounds[:listed], kind="mergesort"):
+            lb = bounds[slot]
+            if lb > best[0]:
+                break
+            if lb == best[0] and slot > best_slot:
+                continue                # it could only tie, and comes later
+            tiles[1, 0], tiles[1, 1], tiles[1, 2] = slots[slot, 0], slots[slot, 1], slots[slot, 2]
+            if try_orders(tiles, dims, dint, dflt, energy, bits, slots[slot, 3], objective,
+                          fixed_pj, array_pj, cycles, scratch, ntl, choices, inner, array_el,
+                          slot < best_slot, best, best_map, best_counts):
+                best_slot = slot
+        if best[0] <= bound:
             break
 
 
