@@ -81,7 +81,7 @@ def mac_unit_pj(table: ProblemTable, k_pack: npt.NDArray[np.int64],
                 t_steps: npt.NDArray[np.int64], archs: Sequence[Arch],
                 tables: Sequence[EnergyTable], executed: Sequence[Executed]) -> F64:
     """Energy of one MAC of every problem on every design, [D, P] pJ (0 for vector problems),
-    `k_pack` and `t_steps` the [D, P] throughput factors (`hwsim.dataflow.scalable`).
+    `k_pack` and `t_steps` the [D, P] throughput factors (`hwsim.arrays.throughput`).
     `_mac_pj` runs once per group of designs with one datapath, node and packing, and per
     distinct (formats, convolution or not, K, packing) among the group's GEMM problems."""
     out = np.zeros((len(archs), len(table)))
