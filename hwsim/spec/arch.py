@@ -26,7 +26,8 @@ from hwsim.precision.formats import NumberFormat
 DATAFLOWS = ("os", "ws", "is")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
-DRAM_TECHNOLOGIES = ("ddr4", "lpddr4", "hbm2", "hbm3")  # with energies in hwsim/energy/data
+# DRAM classes with a sourced energy per bit (hwsim/energy/data/dram_technologies.yaml)
+DRAM_TECHNOLOGIES = ("lpddr4", "gddr5", "hbm2")
 MAPPING_STRATEGIES = ("scalesim", "searched")
 MAPPING_OBJECTIVES = ("energy", "latency", "edp", "dram")
 KIB = 1024  # bytes per KiB, the unit of buffer sizes in arch files

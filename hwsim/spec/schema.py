@@ -80,11 +80,14 @@ def read_operand_numbers(f: Fields, key: str, default: Any) -> tuple[float, floa
 
 def read_operand_list(f: Fields, key: str, default: Any) -> list[str] | None:
     """An ``operands`` field: a list of distinct operand names (`OPERAND_KEYS`), possibly
-    empty; each bad item is an issue at ``key[i]``. On a per-operand buffer's mapping (its
-    path ends in ifmap, filter or ofmap) only that buffer's own operand may be listed."""
+    empty, or the names joined by commas; each bad item is an issue at ``key[i]``. On a
+    per-operand buffer's mapping (its path ends in ifmap, filter or ofmap) only that
+    buffer's own operand may be listed."""
     value = f.raw(key, default)
     if key not in f.data:
         return value
+    if isinstance(value, str):  # names joined by commas, as a sweep passes a list
+        value = [name.strip() for name in value.split(",")] if value.strip() else []
     if not isinstance(value, list):
         f.error(key, f"expected a list of operands ({', '.join(OPERAND_KEYS)}), got "
                      f"{value!r}")
@@ -218,7 +221,7 @@ class Field:
             value = tuple(float(value[k]) for k in OPERAND_KEYS) if isinstance(value, dict) \
                 else (float(value),) * 3
         elif self.kind == "operands":
-            value = [str(v) for v in value]
+            value = [str(v).strip() for v in _names(value) if str(v).strip()]
         return self.to_attr(value) if self.to_attr is not None else value
 
 
