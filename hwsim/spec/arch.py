@@ -79,6 +79,14 @@ class SramBuffer:
     # array. None: the default, every operand for a unified buffer, its own for a per-operand one.
     holds: tuple[str, ...] | None = None
 
+    @property
+    def held(self) -> tuple[str, ...]:
+        """The operands the buffer keeps (`OPERANDS` names), `holds` with its default resolved:
+        every operand for the unified buffer, its own for a per-operand one."""
+        if self.holds is not None:
+            return self.holds
+        return OPERANDS if self.name == "unified" else (self.name,)
+
 
 @dataclass(frozen=True, slots=True)
 class Accumulator:
