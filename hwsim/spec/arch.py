@@ -110,7 +110,7 @@ class Memory:
                                             # that do not model DRAM bandwidth)
     dram_ports: str = "shared"
     accumulator: Accumulator | None = None
-    dram_technology: str | None = None      # a DRAM class of `hwsim.energy` (ddr4, hbm2, ...)
+    dram_technology: str | None = None      # one of DRAM_TECHNOLOGIES; None: hwsim's default
 
     @property
     def unified(self) -> bool:
