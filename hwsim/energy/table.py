@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.energy import memory, ops
-from hwsim.energy.scaling import energy_scale
+from hwsim.unit_energy import memory, ops
+from hwsim.unit_energy.scaling import energy_scale
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import ACCUMULATOR, OPERANDS, Arch, BufferEnergy
 
@@ -165,7 +165,7 @@ def energy_table(arch: Arch, *, node_nm: int | None = None) -> EnergyTable:
         point = memory.dram_technology(arch.memory.dram_technology)
         dram_fit, dram_fit_src = point.energy_pj_per_bit, \
             f"memory.dram.technology {point.name}: {point.cite} " \
-            f"(hwsim/energy/data/dram_technologies.yaml; not rescaled by logic node)"
+            f"(hwsim/unit_energy/data/dram_technologies.yaml; not rescaled by logic node)"
     dram, dram_src = _pick(spec.dram_pj_per_bit, dram_fit, dram_fit_src)
     return EnergyTable(arch.name, node, scale, reads, writes, sources, rf, hop, dram,
                        spec.static_power_mw, spec.pe_register_file,

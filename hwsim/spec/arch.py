@@ -26,7 +26,7 @@ from hwsim.precision.formats import NumberFormat
 DATAFLOWS = ("os", "ws", "is")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
-# DRAM classes with a sourced energy per bit (hwsim/energy/data/dram_technologies.yaml)
+# DRAM classes with a sourced energy per bit (hwsim/unit_energy/data/dram_technologies.yaml)
 DRAM_TECHNOLOGIES = ("lpddr4", "gddr5", "hbm2")
 MAPPING_STRATEGIES = ("scalesim", "searched")
 MAPPING_OBJECTIVES = ("energy", "latency", "edp", "dram")

@@ -3,7 +3,7 @@ policy and a schedule.
 
 Paths spell the YAML they change:
 
-- arch: every field of the arch field tables (`hwsim.spec.arch_fields`): ``compute.rows``,
+- arch: every field of the arch field tables (`hwsim.archfile.fields`): ``compute.rows``,
   ``compute.dataflow``, ``compute.clock_mhz``, ``memory.sram.<buffer>.size_kib`` for each
   buffer of the base arch (and ``.holds``), ``memory.dram.bandwidth_bytes_per_cycle``,
   ``memory.dram.technology``, ``memory.accumulator.size_kib`` when the base arch has an
@@ -39,8 +39,8 @@ from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.spec.arch import Arch, ComputeArray
-from hwsim.spec.arch_fields import (ACCUMULATOR_FIELDS, COMPUTE, DRAM, ENERGY, MAPPING,
-                                    SRAM_BUFFER, VECTOR)
+from hwsim.archfile.fields import (ACCUMULATOR_FIELDS, COMPUTE, DRAM, ENERGY, MAPPING,
+                                   SRAM_BUFFER, VECTOR)
 from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.fields import Fields, IssueLog
 from hwsim.spec.schema import Field

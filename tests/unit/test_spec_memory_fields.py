@@ -12,11 +12,11 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from hwsim.energy.data import dram_technologies
+from hwsim.unit_energy.data import dram_technologies
 from hwsim.energy.table import energy_table
 from hwsim.precision import parse_format
 from hwsim.spec.arch import DRAM_TECHNOLOGIES, OPERANDS, Arch
-from hwsim.spec.arch_io import arch_to_yaml, load_arch
+from hwsim.archfile.io import arch_to_yaml, load_arch
 from hwsim.spec.errors import SpecError
 from hwsim.sweep import design
 from tests_paths import REPO, assert_one_line_error
@@ -182,7 +182,7 @@ def test_dram_technology_sets_the_energy_per_bit_unless_overridden(tmp_path):
                            "{bandwidth_bytes_per_cycle: 8, technology: hbm2}")
     arch = load(tmp_path, text)
     assert arch.memory.dram_technology == "hbm2"
-    # hwsim/energy/data/dram_technologies.yaml: HBM2 3.9 pJ/bit (O'Connor et al., MICRO 2017)
+    # hwsim/unit_energy/data/dram_technologies.yaml: HBM2 3.9 pJ/bit (O'Connor et al., MICRO 2017)
     assert energy_table(arch).dram_pj_per_bit == 3.9
     assert energy_table(load(tmp_path, UNIFIED)).dram_pj_per_bit == 20.0  # EIE, unchanged
     overridden = load(tmp_path, text + "energy: {dram_pj_per_bit: 7.5}\n")
