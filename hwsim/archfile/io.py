@@ -86,6 +86,10 @@ def _energy(f: Fields, buffer_names: tuple[str, ...]) -> EnergySpec:
                 read = BUFFER_ENERGY.read(sub)["read_pj_per_bit"]
                 buffers.append(BufferEnergy(name, read, sub.number("write_pj_per_bit", read)))
                 sub.finish()
+        if sram.has(ACCUMULATOR) and ACCUMULATOR not in buffer_names:
+            sram.raw(ACCUMULATOR)
+            sram.error(ACCUMULATOR, "energies of an accumulator the arch does not have (no "
+                                    "memory.accumulator)")
         sram.finish()
     f.finish()
     return EnergySpec(**values, buffers=tuple(buffers))
