@@ -15,13 +15,14 @@ import numpy as np
 from hwsim.area import AreaBreakdown, arch_area
 from hwsim.energy.price import Executed, price, relevant_components
 from hwsim.energy.table import energy_table
-from hwsim.evaluate import pack_designs, run_kernels, searched_inputs
+from hwsim.energy.mapping_inputs import searched_inputs
+from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.footprint import footprint, max_batch
 from hwsim.lowering import Pass, ProblemTable, lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor
 from hwsim.result import ProblemResults, Result
 from hwsim.spec.arch import Arch
-from hwsim.spec.arch_io import load_arch as _load_arch_yaml
+from hwsim.archfile.io import load_arch as _load_arch_yaml
 from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.workload import Conv2d, Linear, Workload
 from hwsim.spec.workload_io import default_source

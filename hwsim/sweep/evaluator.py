@@ -27,7 +27,8 @@ from hwsim.api import executed_formats
 from hwsim.area import arch_area
 from hwsim.energy.price import COMPONENTS, Executed, price
 from hwsim.energy.table import EnergyTable, energy_table
-from hwsim.evaluate import pack_designs, run_kernels, searched_inputs
+from hwsim.energy.mapping_inputs import searched_inputs
+from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lowering import ProblemTable, lower
 from hwsim.spec.arch import Arch
 from hwsim.sweep import design
@@ -100,7 +101,8 @@ class Evaluator:
         return self._executed[ek]
 
     def _energy_table(self, arch: Arch) -> EnergyTable:
-        ek = (arch.memory.buffers, arch.energy)
+        ek = (arch.memory.buffers, arch.memory.accumulator, arch.memory.dram_technology,
+              arch.energy)
         if ek not in self._energy:
             self._energy[ek] = energy_table(arch)
         return self._energy[ek]

@@ -16,11 +16,12 @@ import hwsim
 from hwsim.api import (estimate, executed_formats, load_arch, load_workload,
                        shipped_arch_names)
 from hwsim.arrays import kind_names
-from hwsim.dataflow.scalable import throughput_factors
+from hwsim.arrays.throughput import throughput_factors
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
 from hwsim.energy.table import energy_table
-from hwsim.evaluate import pack_designs, run_kernels, searched_inputs
+from hwsim.energy.mapping_inputs import searched_inputs
+from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.kernels import mapping as km
 from hwsim.kernels.systolic import systolic_gemm
 from hwsim.lowering import lower
@@ -270,3 +271,21 @@ def test_conv_geometry_reaches_the_search():
     conv = (table.from_conv == 1) & (table.is_vector == 0)
     assert np.all(inputs.conv[conv][:, 0] > 0)
     assert np.all(inputs.conv[~conv] == NO_CONV)
+
+
+def test_bypassed_operand_never_touches_the_buffer():
+    """Timeloop's Eyeriss keeps weights out of its global buffer: with `holds` listing inputs
+    and outputs, the weights go between DRAM and the array, so the buffer neither reads nor
+    writes them, and DRAM serves the array's every weight read."""
+    base = load_arch("eyeriss_like")
+    buffer = replace(base.memory.buffers[0], holds=("ifmap", "ofmap"))
+    arch = replace(base, memory=replace(base.memory, buffers=(buffer,)))
+    out = estimate(WORKLOADS / "alexnet.yaml", arch).to_dict()
+    gemms = [layer for layer in out["layers"] if layer["kind"] == "gemm"]
+    for layer in gemms:
+        assert layer["mapping"]["levels"]["sram"]["bypassed"] == ["filter"]
+        sram, dram = layer["accesses"]["sram"]["filter"], layer["accesses"]["dram"]["filter"]
+        assert sram == {"read_bits": 0.0, "write_bits": 0.0}
+        # every array read of B (elements; the zoo's weights are int8, 8 bits) comes from DRAM
+        assert layer["precision"]["b"] == "int8" and "b_stored_bits" not in layer["precision"]
+        assert dram["read_bits"] == layer["sram_reads"]["filter"] * 8
