@@ -134,6 +134,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=REPORTS / "mapping_speed.md")
     args = parser.parse_args()
     import numba
+    all_threads = numba.get_num_threads()
     alexnet = [p for p in conv_problems("alexnet.yaml") if p.conv is not None][:5]
     resnet = conv_problems("resnet50.yaml")
     sweep = random_designs(args.designs)
@@ -157,16 +158,16 @@ def main() -> int:
             n = len(problems) * len(designs)
             lines.append(f"| {label} | {threads} | {len(problems)} | {len(designs)} | "
                          f"{sec:.4f} | {n / sec:,.0f} |")
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(all_threads)
     rows, alex_sec = estimate_rows(args.repeats)
-    lines += ["", f"## Estimates with search ({numba.config.NUMBA_NUM_THREADS} threads)", "",
+    lines += ["", f"## Estimates with search ({all_threads} threads)", "",
               "| case | layers | warm s | target s | margin |", "|---|---:|---:|---:|---:|",
               *rows, "",
               f"Timeloop v3.0.3's mapper took {TIMELOOP_MAPPER_S:.0f} s on AlexNet conv1-5 "
               "(Eyeriss-like) on this machine's 2 cores; hwsim searches and estimates the same "
               f"five layers in {alex_sec:.4f} s: **{TIMELOOP_MAPPER_S / alex_sec:,.0f}x** "
               "faster (a whole estimate against the mapper alone)."]
-    lines += ["", f"## Sweep with search ({numba.config.NUMBA_NUM_THREADS} threads)", "",
+    lines += ["", f"## Sweep with search ({all_threads} threads)", "",
               "| mapping | designs | GEMMs per design | seconds | GEMM x design evaluations "
               "per second | against 1e5/s |", "|---|---:|---:|---:|---:|---:|"]
     for strategy in ("searched", "scalesim"):
