@@ -1,0 +1,270 @@
+"""reports/mapping.md: hwsim's searched mapping beside Timeloop's mapper on its Eyeriss-like
+AlexNet conv1-5, with the same per-access energies.
+
+    python bench/mapping_report.py [--output reports/mapping.md]
+
+Timeloop's numbers are Timeloop v3.0.3 + Accelergy 0.3 on its Eyeriss-like example
+(timeloop-accelergy-exercises 2022: AlexNet conv1-5 of the original network run ungrouped,
+batch 1, 16-bit words, 45 nm), copied with their provenance into
+tests/data/timeloop_alexnet_eyeriss_like.yaml (per layer: MACs, cycles, energy, DRAM energy,
+global-buffer and DRAM accesses per operand). hwsim maps the same shapes
+(bench/data/alexnet_timeloop.yaml) onto the design of `eyeriss_design` below, expressed in
+hwsim's mapping model. Layers are paired by shape (C, K, P, R, stride), never by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from _common import REPO, REPORTS, publish
+
+TIMELOOP_DATA = REPO / "tests" / "data" / "timeloop_alexnet_eyeriss_like.yaml"
+TIMELOOP_WORKLOAD = REPO / "bench" / "data" / "alexnet_timeloop.yaml"
+WORD_BITS = 16
+COMMAND = "python bench/mapping_report.py"
+
+# Per-access energies of Timeloop's Eyeriss-like example (its Accelergy table and the
+# per-scalar-access energies its stats report), per 16-bit word:
+MAC_PJ = 2.2                   # mac_random, the energy Timeloop charges every MAC
+RF_PJ_PER_WORD = {"inputs": 0.237, "weights": 1.586, "outputs": 0.251}   # ifmap, weights,
+                               # psum scratchpads (random address, new data)
+GLB_PJ_PER_WORD = 18.632       # shared_glb: Timeloop charges 18.54-18.70 pJ per scalar access
+                               # across conv1-5; 643.48 uJ over 34.54 M accesses on average
+DRAM_PJ_PER_WORD = 128.0       # 512 pJ per 4-word (64-bit) LPDDR4 block
+GLB_WORDS = 16384 * 64 // WORD_BITS   # 16384 x 64-bit SRAM: 65,536 words (128 KiB)
+PSUM_WORDS = 168 * 16          # 168 PEs x a 16-word psum scratchpad
+
+
+@dataclass(frozen=True, slots=True)
+class LayerCost:
+    """One layer on one design: energies per level (pJ), DRAM and buffer words, cycles."""
+
+    name: str
+    macs: int
+    energy_pj: dict[str, float]
+    dram_words: dict[str, float]
+    glb_words: dict[str, float]
+    acc_words: float
+    cycles: float
+    mapping: object
+
+    @property
+    def total_pj(self) -> float:
+        return sum(self.energy_pj.values())
+
+
+def eyeriss_design(accumulator: bool):
+    """Timeloop's Eyeriss-like design in hwsim's mapping model: a 12 x 14 weight-stationary
+    array; a 128 KiB global buffer holding inputs and outputs (weights bypass it, as in the
+    example's constraints), single-buffered as Timeloop's capacity check is, 16 words per
+    cycle; DRAM of unlimited bandwidth (Timeloop models none here). With `accumulator`, the
+    PEs' psum scratchpads (168 x 16 words, 0.251 pJ per word) are the array-edge accumulator
+    where partial sums add up across the reduction instead of in the global buffer."""
+    from hwsim.mapping import MappingDesign
+    e = np.zeros((3, 3, 2))
+    e[0] = DRAM_PJ_PER_WORD / WORD_BITS
+    e[1] = GLB_PJ_PER_WORD / WORD_BITS
+    e[2] = RF_PJ_PER_WORD["outputs"] / WORD_BITS
+    return MappingDesign(
+        12, 14, "ws", buffer_holds=(True, False, True), unified=True,
+        buffer_bits=(float(GLB_WORDS * WORD_BITS), 0.0, 0.0),
+        accumulator_bits=float(PSUM_WORDS * WORD_BITS) if accumulator else 0.0,
+        double_buffer=False, double_buffer_accumulator=False,
+        bandwidth_bits_per_cycle=(0.0, 16.0 * WORD_BITS, 0.0), energy_pj_per_bit=e,
+        mac_pj=MAC_PJ)
+
+
+def timeloop_layers() -> dict[str, dict]:
+    return yaml.safe_load(TIMELOOP_DATA.read_text())["layers"]
+
+
+def shape_key(C: int, K: int, P: int, R: int, stride: int) -> tuple[int, ...]:
+    """A square convolution's identity: channels in and out, output size, kernel, stride."""
+    return (C, K, P, R, stride)
+
+
+def hwsim_problems():
+    """(name, shape key, GemmProblem) of bench/data/alexnet_timeloop.yaml's layers."""
+    import hwsim
+    from hwsim.mapping.problems import workload_problems
+    bits = (WORD_BITS,) * 4
+    names, problems = workload_problems(hwsim.load_workload(TIMELOOP_WORKLOAD), bits=bits)
+    return [(n, shape_key(p.conv.channels, p.N, p.conv.P, p.conv.R, p.conv.stride_h), p)
+            for n, p in zip(names, problems, strict=True)]
+
+
+def map_layers(accumulator: bool, objective: str = "energy") -> list[LayerCost]:
+    """Search every layer on the Eyeriss-like design and price it; the PE scratchpads are
+    counted per MAC (each MAC reads an input and a weight and reads and writes a partial sum
+    there), the mapping model counts the global buffer, accumulator and DRAM."""
+    from hwsim.mapping import search
+    named = hwsim_problems()
+    design = eyeriss_design(accumulator)
+    found = search([p for _, _, p in named], [design], objective)
+    out = []
+    for i, (name, _, p) in enumerate(named):
+        words = found.counts_bits[0, i].sum(axis=2) / WORD_BITS   # [level, operand]
+        bits = found.counts_bits[0, i]
+        macs = p.M * p.N * p.K
+        level_pj = (bits * design.energy_pj_per_bit).sum(axis=(1, 2))
+        energy = {"mac": macs * MAC_PJ,
+                  "rf_inputs": macs * RF_PJ_PER_WORD["inputs"],
+                  "rf_weights": macs * RF_PJ_PER_WORD["weights"],
+                  "rf_outputs": 2 * macs * RF_PJ_PER_WORD["outputs"],
+                  "accumulator": float(level_pj[2]), "glb": float(level_pj[1]),
+                  "dram": float(level_pj[0])}
+        out.append(LayerCost(
+            name, macs, energy,
+            {"inputs": words[0, 0], "weights": words[0, 1], "outputs": words[0, 2]},
+            {"inputs": words[1, 0], "outputs": words[1, 2]}, float(words[2].sum()),
+            float(found.cycles[0, i] + found.stall_cycles[0, i]), found.mappings[0][i]))
+    return out
+
+
+def pair_by_shape(ours: list[LayerCost]) -> list[tuple[LayerCost, str, dict]]:
+    """(hwsim layer, Timeloop layer name, Timeloop record) paired by shape."""
+    tl = {shape_key(**rec["shape"]): (n, rec) for n, rec in timeloop_layers().items()}
+    keys = {n: key for n, key, _ in hwsim_problems()}
+    pairs = []
+    for layer in ours:
+        n, rec = tl[keys[layer.name]]
+        if rec["macs"] != layer.macs:
+            raise ValueError(f"{layer.name}: {layer.macs} MACs, Timeloop {n} {rec['macs']}")
+        pairs.append((layer, n, rec))
+    return pairs
+
+
+def tl_dram_words(rec: dict) -> float:
+    return float(sum(rec["dram_words"].values()))
+
+
+def uj(pj: float) -> str:
+    return f"{pj / 1e6:,.1f}"
+
+
+def layer_table(pairs) -> list[str]:
+    lines = ["| layer (hwsim = Timeloop by shape) | MACs | energy_uJ hwsim | energy_uJ Timeloop |"
+             " ratio | DRAM words hwsim | DRAM words Timeloop | ratio | cycles hwsim |"
+             " cycles Timeloop | ratio | hwsim mapping (t0; buffer tile M, N, K; inner loops) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    tot = np.zeros(6)
+    for ours, n, rec in pairs:
+        dw = sum(ours.dram_words.values())
+        row = np.array([ours.total_pj / 1e6, rec["energy_uj"], dw, tl_dram_words(rec),
+                        ours.cycles, rec["cycles"]])
+        tot += row
+        m = ours.mapping
+        lines.append(f"| {ours.name} = {n} | {ours.macs / 1e6:.1f} M | {row[0]:,.1f} | "
+                     f"{row[1]:,.1f} | {row[0] / row[1]:.3f} | {row[2] / 1e6:.3f} M | "
+                     f"{row[3] / 1e6:.3f} M | {row[2] / row[3]:.2f} | {row[4]:,.0f} | "
+                     f"{row[5]:,.0f} | {row[4] / row[5]:.3f} | "
+                     f"{m.t0}; {m.buffer_tile}; {'MNK'[m.inner[0]]}, {'MNK'[m.inner[1]]} |")
+    lines.append(f"| **total** | | {tot[0]:,.1f} | {tot[1]:,.1f} | {tot[0] / tot[1]:.3f} | "
+                 f"{tot[2] / 1e6:.3f} M | {tot[3] / 1e6:.3f} M | {tot[2] / tot[3]:.2f} | "
+                 f"{tot[4]:,.0f} | {tot[5]:,.0f} | {tot[4] / tot[5]:.3f} | |")
+    return lines
+
+
+# (label, hwsim energy keys, Timeloop level) of the per-level comparison.
+TL_LEVELS = (("MAC", ("mac",), "mac"), ("ifmap scratchpad", ("rf_inputs",), "ifmap_spad"),
+             ("weights scratchpad", ("rf_weights",), "weights_spad"),
+             ("psum scratchpad (hwsim: PE partial sums + accumulator)",
+              ("rf_outputs", "accumulator"), "psum_spad"),
+             ("global buffer", ("glb",), "shared_glb"), ("DRAM", ("dram",), "dram"))
+
+
+def level_table(pairs, timeloop_levels: dict[str, float]) -> list[str]:
+    """Energy per MAC by level over conv1-5, hwsim beside Timeloop (`timeloop_levels`)."""
+    macs = sum(o.macs for o, _, _ in pairs)
+    lines = ["| level | hwsim pJ/MAC | Timeloop pJ/MAC | difference pJ/MAC |",
+             "|---|---:|---:|---:|"]
+    tot_h = tot_t = 0.0
+    for label, keys, _ in TL_LEVELS:
+        h = sum(o.energy_pj[k] for o, _, _ in pairs for k in keys) / macs
+        t = timeloop_levels[label]
+        tot_h += h
+        tot_t += t
+        lines.append(f"| {label} | {h:.3f} | {t:.3f} | {h - t:+.3f} |")
+    lines.append(f"| **total** | {tot_h:.3f} | {tot_t:.3f} | {tot_h - tot_t:+.3f} |")
+    return lines
+
+
+def access_table(pairs) -> list[str]:
+    """Global-buffer and DRAM words per MAC by operand, hwsim beside Timeloop."""
+    macs = sum(o.macs for o, _, _ in pairs)
+    rows = [("global buffer, inputs", lambda o: o.glb_words["inputs"],
+             lambda r: r["glb_words"]["inputs"]),
+            ("global buffer, outputs", lambda o: o.glb_words["outputs"],
+             lambda r: r["glb_words"]["outputs"]),
+            ("accumulator (Timeloop: none; its psum scratchpads)", lambda o: o.acc_words,
+             lambda r: 0.0),
+            ("DRAM, inputs", lambda o: o.dram_words["inputs"],
+             lambda r: r["dram_words"]["inputs"]),
+            ("DRAM, weights", lambda o: o.dram_words["weights"],
+             lambda r: r["dram_words"]["weights"]),
+            ("DRAM, outputs", lambda o: o.dram_words["outputs"],
+             lambda r: r["dram_words"]["outputs"])]
+    lines = ["| accesses | hwsim words/MAC | Timeloop words/MAC | hwsim M words | "
+             "Timeloop M words |", "|---|---:|---:|---:|---:|"]
+    for label, ours, theirs in rows:
+        h = sum(ours(o) for o, _, _ in pairs)
+        t = sum(theirs(r) for _, _, r in pairs)
+        lines.append(f"| {label} | {h / macs:.4f} | {t / macs:.4f} | {h / 1e6:.3f} | "
+                     f"{t / 1e6:.3f} |")
+    return lines
+
+
+def timeloop_levels_per_mac() -> dict[str, float]:
+    """Timeloop's energy per MAC by level over conv1-5 (pJ/MAC), keyed by `TL_LEVELS` label."""
+    recs = timeloop_layers().values()
+    macs = sum(r["macs"] for r in recs)
+    return {label: sum(r["energy_uj_by_level"][level] for r in recs) * 1e6 / macs
+            for label, _, level in TL_LEVELS}
+
+
+def timeloop_section() -> list[str]:
+    with_acc = pair_by_shape(map_layers(accumulator=True))
+    without = pair_by_shape(map_layers(accumulator=False))
+    levels = timeloop_levels_per_mac()
+    return [
+        "## Timeloop's Eyeriss-like AlexNet conv1-5", "",
+        f"Command: `{COMMAND}`. Design (`eyeriss_design`): 12 x 14 PEs, weight-stationary "
+        "timing; a 128 KiB global buffer holding inputs and outputs (weights bypass it); the "
+        "PEs' psum scratchpads (168 x 16 words) as the accumulator; unlimited DRAM bandwidth; "
+        "16-bit words; Timeloop's energies per access: MAC 2.2 pJ, scratchpads 0.237 "
+        "(inputs), 1.586 (weights), 0.251 (partial sums) pJ per word, global buffer "
+        "18.632 pJ per word, DRAM 128 pJ per word. Objective `energy`. Layers paired by "
+        "shape and MACs.", "",
+        *layer_table(with_acc), "",
+        "Energy per MAC by level:", "",
+        *level_table(with_acc, levels), "",
+        "Accesses per MAC:", "",
+        *access_table(with_acc), "",
+        "### The same design without the accumulator", "",
+        "Partial sums then leave the array every fold and are added in the global buffer "
+        "(a write and a read per fold and output), as on an arch with no psum storage near "
+        "the PEs:", "",
+        *layer_table(without), "",
+        *level_table(without, levels), "",
+        *access_table(without), ""]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--output", type=Path, default=REPORTS / "mapping.md")
+    args = parser.parse_args()
+    lines = ["# Searched mapping: hwsim beside Timeloop, ZigZag and the compulsory traffic", "",
+             f"Generated by `{COMMAND}`; every table names the command that made it. "
+             "M = 10^6; words are 16-bit.", ""]
+    lines += timeloop_section()
+    publish(args.output, "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
