@@ -23,7 +23,7 @@ from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy
 from hwsim.spec.arch import (Arch, BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,
                              VectorUnit)
-from hwsim.spec.workload import VectorOp
+from hwsim.spec.workload import Conv2d, Linear, VectorOp
 
 F = parse_format
 
@@ -48,6 +48,55 @@ def zigzag_arch(name: str) -> Arch:
                 VectorUnit(32), memory, energy=energy)
 
 
+def hwsim_shape(workload, layer) -> tuple[int, ...]:
+    """(C, K, OY, OX, FY, FX) of the workload layer behind a LayerResult (a linear layer is
+    a 1 x 1 convolution of one pixel)."""
+    src = workload.layers[layer.layer_index]
+    if isinstance(src, Conv2d):
+        return (src.in_channels, src.out_channels, src.out_h, src.out_w, src.kernel_h,
+                src.kernel_w)
+    if isinstance(src, Linear):
+        return (src.in_features, src.out_features, 1, 1, 1, 1)
+    raise ValueError(f"{layer.name}: no ZigZag counterpart for {type(src).__name__}")
+
+
+def zigzag_shape(record: dict) -> tuple[int, ...]:
+    """(C, K, OY, OX, FY, FX) of a ZigZag layer record (Gemm layers have only C and K)."""
+    s = record["loop_sizes"]
+    return (s["C"], s["K"], s.get("OY", 1), s.get("OX", 1), s.get("FY", 1), s.get("FX", 1))
+
+
+def zigzag_name(onnx_name: str) -> str:
+    """``layer2.0.downsample.0`` from ZigZag's ONNX node name
+    ``/layer2/layer2.0/downsample/downsample.0/Conv`` (scopes that prefix the next are
+    dropped)."""
+    parts = onnx_name.strip("/").split("/")[:-1]
+    return ".".join(p for p, nxt in zip(parts, [*parts[1:], ""], strict=True)
+                    if not nxt.startswith(p + "."))
+
+
+def pair_by_shape(workload, ours: list, theirs: list[dict]) -> list[tuple[object, dict]]:
+    """(hwsim layer, ZigZag record) pairs matched by shape, never by name or position: layers
+    of one shape pair in order (their costs are the same on either side); the MACs must agree."""
+    pool: dict[tuple[int, ...], list[dict]] = {}
+    for rec in theirs:
+        pool.setdefault(zigzag_shape(rec), []).append(rec)
+    pairs = []
+    for layer in ours:
+        key = hwsim_shape(workload, layer)
+        if not pool.get(key):
+            raise ValueError(f"{layer.name}: no ZigZag layer of shape {key}")
+        rec = pool[key].pop(0)
+        if rec["macs"] != layer.macs:
+            raise ValueError(f"{layer.name}: {layer.macs} MACs, ZigZag's "
+                             f"{rec['layer_name']} {rec['macs']}")
+        pairs.append((layer, rec))
+    if any(pool.values()):
+        raise ValueError("ZigZag layers left unpaired: "
+                         f"{[r['layer_name'] for rs in pool.values() for r in rs]}")
+    return pairs
+
+
 def main() -> int:
     raw = json.loads((REPORTS / "zigzag_resnet18_raw.json").read_text())
     workload = load_workload(WORKLOADS / "resnet18.yaml")
@@ -64,18 +113,21 @@ def main() -> int:
         zz = raw["archs"][name]
         ours = estimate(workload, zigzag_arch(name))
         layers = [x for x in ours.layers if x.kind == "gemm"]
-        assert len(layers) == len(zz["layers"]), name
-        lines += [f"## {name}", "", "| layer | ZigZag uJ | hwsim uJ | hwsim / ZigZag | "
-                  "ZigZag MAC uJ | hwsim MAC uJ |", "|---|---|---|---|---|---|"]
-        for ours_l, zz_l in zip(layers, zz["layers"], strict=True):
-            lines.append(f"| {ours_l.name} | {zz_l['energy_total_pj'] / 1e6:.2f} | "
+        lines += [f"## {name}", "", "| layer (hwsim) | ZigZag layer (paired by shape) | MACs | "
+                  "ZigZag uJ | hwsim uJ | hwsim / ZigZag | ZigZag MAC uJ | hwsim MAC uJ |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for ours_l, zz_l in pair_by_shape(workload, layers, zz["layers"]):
+            zz_name = zigzag_name(zz_l["layer_name"])
+            lines.append(f"| {ours_l.name} | {zz_name} | {ours_l.macs} | "
+                         f"{zz_l['energy_total_pj'] / 1e6:.2f} | "
                          f"{ours_l.total_energy_pj / 1e6:.2f} | "
                          f"{ours_l.total_energy_pj / zz_l['energy_total_pj']:.2f} | "
                          f"{zz_l['mac_energy_pj'] / 1e6:.2f} | "
                          f"{ours_l.energy_pj['mac'] / 1e6:.2f} |")
         total = sum(x.total_energy_pj for x in layers)
         breakdown = {k: sum(x.energy_pj[k] for x in layers) / 1e6 for k in layers[0].energy_pj}
-        lines += [f"| **total** | {zz['energy_total_pj'] / 1e6:.1f} | {total / 1e6:.1f} | "
+        lines += [f"| **total** | | {sum(x.macs for x in layers)} | "
+                  f"{zz['energy_total_pj'] / 1e6:.1f} | {total / 1e6:.1f} | "
                   f"{total / zz['energy_total_pj']:.2f} | {zz['mac_energy_pj'] / 1e6:.1f} | "
                   f"{breakdown['mac']:.1f} |", "",
                   "hwsim by component (uJ): " + ", ".join(f"{k} {v:.1f}"
