@@ -26,9 +26,11 @@ from hwsim.precision.formats import NumberFormat
 DATAFLOWS = ("os", "ws", "is")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
+DRAM_TECHNOLOGIES = ("ddr4", "lpddr4", "hbm2", "hbm3")  # with energies in hwsim/energy/data
 MAPPING_STRATEGIES = ("scalesim", "searched")
 MAPPING_OBJECTIVES = ("energy", "latency", "edp", "dram")
 KIB = 1024  # bytes per KiB, the unit of buffer sizes in arch files
+ACCUMULATOR = "accumulator"  # the name of the accumulator's per-bit energies (`BufferEnergy`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,8 @@ class Memory:
 
 @dataclass(frozen=True, slots=True)
 class BufferEnergy:
-    """Per-bit access energies (pJ, at the arch's node) that override the SRAM fit."""
+    """Per-bit access energies (pJ, at the arch's node) that override the SRAM fit of one
+    buffer, or of the accumulator (`name` "accumulator", `ACCUMULATOR`)."""
 
     name: str
     read_pj_per_bit: float
@@ -122,13 +125,18 @@ class EnergySpec:
     Overrides are given at the arch's own node and are not rescaled. `pe_register_file`:
     each MAC reads both operands from and reads and writes its partial sum in a PE-local
     register file (Eyeriss's row-stationary PEs); otherwise operands hop between PEs.
+    `register_file_pj_per_bit` is per operand, in `OPERANDS` order (a single number in the
+    arch file gives all three the same). `mac_pj` is the energy of one MAC whose operands are
+    in the array's first native format (`ComputeArray.native_formats[0]`), whatever its
+    accumulator; other formats cost it times the array kind's fitted energy ratio (see
+    `hwsim.energy.price`).
     """
 
     node_nm: int = 45
     vdd_v: float | None = None
     static_power_mw: float = 0.0
     dram_pj_per_bit: float | None = None
-    register_file_pj_per_bit: float | None = None
+    register_file_pj_per_bit: tuple[float, float, float] | None = None   # ifmap, filter, ofmap
     forwarding_pj_per_bit: float | None = None
     pe_register_file: bool = False
     buffers: tuple[BufferEnergy, ...] = ()
