@@ -118,8 +118,9 @@ ENERGY = Section((
     Field("register_file_pj_per_bit", "operand_numbers", "PE register file access energy "
           "override: one number, or {inputs, weights, outputs}", "pJ/bit", default=None,
           from_attr=_per_operand_yaml, write=WRITE_UNLESS_DEFAULT),
-    Field("forwarding_pj_per_bit", "optional_number", "PE-to-PE forwarding energy override",
-          "pJ/bit", default=None, write=WRITE_UNLESS_DEFAULT),
+    Field("forwarding_pj_per_bit", "optional_number", "PE-to-PE forwarding energy override "
+          "(0: operands move between PEs at no cost)", "pJ/bit", default=None, minimum=0,
+          write=WRITE_UNLESS_DEFAULT),
     Field("static_power_mw", "number", "static (leakage) power", "mW", default=0.0, minimum=0,
           write=WRITE_UNLESS_DEFAULT),
     Field("pe_register_file", "boolean", "MACs read operands from and accumulate in a PE "

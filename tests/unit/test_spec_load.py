@@ -187,3 +187,14 @@ def test_scalesim_cfg_missing_field(tmp_path):
     errs = errors_of(tmp_path, "[architecture_presets]\nArrayHeight: 8\n", load_arch, "c.cfg")
     assert f"{tmp_path}/c.cfg: architecture_presets.ArrayWidth: required field is missing" \
         in errs
+
+
+def test_forwarding_energy_may_be_zero_but_not_negative(tmp_path):
+    """A zero PE-to-PE forwarding energy states a network that costs nothing (Timeloop's
+    Eyeriss-like example charges none); a negative one is an error."""
+    (tmp_path / "a.yaml").write_text(GOOD_ARCH + "energy: {forwarding_pj_per_bit: 0}\n")
+    assert load_arch(tmp_path / "a.yaml").energy.forwarding_pj_per_bit == 0.0
+    errs = errors_of(tmp_path, GOOD_ARCH + "energy: {forwarding_pj_per_bit: -1}\n",
+                     loader=load_arch, name="a.yaml")
+    assert errs == [f"{tmp_path}/a.yaml:8: energy.forwarding_pj_per_bit: expected a "
+                    "non-negative number, got -1"]
