@@ -1,9 +1,10 @@
 """ResNet-18 energy: hwsim beside ZigZag 3.9.1 with the same per-access energies.
 
 Reads ZigZag's results from reports/zigzag_resnet18_raw.json (made by
-``python bench/zigzag_energy.py``, which needs zigzag-dse), builds hwsim archs whose SRAM, DRAM
-and register energies per bit are ZigZag's bundled tpu_like and eyeriss_like per-access costs
-divided by their access widths, runs hwsim on the same 21 conv/GEMM layers (ZigZag costs no
+``python bench/zigzag_energy.py``, which needs zigzag-dse), loads hwsim's views of ZigZag's
+bundled tpu_like and eyeriss_like hardware (bench/data/zigzag_*.yaml: SRAM, DRAM and register
+energies per bit are ZigZag's per-access costs divided by their access widths, the MAC energy
+is ZigZag's), runs hwsim on the same 21 conv/GEMM layers (ZigZag costs no
 vector work) at ZigZag's precisions (8-bit weights and activations, 16-bit partial sums), and
 writes per-layer and total differences with their reasons:
 
@@ -16,36 +17,22 @@ import json
 import sys
 from dataclasses import replace
 
-from _common import REPORTS, WORKLOADS, publish
+from _common import REPO, REPORTS, WORKLOADS, publish
 
-from hwsim.api import estimate, load_workload
+from hwsim.api import estimate, load_arch, load_workload
 from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy
-from hwsim.spec.arch import (Arch, BufferEnergy, ComputeArray, EnergySpec, Memory, SramBuffer,
-                             VectorUnit)
+from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Conv2d, Linear, VectorOp
 
 F = parse_format
+DATA = REPO / "bench" / "data"
 
 
 def zigzag_arch(name: str) -> Arch:
-    """hwsim's view of ZigZag's bundled hardware, per-bit energies = pJ per access / width."""
-    natives = (F("int8"), F("int16"))
-    if name == "tpu_like":  # 32x32; weights in per-PE registers, 2 MB SRAM for I/O
-        array = ComputeArray("systolic", 32, 32, "ws", 1000.0, 16, natives)
-        energy = EnergySpec(node_nm=45, dram_pj_per_bit=(700 + 750) / 2 / 64,
-                            forwarding_pj_per_bit=0.095 / 8,
-                            buffers=(BufferEnergy("unified", 416.16 / 2048, 378.4 / 2048),))
-        memory = Memory((SramBuffer("unified", 2 * 1024 * 1024),), 1024.0)
-    else:  # eyeriss_like: 14x12, per-PE register files, 1 MB global buffer
-        array = ComputeArray("systolic", 14, 12, "ws", 1000.0, 16, natives)
-        energy = EnergySpec(node_nm=45, dram_pj_per_bit=1000 / 64, pe_register_file=True,
-                            register_file_pj_per_bit=((1.0 + 1.5) / 2 / 8,) * 3,
-                            forwarding_pj_per_bit=0.0,
-                            buffers=(BufferEnergy("unified", 100 / 384, 130 / 384),))
-        memory = Memory((SramBuffer("unified", 1024 * 1024),), 1024.0)
-    return Arch(f"zigzag_{name}", f"ZigZag {name} per-access energies", array,
-                VectorUnit(32), memory, energy=energy)
+    """hwsim's view of ZigZag's bundled hardware (bench/data/zigzag_<name>.yaml): per-bit
+    energies = ZigZag's pJ per access / access width, ZigZag's MAC energy."""
+    return load_arch(DATA / f"zigzag_{name}.yaml")
 
 
 def hwsim_shape(workload, layer) -> tuple[int, ...]:
@@ -136,9 +123,8 @@ def main() -> int:
                       f"{k} {v / 1e6:.1f}" for k, v in zz["memory_energy_by_level_pj"].items()),
                   ""]
     lines += ["## Why they differ", "",
-              "- MAC energy: ZigZag charges a fixed `unit_energy` per MAC (0.04 pJ on tpu_like, "
-              "0.5 pJ on eyeriss_like) whatever the precision; hwsim prices an int8 x int8 "
-              "multiply with an int16 accumulate from its 45 nm fits (0.25 pJ).",
+              "- MAC energy: the same on both sides: ZigZag's fixed `unit_energy` per MAC "
+              "(0.04 pJ on tpu_like, 0.5 pJ on eyeriss_like), given to hwsim as `energy.mac_pj`.",
               "- Mapping: ZigZag searches temporal mappings per layer and here moves every "
               "tensor to and from DRAM exactly once; hwsim follows SCALE-Sim's fold order, so "
               "operands that do not fit are fetched again and partial sums can spill.",
@@ -147,7 +133,7 @@ def main() -> int:
               "operand from its on-chip buffer (SCALE-Sim's counts), so its SRAM energy is "
               "larger. ZigZag reads and writes the output register once per MAC on "
               "eyeriss_like; hwsim's register-file PEs read two operands and read and write the "
-              "partial sum per MAC, with one averaged read/write energy.", ""]
+              "partial sum per MAC, each operand at its own register-file energy.", ""]
     publish(REPORTS / "energy_vs_zigzag.md", "\n".join(lines))
     return 0
 
