@@ -84,13 +84,19 @@ def pair_by_shape(workload, ours: list, theirs: list[dict]) -> list[tuple[object
     return pairs
 
 
-def main() -> int:
-    raw = json.loads((REPORTS / "zigzag_resnet18_raw.json").read_text())
+def resnet18_gemms():
+    """ResNet-18's 21 conv and linear layers (ZigZag costs no vector work) at ZigZag's
+    precisions: 8-bit weights and activations, 16-bit partial sums."""
     workload = load_workload(WORKLOADS / "resnet18.yaml")
     workload = replace(workload, layers=tuple(x for x in workload.layers
                                               if not isinstance(x, VectorOp)))
-    workload = Policy({"weights": F("int8"), "activations": F("int8"),
-                       "accumulator": F("int16")}).apply(workload)
+    return Policy({"weights": F("int8"), "activations": F("int8"),
+                   "accumulator": F("int16")}).apply(workload)
+
+
+def main() -> int:
+    raw = json.loads((REPORTS / "zigzag_resnet18_raw.json").read_text())
+    workload = resnet18_gemms()
     lines = ["# ResNet-18 energy: hwsim beside ZigZag 3.9.1", "",
              "Produced by `python bench/energy_vs_zigzag.py` from ZigZag's run in "
              "reports/zigzag_resnet18_raw.json (`python bench/zigzag_energy.py`). hwsim uses "
