@@ -89,6 +89,9 @@ ACCUMULATOR_FIELDS = Section((
           from_attr=_bytes_to_kib),
     Field("bandwidth_bytes_per_cycle", "number", "port bandwidth, 0: not limiting",
           "bytes/cycle", default=0.0, minimum=0, write=WRITE_UNLESS_DEFAULT),
+    Field("double_buffered", "boolean", "a searched mapping keeps two tiles (one filling "
+          "while the other is used) in half the capacity; false: one tile in all of it",
+          default=True, write=WRITE_UNLESS_DEFAULT),
 ))
 
 SRAM_BUFFER = ACCUMULATOR_FIELDS + Section((
