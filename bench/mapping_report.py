@@ -1,15 +1,16 @@
-"""reports/mapping.md: hwsim's searched mapping beside Timeloop's mapper on its Eyeriss-like
-AlexNet conv1-5, with the same per-access energies.
+"""reports/mapping.md: hwsim's searched mapping beside Timeloop's mapper (Eyeriss-like,
+AlexNet conv1-5), ZigZag (ResNet-18) and the compulsory traffic of a training step.
 
     python bench/mapping_report.py [--output reports/mapping.md]
 
 Timeloop's numbers are Timeloop v3.0.3 + Accelergy 0.3 on its Eyeriss-like example
 (timeloop-accelergy-exercises 2022: AlexNet conv1-5 of the original network run ungrouped,
 batch 1, 16-bit words, 45 nm), copied with their provenance into
-tests/data/timeloop_alexnet_eyeriss_like.yaml (per layer: MACs, cycles, energy, DRAM energy,
-global-buffer and DRAM accesses per operand). hwsim maps the same shapes
-(bench/data/alexnet_timeloop.yaml) onto the design of `eyeriss_design` below, expressed in
-hwsim's mapping model. Layers are paired by shape (C, K, P, R, stride), never by name.
+tests/data/timeloop_alexnet_eyeriss_like.yaml (per layer: MACs, cycles, energy by level,
+global-buffer and DRAM accesses per operand). hwsim estimates the same shapes
+(bench/data/alexnet_timeloop.yaml) on that design with its energies
+(bench/data/timeloop_eyeriss_like.yaml). ZigZag's numbers are its recorded ResNet-18 run
+(tests/data/zigzag_resnet18.yaml). Layers are paired by shape, never by name.
 """
 
 from __future__ import annotations
@@ -30,21 +31,14 @@ TIMELOOP_WORKLOAD = REPO / "bench" / "data" / "alexnet_timeloop.yaml"
 WORD_BITS = 16
 COMMAND = "python bench/mapping_report.py"
 
-# Per-access energies of Timeloop's Eyeriss-like example (its Accelergy table and the
-# per-scalar-access energies its stats report), per 16-bit word:
-MAC_PJ = 2.2                   # mac_random, the energy Timeloop charges every MAC
-RF_PJ_PER_WORD = {"inputs": 0.237, "weights": 1.586, "outputs": 0.251}   # ifmap, weights,
-                               # psum scratchpads (random address, new data)
-GLB_PJ_PER_WORD = 18.632       # shared_glb: Timeloop charges 18.54-18.70 pJ per scalar access
-                               # across conv1-5; 643.48 uJ over 34.54 M accesses on average
-DRAM_PJ_PER_WORD = 128.0       # 512 pJ per 4-word (64-bit) LPDDR4 block
-GLB_WORDS = 16384 * 64 // WORD_BITS   # 16384 x 64-bit SRAM: 65,536 words (128 KiB)
-PSUM_WORDS = 168 * 16          # 168 PEs x a 16-word psum scratchpad
+TIMELOOP_ARCH = REPO / "bench" / "data" / "timeloop_eyeriss_like.yaml"
+OPERAND_OF = {"ifmap": "inputs", "filter": "weights", "ofmap": "outputs"}
 
 
 @dataclass(frozen=True, slots=True)
 class LayerCost:
-    """One layer on one design: energies per level (pJ), DRAM and buffer words, cycles."""
+    """One layer on one design: energies per level (pJ), DRAM, buffer and accumulator words,
+    cycles and the mapping (`layers[i].mapping` of the estimate's JSON)."""
 
     name: str
     macs: int
@@ -53,32 +47,23 @@ class LayerCost:
     glb_words: dict[str, float]
     acc_words: float
     cycles: float
-    mapping: object
+    mapping: dict
 
     @property
     def total_pj(self) -> float:
         return sum(self.energy_pj.values())
 
 
-def eyeriss_design(accumulator: bool):
-    """Timeloop's Eyeriss-like design in hwsim's mapping model: a 12 x 14 weight-stationary
-    array; a 128 KiB global buffer holding inputs and outputs (weights bypass it, as in the
-    example's constraints), single-buffered as Timeloop's capacity check is, 16 words per
-    cycle; DRAM of unlimited bandwidth (Timeloop models none here). With `accumulator`, the
-    PEs' psum scratchpads (168 x 16 words, 0.251 pJ per word) are the array-edge accumulator
-    where partial sums add up across the reduction instead of in the global buffer."""
-    from hwsim.mapping import MappingDesign
-    e = np.zeros((3, 3, 2))
-    e[0] = DRAM_PJ_PER_WORD / WORD_BITS
-    e[1] = GLB_PJ_PER_WORD / WORD_BITS
-    e[2] = RF_PJ_PER_WORD["outputs"] / WORD_BITS
-    return MappingDesign(
-        12, 14, "ws", buffer_holds=(True, False, True), unified=True,
-        buffer_bits=(float(GLB_WORDS * WORD_BITS), 0.0, 0.0),
-        accumulator_bits=float(PSUM_WORDS * WORD_BITS) if accumulator else 0.0,
-        double_buffer=False, double_buffer_accumulator=False,
-        bandwidth_bits_per_cycle=(0.0, 16.0 * WORD_BITS, 0.0), energy_pj_per_bit=e,
-        mac_pj=MAC_PJ)
+def eyeriss_arch(accumulator: bool = True):
+    """bench/data/timeloop_eyeriss_like.yaml; without `accumulator`, the same design with no
+    psum storage near the PEs (partial sums are added in the global buffer)."""
+    from hwsim.api import load_arch
+    arch = load_arch(TIMELOOP_ARCH)
+    if accumulator:
+        return arch
+    return replace(arch, memory=replace(arch.memory, accumulator=None),
+                   energy=replace(arch.energy, buffers=tuple(
+                       b for b in arch.energy.buffers if b.name != "accumulator")))
 
 
 def timeloop_layers() -> dict[str, dict]:
@@ -90,48 +75,46 @@ def shape_key(C: int, K: int, P: int, R: int, stride: int) -> tuple[int, ...]:
     return (C, K, P, R, stride)
 
 
-def hwsim_problems():
-    """(name, shape key, GemmProblem) of bench/data/alexnet_timeloop.yaml's layers."""
+def hwsim_shapes() -> dict[str, tuple[int, ...]]:
+    """Shape key of every layer of bench/data/alexnet_timeloop.yaml."""
     import hwsim
-    from hwsim.mapping.problems import workload_problems
-    bits = (WORD_BITS,) * 4
-    names, problems = workload_problems(hwsim.load_workload(TIMELOOP_WORKLOAD), bits=bits)
-    return [(n, shape_key(p.conv.channels, p.N, p.conv.P, p.conv.R, p.conv.stride_h), p)
-            for n, p in zip(names, problems, strict=True)]
+    return {x.name: shape_key(x.in_channels, x.out_channels, x.out_h, x.kernel_h, x.stride_h)
+            for x in hwsim.load_workload(TIMELOOP_WORKLOAD).layers}
 
 
-def map_layers(accumulator: bool, objective: str = "energy") -> list[LayerCost]:
-    """Search every layer on the Eyeriss-like design and price it; the PE scratchpads are
-    counted per MAC (each MAC reads an input and a weight and reads and writes a partial sum
-    there), the mapping model counts the global buffer, accumulator and DRAM."""
-    from hwsim.mapping import search
-    named = hwsim_problems()
-    design = eyeriss_design(accumulator)
-    found = search([p for _, _, p in named], [design], objective)
+def map_layers(accumulator: bool) -> list[LayerCost]:
+    """`hwsim estimate` of bench/data/alexnet_timeloop.yaml on the Eyeriss-like arch (its
+    mapping: searched, objective energy), per layer; register-file energy split per operand
+    from the layer's register-file accesses and the arch's energies."""
+    from hwsim.api import estimate
+    arch = eyeriss_arch(accumulator)
+    rf_pj = dict(zip(OPERAND_OF, arch.energy.register_file_pj_per_bit, strict=True))
     out = []
-    for i, (name, _, p) in enumerate(named):
-        words = found.counts_bits[0, i].sum(axis=2) / WORD_BITS   # [level, operand]
-        bits = found.counts_bits[0, i]
-        macs = p.M * p.N * p.K
-        level_pj = (bits * design.energy_pj_per_bit).sum(axis=(1, 2))
-        energy = {"mac": macs * MAC_PJ,
-                  "rf_inputs": macs * RF_PJ_PER_WORD["inputs"],
-                  "rf_weights": macs * RF_PJ_PER_WORD["weights"],
-                  "rf_outputs": 2 * macs * RF_PJ_PER_WORD["outputs"],
-                  "accumulator": float(level_pj[2]), "glb": float(level_pj[1]),
-                  "dram": float(level_pj[0])}
+    for layer in estimate(TIMELOOP_WORKLOAD, arch).to_dict()["layers"]:
+        acc = layer["accesses"]
+        words = {lv: {o: (v["read_bits"] + v["write_bits"]) / WORD_BITS
+                      for o, v in acc[lv].items()} for lv in acc}
+        e = layer["energy_pj"]
+        energy = {"mac": e["mac"], "accumulator": e.get("accumulator", 0.0),
+                  "glb": e["sram_unified"], "dram": e["dram"]}
+        for o, key in OPERAND_OF.items():
+            rf = acc["register_file"][o]
+            energy[f"rf_{key}"] = (rf["read_bits"] + rf["write_bits"]) * rf_pj[o]
+        assert abs(sum(energy.values()) - layer["total_energy_pj"]) < 1e-6 * \
+            layer["total_energy_pj"], layer["name"]
         out.append(LayerCost(
-            name, macs, energy,
-            {"inputs": words[0, 0], "weights": words[0, 1], "outputs": words[0, 2]},
-            {"inputs": words[1, 0], "outputs": words[1, 2]}, float(words[2].sum()),
-            float(found.cycles[0, i] + found.stall_cycles[0, i]), found.mappings[0][i]))
+            layer["name"], layer["macs"], energy,
+            {OPERAND_OF[o]: w for o, w in words["dram"].items()},
+            {OPERAND_OF[o]: w for o, w in words["sram"].items()},
+            sum(words.get("accumulator", {}).values()), float(layer["cycles"]["total"]),
+            layer["mapping"]))
     return out
 
 
 def pair_by_shape(ours: list[LayerCost]) -> list[tuple[LayerCost, str, dict]]:
     """(hwsim layer, Timeloop layer name, Timeloop record) paired by shape."""
     tl = {shape_key(**rec["shape"]): (n, rec) for n, rec in timeloop_layers().items()}
-    keys = {n: key for n, key, _ in hwsim_problems()}
+    keys = hwsim_shapes()
     pairs = []
     for layer in ours:
         n, rec = tl[keys[layer.name]]
@@ -152,7 +135,8 @@ def uj(pj: float) -> str:
 def layer_table(pairs) -> list[str]:
     lines = ["| layer (hwsim = Timeloop by shape) | MACs | energy_uJ hwsim | energy_uJ Timeloop |"
              " ratio | DRAM words hwsim | DRAM words Timeloop | ratio | cycles hwsim |"
-             " cycles Timeloop | ratio | hwsim mapping (t0; buffer tile M, N, K; inner loops) |",
+             " cycles Timeloop | ratio | hwsim mapping (t0; buffer tile M, N, K; DRAM, buffer loop "
+             "order outermost first) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     tot = np.zeros(6)
     for ours, n, rec in pairs:
@@ -161,11 +145,14 @@ def layer_table(pairs) -> list[str]:
                         ours.cycles, rec["cycles"]])
         tot += row
         m = ours.mapping
+        levels = m["levels"]
+        tile = levels["sram"]["tile"]
         lines.append(f"| {ours.name} = {n} | {ours.macs / 1e6:.1f} M | {row[0]:,.1f} | "
                      f"{row[1]:,.1f} | {row[0] / row[1]:.3f} | {row[2] / 1e6:.3f} M | "
                      f"{row[3] / 1e6:.3f} M | {row[2] / row[3]:.2f} | {row[4]:,.0f} | "
                      f"{row[5]:,.0f} | {row[4] / row[5]:.3f} | "
-                     f"{m.t0}; {m.buffer_tile}; {'MNK'[m.inner[0]]}, {'MNK'[m.inner[1]]} |")
+                     f"{m['t0']}; {tile['M']}, {tile['N']}, {tile['K']}; "
+                     f"{levels['dram']['loop_order']}, {levels['sram']['loop_order']} |")
     lines.append(f"| **total** | | {tot[0]:,.1f} | {tot[1]:,.1f} | {tot[0] / tot[1]:.3f} | "
                  f"{tot[2] / 1e6:.3f} M | {tot[3] / 1e6:.3f} M | {tot[2] / tot[3]:.2f} | "
                  f"{tot[4]:,.0f} | {tot[5]:,.0f} | {tot[4] / tot[5]:.3f} | |")
@@ -235,13 +222,15 @@ def timeloop_section() -> list[str]:
     levels = timeloop_levels_per_mac()
     return [
         "## Timeloop's Eyeriss-like AlexNet conv1-5", "",
-        f"Command: `{COMMAND}`. Design (`eyeriss_design`): 12 x 14 PEs, weight-stationary "
-        "timing; a 128 KiB global buffer holding inputs and outputs (weights bypass it); the "
-        "PEs' psum scratchpads (168 x 16 words) as the accumulator; unlimited DRAM bandwidth; "
+        f"Command: `{COMMAND}`, which runs `python -m hwsim estimate "
+        "bench/data/alexnet_timeloop.yaml --arch bench/data/timeloop_eyeriss_like.yaml`. "
+        "Design: 12 x 14 PEs, weight-stationary timing; a single-buffered 128 KiB global "
+        "buffer holding inputs and outputs (weights bypass it), 16 words per cycle; the PEs' "
+        "psum scratchpads (168 x 16 words) as the accumulator; unlimited DRAM bandwidth; "
         "16-bit words; Timeloop's energies per access: MAC 2.2 pJ, scratchpads 0.237 "
         "(inputs), 1.586 (weights), 0.251 (partial sums) pJ per word, global buffer "
-        "18.632 pJ per word, DRAM 128 pJ per word. Objective `energy`. Layers paired by "
-        "shape and MACs.", "",
+        "18.632 pJ per word, DRAM 128 pJ per word, no network energy. Mapping searched, "
+        "objective `energy`. Layers paired by shape and MACs.", "",
         *layer_table(with_acc), "",
         "Energy per MAC by level:", "",
         *level_table(with_acc, levels), "",

@@ -8,57 +8,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 
-from hwsim.api import load_workload
-from hwsim.mapping import MappingDesign, search
-from hwsim.mapping.problems import workload_problems
+from hwsim.api import estimate, load_arch, load_workload
 
 REPO = Path(__file__).resolve().parents[2]
 PEER = yaml.safe_load((REPO / "tests" / "data" / "timeloop_alexnet_eyeriss_like.yaml")
                       .read_text())["layers"]
+# Timeloop's example layers and its design with its energies, expressed in hwsim.
 WORKLOAD = REPO / "bench" / "data" / "alexnet_timeloop.yaml"
-WORD = 16
-# Timeloop's per-access energies on its Eyeriss-like example (pJ per 16-bit word): the
-# Accelergy table's MAC (mac_random) and scratchpad write/read at a new address with new data;
-# the global buffer at the mean per-scalar-access energy its stats charge over conv1-5
-# (643.48 uJ / 34.54 M accesses); DRAM 512 pJ per 4-word block.
-MAC_PJ, RF_IN, RF_W, RF_PSUM, GLB, DRAM = 2.2, 0.237, 1.586, 0.251, 18.632, 128.0
-
-
-def eyeriss_design() -> MappingDesign:
-    """12 x 14 PEs; a 16384 x 64-bit global buffer (65,536 words) holding inputs and outputs,
-    weights bypassing it, single-buffered, 16 words per cycle; the PEs' psum scratchpads,
-    168 x 16 words, as the accumulator; DRAM of unlimited bandwidth."""
-    e = np.zeros((3, 3, 2))
-    e[0], e[1], e[2] = DRAM / WORD, GLB / WORD, RF_PSUM / WORD
-    return MappingDesign(12, 14, "ws", buffer_holds=(True, False, True),
-                         buffer_bits=(65536.0 * WORD, 0.0, 0.0),
-                         accumulator_bits=168 * 16.0 * WORD, double_buffer=False,
-                         double_buffer_accumulator=False,
-                         bandwidth_bits_per_cycle=(0.0, 16.0 * WORD, 0.0),
-                         energy_pj_per_bit=e, mac_pj=MAC_PJ)
+ARCH = REPO / "bench" / "data" / "timeloop_eyeriss_like.yaml"
+WORD_BITS = 16
 
 
 @pytest.fixture(scope="module")
 def paired():
     """[(Timeloop record, hwsim energy pJ, DRAM words, cycles)] paired by shape."""
-    names, problems = workload_problems(load_workload(WORKLOAD), bits=(WORD,) * 4)
-    found = search(problems, [eyeriss_design()], "energy")
+    workload = load_workload(WORKLOAD)
+    result = estimate(workload, load_arch(ARCH))
     by_shape = {tuple(r["shape"].values()): r for r in PEER.values()}
     out = []
-    for i, p in enumerate(problems):
-        g = p.conv
-        rec = by_shape[(g.channels, p.N, g.P, g.R, g.stride_h)]
-        macs = p.M * p.N * p.K
-        assert macs == rec["macs"], names[i]
-        # The PE scratchpads per MAC: an input and a weight read, a partial sum read and
-        # written; the mapping model prices the global buffer, accumulator, DRAM and MACs.
-        energy = found.energy_pj[0, i] + macs * (RF_IN + RF_W + 2 * RF_PSUM)
-        out.append((rec, energy, found.dram_bytes[0, i] * 8 / WORD,
-                    found.cycles[0, i] + found.stall_cycles[0, i]))
+    for layer in result.layers:
+        src = workload.layers[layer.layer_index]
+        rec = by_shape[(src.in_channels, src.out_channels, src.out_h, src.kernel_h,
+                        src.stride_h)]
+        assert layer.macs == rec["macs"], layer.name
+        out.append((rec, layer.total_energy_pj, sum(layer.dram_bytes.values()) * 8 / WORD_BITS,
+                    layer.total_cycles))
     return out
 
 
