@@ -625,8 +625,8 @@ def search_mappings(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: F64,
     (objective, compute cycles, stall cycles, energy pJ, the array's A, B, output accesses,
     folds; objective +inf when nothing fits), ``mapping[D, P, MAP_WIDTH]`` (t0, buffer tile
     M, N, K, innermost dims of levels 0 and 1, fold M, N, K) and ``counts[D, P, 3, 3, 2]``
-    (bits by level, operand, read/write). The (design, problem) pairs run on all cores, or one after another
-    for a single design.
+    (bits by level, operand, read/write). The (design, problem) pairs run on all cores, or
+    one after another for a single design.
     """
     n_designs, n_problems = dint.shape[0], mnk.shape[0]
     best = np.zeros((n_designs, n_problems, RESULT_WIDTH), dtype=np.float64)
