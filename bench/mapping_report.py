@@ -30,6 +30,7 @@ TIMELOOP_DATA = REPO / "tests" / "data" / "timeloop_alexnet_eyeriss_like.yaml"
 TIMELOOP_WORKLOAD = REPO / "bench" / "data" / "alexnet_timeloop.yaml"
 WORD_BITS = 16
 COMMAND = "python bench/mapping_report.py"
+MAC_PJ = 2.2   # Timeloop's energy per MAC in its Eyeriss-like example
 
 TIMELOOP_ARCH = REPO / "bench" / "data" / "timeloop_eyeriss_like.yaml"
 OPERAND_OF = {"ifmap": "inputs", "filter": "weights", "ofmap": "outputs"}
@@ -216,6 +217,105 @@ def timeloop_levels_per_mac() -> dict[str, float]:
             for label, _, level in TL_LEVELS}
 
 
+def targets(pairs) -> list[str]:
+    """The issue's three targets on conv1-5 totals, and whether each holds."""
+    ours_e = sum(o.total_pj for o, _, _ in pairs) / 1e6
+    ours_w = sum(sum(o.dram_words.values()) for o, _, _ in pairs)
+    ours_c = sum(o.cycles for o, _, _ in pairs)
+    tl_e = sum(r["energy_uj"] for _, _, r in pairs)
+    tl_w = sum(tl_dram_words(r) for _, _, r in pairs)
+    tl_c = sum(r["cycles"] for _, _, r in pairs)
+    checks = [("total energy within 15 % of Timeloop's", f"{ours_e / tl_e - 1:+.1%}",
+               abs(ours_e / tl_e - 1) <= 0.15),
+              ("DRAM words at most 1.25x Timeloop's", f"{ours_w / tl_w:.2f}x",
+               ours_w <= 1.25 * tl_w),
+              ("cycles within 10 % of Timeloop's", f"{ours_c / tl_c - 1:+.1%}",
+               abs(ours_c / tl_c - 1) <= 0.10)]
+    return ["| target | hwsim against Timeloop | holds |", "|---|---:|---|",
+            *(f"| {name} | {value} | {'yes' if ok else 'no'} |" for name, value, ok in checks)]
+
+
+def hand_check(pairs) -> list[str]:
+    """conv2's DRAM words and energy recomputed from its shape and mapping (checked here)."""
+    ours = next(o for o, n, _ in pairs if n == "conv2")
+    rec = timeloop_layers()["conv2"]
+    m = ours.mapping
+    t0, tile_m = m["t0"], m["levels"]["sram"]["tile"]["M"]
+    chunks = -(-729 // t0)
+    weights = chunks * 256 * 96 * 25
+    # Input rows (31 wide, 96 channels) under each buffer tile of whole output rows (27
+    # pixels each); 5 x 5 kernel, stride 1, input already padded.
+    rows = [(start, min(start + tile_m // 27, 27)) for start in range(0, 27, tile_m // 27)]
+    inputs = sum((end - 1 + 5 - start) * 31 * 96 for start, end in rows)
+    outputs = 256 * 27 * 27
+    assert (weights, inputs, outputs) == tuple(
+        round(ours.dram_words[k]) for k in ("weights", "inputs", "outputs")), "conv2 words"
+    macs = 729 * 256 * 2400
+    return [
+        "Checked by hand (conv2, C 96, K 256, 27 x 27 outputs, 5 x 5): M = 729 output "
+        f"pixels, N = 256, K = 2400, {macs:,} MACs as Timeloop's. hwsim's mapping streams "
+        f"t0 = {t0} pixels per fold, so the weights, which bypass the buffer, come from DRAM "
+        f"once per chunk: {chunks} x 614,400 = {weights:,} words; the buffer's tiles of "
+        f"{tile_m} pixels ({tile_m // 27} output rows) read input rows "
+        + " and ".join(f"{s}..{e + 3}" for s, e in rows) +
+        f" of the 31 x 31 x 96 padded input: {inputs:,} words; the outputs leave once: "
+        f"{outputs:,} words; {weights + inputs + outputs:,} in all. Timeloop's mapper keeps "
+        "an outer loop of 9 over the output columns at DRAM and so reads the weights 9 "
+        f"times ({rec['dram_words']['weights']:,} words) and moves "
+        f"{tl_dram_words(rec):,.0f} words. Energy: MACs x 2.2 pJ = "
+        f"{macs * MAC_PJ / 1e6:,.1f} uJ; scratchpads MACs x (0.237 + 1.586 + 2 x 0.251) pJ = "
+        f"{macs * (0.237 + 1.586 + 2 * 0.251) / 1e6:,.1f} uJ; hwsim's total "
+        f"{ours.total_pj / 1e6:,.1f} uJ against Timeloop's {rec['energy_uj']:,.1f} uJ.", ""]
+
+
+def total_uj(pairs) -> float:
+    return sum(o.total_pj for o, _, _ in pairs) / 1e6
+
+
+def findings(pairs, without, levels: dict[str, float]) -> list[str]:
+    """Where hwsim's energy per MAC departs from Timeloop's, level by level."""
+    macs = sum(o.macs for o, _, _ in pairs)
+
+    def per_mac(rows, keys):
+        return sum(o.energy_pj[k] for o, _, _ in rows for k in keys) / macs
+
+    def words(rows, fn):
+        return sum(fn(o) for o, _, _ in rows) / macs
+
+    glb = per_mac(pairs, ("glb",)) - levels["global buffer"]
+    dram = per_mac(pairs, ("dram",)) - levels["DRAM"]
+    tl_in = sum(r["glb_words"]["inputs"] for _, _, r in pairs) / macs
+    tl_w = sum(r["dram_words"]["weights"] for _, _, r in pairs) / macs
+    return [
+        "Why the levels differ (conv1-5, per MAC):", "",
+        f"- Global buffer, {glb:+.3f} pJ/MAC: hwsim's array reads the im2col input stream from "
+        "the buffer once per column fold, "
+        f"{words(pairs, lambda o: o.glb_words['inputs']):.4f} words/MAC, where Timeloop's "
+        "row-stationary PEs reuse inputs in their ifmap scratchpads and across the PE "
+        f"diagonal, {tl_in:.4f} words/MAC. The array's fold structure is fixed by the "
+        "dataflow (weight-stationary here), so no mapping removes this.",
+        f"- DRAM, {dram:+.3f} pJ/MAC: hwsim's search moves fewer words than Timeloop's "
+        "mapper found: Timeloop reads the weights, which bypass its global buffer, "
+        f"{tl_w:.4f} words/MAC (conv2: 9 times over), hwsim "
+        f"{words(pairs, lambda o: o.dram_words['weights']):.4f}. Timeloop's mapper ranks "
+        "mappings by delay first, then energy, in a random-pruned search stopped after 3000 "
+        "candidates without improvement; hwsim's minimises energy, exhaustively over its "
+        "(smaller) space.",
+        "- Scratchpads: hwsim counts one input and one weight read and a partial-sum read "
+        "and write per MAC; Timeloop also counts the scratchpad fills (weights "
+        f"{levels['weights scratchpad'] - per_mac(pairs, ('rf_weights',)):+.3f} pJ/MAC more "
+        "than hwsim), and hwsim adds the accumulator's accesses at the partial-sum "
+        "scratchpad's energy.",
+        "- Without the accumulator every fold's partial sums go to the global buffer and back "
+        f"({words(without, lambda o: o.glb_words['outputs']):.4f} words/MAC): the energy is "
+        f"{total_uj(without) / sum(r['energy_uj'] for _, _, r in without):.2f}x Timeloop's, "
+        "and at the buffer's 16 words per cycle the array stalls. Most of the global-buffer "
+        "excess of hwsim's SCALE-Sim fold order (no accumulator either) was this.",
+        "- Cycles: Timeloop's are MACs / utilised PEs of its spatial mapping (120 of 168 on "
+        "conv2, 156 on conv3-5); hwsim's are the systolic fold timing, whose utilisation "
+        "differs per layer (per-layer ratios 0.89-1.17) and nearly cancels over conv1-5.", ""]
+
+
 def timeloop_section() -> list[str]:
     with_acc = pair_by_shape(map_layers(accumulator=True))
     without = pair_by_shape(map_layers(accumulator=False))
@@ -231,15 +331,19 @@ def timeloop_section() -> list[str]:
         "(inputs), 1.586 (weights), 0.251 (partial sums) pJ per word, global buffer "
         "18.632 pJ per word, DRAM 128 pJ per word, no network energy. Mapping searched, "
         "objective `energy`. Layers paired by shape and MACs.", "",
+        *targets(with_acc), "",
         *layer_table(with_acc), "",
+        *hand_check(with_acc),
         "Energy per MAC by level:", "",
         *level_table(with_acc, levels), "",
         "Accesses per MAC:", "",
         *access_table(with_acc), "",
+        *findings(with_acc, without, levels),
         "### The same design without the accumulator", "",
         "Partial sums then leave the array every fold and are added in the global buffer "
         "(a write and a read per fold and output), as on an arch with no psum storage near "
         "the PEs:", "",
+        *targets(without), "",
         *layer_table(without), "",
         *level_table(without, levels), "",
         *access_table(without), ""]
