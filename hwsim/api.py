@@ -15,7 +15,8 @@ import numpy as np
 from hwsim.area import AreaBreakdown, arch_area
 from hwsim.energy.price import Executed, price, relevant_components
 from hwsim.energy.table import energy_table
-from hwsim.evaluate import pack_designs, run_kernels, searched_inputs
+from hwsim.energy.mapping_inputs import searched_inputs
+from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.footprint import footprint, max_batch
 from hwsim.lowering import Pass, ProblemTable, lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor

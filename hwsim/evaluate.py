@@ -8,7 +8,7 @@ reads the named [D, P] arrays of `KernelCounts`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,14 +22,13 @@ from hwsim.lowering import ProblemTable
 from hwsim.spec.arch import MAPPING_OBJECTIVES, OPERANDS, Arch
 
 if TYPE_CHECKING:
-    from hwsim.energy.price import Executed
-    from hwsim.energy.table import EnergyTable
     from hwsim.mapping.layers import MappingInputs
-    from hwsim.spec.workload import Workload
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Array = npt.NDArray[Any]
+# The search's storage levels (`hwsim.kernels.mapping`) by `LevelCounts.name`.
+SEARCH_LEVELS = {"dram": 0, "sram": 1, "accumulator": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +192,8 @@ def run_kernels(table: ProblemTable, designs: DesignArrays,
                 mapping: MappingInputs | None = None) -> KernelCounts:
     """Evaluate every problem of `table` on every design: GEMMs in SCALE-Sim's fold order
     (`hwsim.kernels.systolic`, `hwsim.kernels.memory`), then, given `mapping`
-    (`hwsim.mapping.layers.mapping_inputs`), the GEMMs of designs whose strategy is
-    ``searched`` with their searched mappings (`hwsim.mapping.layers.searched_counts`).
+    (`hwsim.energy.mapping_inputs.searched_inputs`), the GEMMs of designs whose strategy is
+    ``searched`` with their searched mappings (`searched_counts`).
     Without `mapping` every design keeps SCALE-Sim's fold order."""
     # Imported here so that `import hwsim` does not load Numba (about half its start-up time).
     from hwsim.kernels.memory import memory_model
@@ -221,7 +220,6 @@ def run_kernels(table: ProblemTable, designs: DesignArrays,
                     k_pack, t_steps)
     if mapping is None or not designs.searched.any():
         return counts
-    from hwsim.mapping.layers import searched_counts
     return searched_counts(table, designs, mapping, counts, (k_pack, t_steps, m_pack, preload))
 
 
@@ -293,13 +291,67 @@ def _named(table: ProblemTable, designs: DesignArrays, sram_counts: I64, ratios:
                         mappings=mappings)
 
 
+def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingInputs,
+                    counts: KernelCounts, factors: tuple[I64, I64, I64, I64]) -> KernelCounts:
+    """`counts` (SCALE-Sim's fold order for every design) with the GEMMs of the searched
+    designs replaced by their searched mappings' counts, cycles and stalls."""
+    from hwsim.kernels.mapping import (R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_CYCLES, R_FOLDS,
+                                       R_STALL, search_mappings)
+    from hwsim.mapping.layers import problem_keys
+    sel = np.flatnonzero(designs.searched)
+    first, inverse = problem_keys(table, inputs.conv)
+    if not sel.size or not first.size:
+        return counts
+    bits = np.stack([table.a_bits, table.b_store_bits, table.out_bits, table.acc_bits],
+                    axis=1).astype(np.float64)[first]
+    mnk = np.stack([table.M, table.N, table.K], axis=1).astype(np.int64)[first]
+    packed = np.stack(factors, axis=-1)[np.ix_(sel, first)]
+    dp = inputs.designs
+    best, rows, found = search_mappings(
+        np.ascontiguousarray(mnk), np.ascontiguousarray(bits),
+        np.ascontiguousarray(inputs.conv[first]), np.ascontiguousarray(packed),
+        np.ascontiguousarray(inputs.fixed_pj[np.ix_(sel, first)]),
+        np.ascontiguousarray(inputs.array_pj[np.ix_(sel, first)]), dp.ints[sel],
+        dp.floats[sel], dp.energy[sel], ROLE_DIMS, ROW_COEF, designs.objective[sel])
+    gemm = np.flatnonzero(table.is_vector == 0)
+    best, rows, found = best[:, inverse], rows[:, inverse], found[:, inverse]
+    fits = np.isfinite(best[:, :, 0])
+    d_idx, g_idx = np.nonzero(fits)
+    d, p = sel[d_idx], gemm[g_idx]
+    count = table.count[p].astype(np.float64)
 
-def searched_inputs(table: ProblemTable, workload: Workload, designs: DesignArrays,
-                    archs: Sequence[Arch], tables: Sequence[EnergyTable],
-                    executed: Sequence[Executed]) -> MappingInputs | None:
-    """The mapping search's inputs for `run_kernels` when a design's mapping strategy is
-    ``searched`` (priced with `tables` and `executed`, as `price` will price), else None."""
-    if not designs.searched.any():
-        return None
-    from hwsim.mapping.layers import mapping_inputs
-    return mapping_inputs(table, workload, designs, archs, tables, executed)
+    def put(target: npt.NDArray[np.generic], values: F64) -> npt.NDArray[np.generic]:
+        out = target.copy()
+        out[d, p] = values * count if out.dtype.kind == "f" else \
+            np.rint(values * count).astype(out.dtype)
+        return out
+
+    def level(lv: LevelCounts) -> LevelCounts:
+        index = SEARCH_LEVELS[lv.name]
+        level_counts = found[d_idx, g_idx, index]
+        return LevelCounts(lv.name, lv.unit,
+                           {o: put(lv.reads[o], level_counts[:, i, 0])
+                            for i, o in enumerate(OPERANDS)},
+                           {o: put(lv.writes[o], level_counts[:, i, 1])
+                            for i, o in enumerate(OPERANDS)})
+
+    chosen = best[d_idx, g_idx]
+    array = counts.array
+    searched = counts.mappings.searched.copy()
+    searched[d, p] = 1
+    mapping_rows = counts.mappings.rows.copy()
+    mapping_rows[d, p] = rows[d_idx, g_idx]
+    return replace(
+        counts,
+        compute_cycles=put(counts.compute_cycles, chosen[:, R_CYCLES]),
+        folds=put(counts.folds, chosen[:, R_FOLDS]),
+        stall_cycles=put(counts.stall_cycles, chosen[:, R_STALL]),
+        array=LevelCounts(array.name, array.unit,
+                          {"ifmap": put(array.reads["ifmap"], chosen[:, R_ARRAY_A]),
+                           "filter": put(array.reads["filter"], chosen[:, R_ARRAY_B]),
+                           "ofmap": array.reads["ofmap"]},
+                          {"ifmap": array.writes["ifmap"], "filter": array.writes["filter"],
+                           "ofmap": put(array.writes["ofmap"], chosen[:, R_ARRAY_OUT])}),
+        sram=level(counts.sram), accumulator=level(counts.accumulator),
+        dram=level(counts.dram),
+        mappings=LayerMappings(searched, mapping_rows, counts.mappings.objective))

@@ -1,14 +1,14 @@
-"""The searched mapping inside an estimate or a sweep.
+"""The searched mapping inside an estimate or a sweep: what the search takes beyond a problem
+table.
 
-`mapping_inputs` turns designs into what the search takes (`hwsim.mapping.model`): their
-storage levels, capacities and bandwidths from the arch, and the energies `hwsim.energy.price`
-charges (per bit per level and operand, per MAC, per array access, static power per cycle), so
-that the mapping minimising a design's objective is priced with the same numbers afterwards.
-`searched_counts` searches the GEMM problems of every design whose `Arch.mapping.strategy` is
-``searched`` and puts the search's counts, cycles and stalls in place of SCALE-Sim's fold
-order's (`hwsim.evaluate.run_kernels` calls it). Identical GEMMs of a table (the same shape,
-widths, formats, convolution geometry and so the same throughput factors and energies) are
-searched once; the (design, problem) pairs run on all cores.
+`MappingInputs` holds the designs as the search models them (`mapping_design`: storage levels,
+capacities and bandwidths from the arch, priced with the energies `hwsim.energy.price` charges,
+assembled by `hwsim.energy.mapping_inputs.searched_inputs`), each GEMM's convolution geometry
+(`conv_rows`) and the per-GEMM energies. `hwsim.evaluate.run_kernels` searches the GEMMs of
+every design whose `Arch.mapping.strategy` is ``searched`` and puts the search's counts, cycles
+and stalls in place of SCALE-Sim's fold order's. Identical GEMMs of a table (the same shape,
+widths, formats, convolution geometry and so the same throughput factors and energies;
+`problem_keys`) are searched once; the (design, problem) pairs run on all cores.
 
 Arch to mapping design:
 
@@ -25,25 +25,19 @@ Arch to mapping design:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.dataflow.systolic import ROLE_DIMS, ROW_COEF
-from hwsim.energy.price import Executed, mapping_energy
-from hwsim.energy.table import EnergyTable
-from hwsim.evaluate import DesignArrays, KernelCounts, LayerMappings, LevelCounts
 from hwsim.lowering import Pass, ProblemTable
 from hwsim.mapping.geometry import NO_CONV, ConvGeometry
-from hwsim.mapping.model import MappingDesign, PackedDesigns, pack_designs
+from hwsim.mapping.model import MappingDesign, PackedDesigns
 from hwsim.spec.arch import OPERANDS, Arch
 from hwsim.spec.workload import Conv2d, Workload
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
-LEVEL_INDEX = {"dram": 0, "sram": 1, "accumulator": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +82,7 @@ def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float
         buffer_bw = buffer.bandwidth_bytes_per_cycle * 8.0
     else:
         by_name = {b.name: b for b in mem.buffers}
-        held = {o for o in OPERANDS if o in by_name and
-                (by_name[o].holds is None or o in by_name[o].holds)}
+        held = {b.name for b in mem.buffers if b.holds is None or b.name in b.holds}
         caps = tuple(by_name[o].size_bytes * 8.0 if o in by_name else 0.0 for o in OPERANDS)
         ports = [b.bandwidth_bytes_per_cycle for b in mem.buffers]
         buffer_bw = 0.0 if min(ports) <= 0 else sum(ports) * 8.0
@@ -108,22 +101,6 @@ def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float
         energy_pj_per_bit=level_pj_per_bit, static_pj_per_cycle=static_pj_per_cycle)
 
 
-def mapping_inputs(table: ProblemTable, workload: Workload, designs: DesignArrays,
-                   archs: Sequence[Arch], tables: Sequence[EnergyTable],
-                   executed: Sequence[Executed]) -> MappingInputs:
-    """The search's inputs for `table` (lowered from `workload`) on `archs` (packed as
-    `designs`), priced with their energy tables and executed formats as `price` prices."""
-    from hwsim.dataflow.scalable import throughput_factors
-    k_pack, t_steps, _, _ = throughput_factors(
-        designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
-        designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)
-    levels, fixed, array, static = mapping_energy(table, k_pack, t_steps, archs, tables,
-                                                  executed)
-    packed = pack_designs([mapping_design(a, levels[d], float(static[d]))
-                           for d, a in enumerate(archs)])
-    return MappingInputs(conv_rows(table, workload), packed, fixed, array)
-
-
 def problem_keys(table: ProblemTable, conv: I64) -> tuple[I64, I64]:
     """(first problem of each distinct GEMM, the distinct GEMM of every GEMM problem): GEMMs
     agree when their shape, widths, formats and convolution geometry do, and so their
@@ -135,68 +112,3 @@ def problem_keys(table: ProblemTable, conv: I64) -> tuple[I64, I64]:
                                     axis=1), conv.astype(np.float64)], axis=1)[gemm]
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     return gemm[first], inverse.reshape(-1)
-
-
-def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingInputs,
-                    counts: KernelCounts, factors: tuple[I64, I64, I64, I64]) -> KernelCounts:
-    """`counts` (SCALE-Sim's fold order for every design) with the GEMMs of the searched
-    designs replaced by their searched mappings' counts, cycles and stalls."""
-    from hwsim.kernels.mapping import (R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_CYCLES, R_FOLDS,
-                                       R_STALL, search_mappings)
-    sel = np.flatnonzero(designs.searched)
-    first, inverse = problem_keys(table, inputs.conv)
-    if not sel.size or not first.size:
-        return counts
-    bits = np.stack([table.a_bits, table.b_store_bits, table.out_bits, table.acc_bits],
-                    axis=1).astype(np.float64)[first]
-    mnk = np.stack([table.M, table.N, table.K], axis=1).astype(np.int64)[first]
-    packed = np.stack(factors, axis=-1)[np.ix_(sel, first)]
-    dp = inputs.designs
-    best, rows, found = search_mappings(
-        np.ascontiguousarray(mnk), np.ascontiguousarray(bits),
-        np.ascontiguousarray(inputs.conv[first]), np.ascontiguousarray(packed),
-        np.ascontiguousarray(inputs.fixed_pj[np.ix_(sel, first)]),
-        np.ascontiguousarray(inputs.array_pj[np.ix_(sel, first)]), dp.ints[sel],
-        dp.floats[sel], dp.energy[sel], ROLE_DIMS, ROW_COEF, designs.objective[sel])
-    gemm = np.flatnonzero(table.is_vector == 0)
-    best, rows, found = best[:, inverse], rows[:, inverse], found[:, inverse]
-    fits = np.isfinite(best[:, :, 0])
-    d_idx, g_idx = np.nonzero(fits)
-    d, p = sel[d_idx], gemm[g_idx]
-    count = table.count[p].astype(np.float64)
-
-    def put(target: npt.NDArray[np.generic], values: F64) -> npt.NDArray[np.generic]:
-        out = target.copy()
-        out[d, p] = values * count if out.dtype.kind == "f" else \
-            np.rint(values * count).astype(out.dtype)
-        return out
-
-    def level(lv: LevelCounts) -> LevelCounts:
-        index = LEVEL_INDEX[lv.name]
-        level_counts = found[d_idx, g_idx, index]
-        return LevelCounts(lv.name, lv.unit,
-                           {o: put(lv.reads[o], level_counts[:, i, 0])
-                            for i, o in enumerate(OPERANDS)},
-                           {o: put(lv.writes[o], level_counts[:, i, 1])
-                            for i, o in enumerate(OPERANDS)})
-
-    chosen = best[d_idx, g_idx]
-    array = counts.array
-    searched = counts.mappings.searched.copy()
-    searched[d, p] = 1
-    mapping_rows = counts.mappings.rows.copy()
-    mapping_rows[d, p] = rows[d_idx, g_idx]
-    return replace(
-        counts,
-        compute_cycles=put(counts.compute_cycles, chosen[:, R_CYCLES]),
-        folds=put(counts.folds, chosen[:, R_FOLDS]),
-        stall_cycles=put(counts.stall_cycles, chosen[:, R_STALL]),
-        array=LevelCounts(array.name, array.unit,
-                          {"ifmap": put(array.reads["ifmap"], chosen[:, R_ARRAY_A]),
-                           "filter": put(array.reads["filter"], chosen[:, R_ARRAY_B]),
-                           "ofmap": array.reads["ofmap"]},
-                          {"ifmap": array.writes["ifmap"], "filter": array.writes["filter"],
-                           "ofmap": put(array.writes["ofmap"], chosen[:, R_ARRAY_OUT])}),
-        sram=level(counts.sram), accumulator=level(counts.accumulator),
-        dram=level(counts.dram),
-        mappings=LayerMappings(searched, mapping_rows, counts.mappings.objective))

@@ -27,7 +27,8 @@ from hwsim.api import executed_formats
 from hwsim.area import arch_area
 from hwsim.energy.price import COMPONENTS, Executed, price
 from hwsim.energy.table import EnergyTable, energy_table
-from hwsim.evaluate import pack_designs, run_kernels, searched_inputs
+from hwsim.energy.mapping_inputs import searched_inputs
+from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lowering import ProblemTable, lower
 from hwsim.spec.arch import Arch
 from hwsim.sweep import design

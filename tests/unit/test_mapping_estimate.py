@@ -20,7 +20,8 @@ from hwsim.dataflow.scalable import throughput_factors
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
 from hwsim.energy.table import energy_table
-from hwsim.evaluate import pack_designs, run_kernels, searched_inputs
+from hwsim.energy.mapping_inputs import searched_inputs
+from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.kernels import mapping as km
 from hwsim.kernels.systolic import systolic_gemm
 from hwsim.lowering import lower

@@ -13,7 +13,8 @@ from hwsim.api import estimate, executed_formats, load_arch, load_workload, ship
 from hwsim.energy import price as price_module
 from hwsim.energy.price import COMPONENTS, mac_unit_pj, price
 from hwsim.energy.table import energy_table
-from hwsim.evaluate import pack_designs, run_kernels, searched_inputs
+from hwsim.energy.mapping_inputs import searched_inputs
+from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lowering import lower
 from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy, Rule
