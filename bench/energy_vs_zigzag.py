@@ -22,6 +22,7 @@ from _common import REPO, REPORTS, WORKLOADS, publish
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy
+from hwsim.result import LayerResult
 from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Conv2d, Linear, VectorOp
 
@@ -62,7 +63,8 @@ def zigzag_name(onnx_name: str) -> str:
                     if not nxt.startswith(p + "."))
 
 
-def pair_by_shape(workload, ours: list, theirs: list[dict]) -> list[tuple[object, dict]]:
+def pair_by_shape(workload, ours: list[LayerResult],
+                  theirs: list[dict]) -> list[tuple[LayerResult, dict]]:
     """(hwsim layer, ZigZag record) pairs matched by shape, never by name or position: layers
     of one shape pair in order (their costs are the same on either side); the MACs must agree."""
     pool: dict[tuple[int, ...], list[dict]] = {}

@@ -33,7 +33,7 @@ COMMAND = "python bench/mapping_report.py"
 MAC_PJ = 2.2   # Timeloop's energy per MAC in its Eyeriss-like example
 
 TIMELOOP_ARCH = REPO / "bench" / "data" / "timeloop_eyeriss_like.yaml"
-OPERAND_OF = {"ifmap": "inputs", "filter": "weights", "ofmap": "outputs"}
+OPERAND_OF: dict[str, str] = {"ifmap": "inputs", "filter": "weights", "ofmap": "outputs"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +79,9 @@ def shape_key(C: int, K: int, P: int, R: int, stride: int) -> tuple[int, ...]:
 def hwsim_shapes() -> dict[str, tuple[int, ...]]:
     """Shape key of every layer of bench/data/alexnet_timeloop.yaml."""
     import hwsim
+    from hwsim.spec.workload import Conv2d
     return {x.name: shape_key(x.in_channels, x.out_channels, x.out_h, x.kernel_h, x.stride_h)
-            for x in hwsim.load_workload(TIMELOOP_WORKLOAD).layers}
+            for x in hwsim.load_workload(TIMELOOP_WORKLOAD).layers if isinstance(x, Conv2d)}
 
 
 def map_layers(accumulator: bool) -> list[LayerCost]:
@@ -89,7 +90,9 @@ def map_layers(accumulator: bool) -> list[LayerCost]:
     from the layer's register-file accesses and the arch's energies."""
     from hwsim.api import estimate
     arch = eyeriss_arch(accumulator)
-    rf_pj = dict(zip(OPERAND_OF, arch.energy.register_file_pj_per_bit, strict=True))
+    per_operand = arch.energy.register_file_pj_per_bit
+    assert per_operand is not None, "the arch gives its scratchpads' energies"
+    rf_pj: dict[str, float] = dict(zip(OPERAND_OF, per_operand, strict=True))
     out = []
     for layer in estimate(TIMELOOP_WORKLOAD, arch).to_dict()["layers"]:
         acc = layer["accesses"]
@@ -387,11 +390,11 @@ def zigzag_section() -> list[str]:
              "SRAM all SRAM levels (and hwsim's accumulator).", ""]
     for name in ("tpu_like", "eyeriss_like"):
         arch = zigzag_arch(name)
-        theirs = dict.fromkeys(GROUPS, 0.0)
+        theirs: dict[str, float] = dict.fromkeys(GROUPS, 0.0)
         theirs["MAC"] = zz[name]["mac_energy_pj"]
         for level, pj in zz[name]["memory_energy_by_level_pj"].items():
             theirs[zigzag_group(level)] += pj
-        ours = {}
+        ours: dict[str, dict[str, float]] = {}
         for strategy in ("scalesim", "searched"):
             result = estimate(workload, replace(arch, mapping=MappingSpec(strategy)))
             ours[strategy] = dict.fromkeys(GROUPS, 0.0)

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from hwsim.api import estimate, load_arch, load_workload
+from hwsim.spec.workload import Conv2d
 
 REPO = Path(__file__).resolve().parents[2]
 PEER = yaml.safe_load((REPO / "tests" / "data" / "timeloop_alexnet_eyeriss_like.yaml")
@@ -31,6 +32,7 @@ def paired():
     out = []
     for layer in result.layers:
         src = workload.layers[layer.layer_index]
+        assert isinstance(src, Conv2d)
         rec = by_shape[(src.in_channels, src.out_channels, src.out_h, src.kernel_h,
                         src.stride_h)]
         assert layer.macs == rec["macs"], layer.name
