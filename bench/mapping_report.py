@@ -333,7 +333,10 @@ def timeloop_section() -> list[str]:
         "16-bit words; Timeloop's energies per access: MAC 2.2 pJ, scratchpads 0.237 "
         "(inputs), 1.586 (weights), 0.251 (partial sums) pJ per word, global buffer "
         "18.632 pJ per word, DRAM 128 pJ per word, no network energy. Mapping searched, "
-        "objective `energy`. Layers paired by shape and MACs.", "",
+        "objective `energy`. Layers paired by shape and MACs. The layers are Timeloop's "
+        "(bench/data/alexnet_timeloop.yaml: the original network's channel counts, "
+        "ungrouped, inputs already padded), not workloads/alexnet.yaml (torchvision's), "
+        "of which only features.8 has a Timeloop layer's shape (conv5).", "",
         *targets(with_acc), "",
         *layer_table(with_acc), "",
         *hand_check(with_acc),
