@@ -17,7 +17,7 @@ import numpy.typing as npt
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
 from hwsim.arrays import array_kind
-from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
+from hwsim.arrays.throughput import KIND_CODES, throughput_factors
 from hwsim.lowering import ProblemTable
 from hwsim.spec.arch import MAPPING_OBJECTIVES, OPERANDS, Arch
 
@@ -104,7 +104,7 @@ class KernelCounts:
     - `stall_cycles`: DRAM plus SRAM-port stalls, `hwsim.kernels.memory` (SCALE-Sim's fold
       order) or the searched mapping's stalls per storage boundary;
     - `k_pack`, `t_steps`: products a PE completes per cycle and cycles it spends per MAC
-      (`hwsim.dataflow.scalable`);
+      (`hwsim.arrays.throughput`);
     - `array` (elements): what the array reads from and writes to its innermost holders, as
       SCALE-Sim counts SRAM accesses: A reads (``ifmap``), B reads (``filter``), output
       writes (``ofmap``, partial sums included);

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hwsim.dataflow.scalable import throughput_factors
+from hwsim.arrays.throughput import throughput_factors
 from hwsim.energy.price import Executed, mapping_energy
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import DesignArrays

@@ -81,17 +81,18 @@ def mac_unit_pj(table: ProblemTable, k_pack: npt.NDArray[np.int64],
                 t_steps: npt.NDArray[np.int64], archs: Sequence[Arch],
                 tables: Sequence[EnergyTable], executed: Sequence[Executed]) -> F64:
     """Energy of one MAC of every problem on every design, [D, P] pJ (0 for vector problems),
-    `k_pack` and `t_steps` the [D, P] throughput factors (`hwsim.dataflow.scalable`).
+    `k_pack` and `t_steps` the [D, P] throughput factors (`hwsim.arrays.throughput`).
     `_mac_pj` runs once per group of designs with one datapath, node and packing, and per
-    distinct (formats, convolution or not, K, packing) among the group's GEMM problems."""
+    distinct (formats, convolution or not, K, packing) among the group's GEMM problems (a
+    group also shares `energy.mac_pj`)."""
     out = np.zeros((len(archs), len(table)))
     gemm = np.flatnonzero(table.is_vector == 0)
     if not gemm.size:
         return out
     groups: dict[Hashable, list[int]] = {}
     for d, arch in enumerate(archs):
-        key = (mac_datapath_key(arch.compute), tables[d].scale, k_pack[d, gemm].tobytes(),
-               t_steps[d, gemm].tobytes())
+        key = (mac_datapath_key(arch.compute), tables[d].scale, tables[d].native_mac_pj,
+               k_pack[d, gemm].tobytes(), t_steps[d, gemm].tobytes())
         groups.setdefault(key, []).append(d)
     fmts = table.format_set
     for designs in groups.values():

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.energy import memory, ops
-from hwsim.energy.scaling import energy_scale
+from hwsim.unit_energy import memory, ops
+from hwsim.unit_energy.scaling import energy_scale
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import ACCUMULATOR, OPERANDS, Arch, BufferEnergy
 
@@ -159,9 +159,14 @@ def energy_table(arch: Arch, *, node_nm: int | None = None) -> EnergyTable:
     hop, hop_src = _pick(spec.forwarding_pj_per_bit, memory.register_file_pj_per_bit() * scale,
                          f"{scaled}: a pipeline-register write per bit, as a register file",
                          rescale)
-    dram, dram_src = _pick(spec.dram_pj_per_bit, memory.dram_pj_per_bit(),
-                           "EIE Table I, 640 pJ per 32 bits (DRAM energy is not rescaled by "
-                           "logic node)")
+    dram_fit, dram_fit_src = memory.dram_pj_per_bit(), \
+        "EIE Table I, 640 pJ per 32 bits (DRAM energy is not rescaled by logic node)"
+    if arch.memory.dram_technology is not None:
+        point = memory.dram_technology(arch.memory.dram_technology)
+        dram_fit, dram_fit_src = point.energy_pj_per_bit, \
+            f"memory.dram.technology {point.name}: {point.cite} " \
+            f"(hwsim/unit_energy/data/dram_technologies.yaml; not rescaled by logic node)"
+    dram, dram_src = _pick(spec.dram_pj_per_bit, dram_fit, dram_fit_src)
     return EnergyTable(arch.name, node, scale, reads, writes, sources, rf, hop, dram,
                        spec.static_power_mw, spec.pe_register_file,
                        {"register_file": rf_src, "forwarding": hop_src, "dram": dram_src,

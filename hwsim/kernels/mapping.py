@@ -19,7 +19,7 @@ kernels:
 - `bits[4]` (float64: block-scaled formats store fractional bits per value): A, B, output,
   accumulator widths.
 - `factors[4]`: the precision-scalable PE's k_pack, t_steps, m_pack, preload
-  (`hwsim.dataflow.scalable`); a fold spans rows x m_pack (M) or rows x k_pack (K) elements
+  (`hwsim.arrays.throughput`); a fold spans rows x m_pack (M) or rows x k_pack (K) elements
   along a spatial packed dimension and streams ceil(t / pack) steps of t_steps cycles along T.
 """
 

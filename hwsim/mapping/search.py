@@ -62,7 +62,7 @@ def search(problems: list[GemmProblem], designs: list[MappingDesign],
            objective: str = "energy", factors: I64 | None = None) -> MappingSearch:
     """Exhaustive search of the pruned mapping space for every problem on every design.
     `factors[D, P, 4]`: precision-scalable PEs' (k_pack, t_steps, m_pack, preload), default
-    all 1 (`hwsim.dataflow.scalable`)."""
+    all 1 (`hwsim.arrays.throughput`)."""
     code = objective_code(objective)
     pp, pd = pack_problems(problems), pack_designs(designs)
     shape = (len(designs), len(problems))

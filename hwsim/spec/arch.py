@@ -26,7 +26,8 @@ from hwsim.precision.formats import NumberFormat
 DATAFLOWS = ("os", "ws", "is")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
-DRAM_TECHNOLOGIES = ("ddr4", "lpddr4", "hbm2", "hbm3")  # with energies in hwsim/energy/data
+# DRAM classes with a sourced energy per bit (hwsim/unit_energy/data/dram_technologies.yaml)
+DRAM_TECHNOLOGIES = ("lpddr4", "gddr5", "hbm2")
 MAPPING_STRATEGIES = ("scalesim", "searched")
 MAPPING_OBJECTIVES = ("energy", "latency", "edp", "dram")
 KIB = 1024  # bytes per KiB, the unit of buffer sizes in arch files
@@ -81,6 +82,14 @@ class SramBuffer:
     # used): capacity for tiles is then half the size. SCALE-Sim's fold order always double-buffers.
     double_buffered: bool = True
 
+    @property
+    def held(self) -> tuple[str, ...]:
+        """The operands the buffer keeps (`OPERANDS` names), `holds` with its default resolved:
+        every operand for the unified buffer, its own for a per-operand one."""
+        if self.holds is not None:
+            return self.holds
+        return OPERANDS if self.name == "unified" else (self.name,)
+
 
 @dataclass(frozen=True, slots=True)
 class Accumulator:
@@ -105,7 +114,7 @@ class Memory:
                                             # that do not model DRAM bandwidth)
     dram_ports: str = "shared"
     accumulator: Accumulator | None = None
-    dram_technology: str | None = None      # a DRAM class of `hwsim.energy` (ddr4, hbm2, ...)
+    dram_technology: str | None = None      # one of DRAM_TECHNOLOGIES; None: hwsim's default
 
     @property
     def unified(self) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.errors import suggest
@@ -28,7 +28,7 @@ _TABLE_DEFAULT: Any = object()
 WRITE_ALWAYS, WRITE_UNLESS_DEFAULT, WRITE_NEVER = "always", "unless_default", "never"
 
 
-def _names(value: Any) -> list[Any]:
+def _names(value: Any) -> Any:
     return value.split(",") if isinstance(value, str) else value
 
 
@@ -41,8 +41,8 @@ def read_formats(f: Fields, key: str, default: Any) -> tuple[NumberFormat, ...]:
     if not isinstance(names, list) or not names:
         f.error(key, f"expected a non-empty list of formats, got {value!r}")
         return ()
-    out = []
-    for i, name in enumerate(names):
+    out: list[NumberFormat] = []
+    for i, name in enumerate(cast(list[Any], names)):
         try:
             out.append(parse_format(str(name)))
         except ValueError as exc:
@@ -54,7 +54,7 @@ def read_formats(f: Fields, key: str, default: Any) -> tuple[NumberFormat, ...]:
 # (hwsim.spec.arch: ifmap, filter, ofmap).
 OPERAND_KEYS = ("inputs", "weights", "outputs")
 # The operand of each per-operand buffer, by buffer name.
-_OWN_OPERAND = dict(zip(("ifmap", "filter", "ofmap"), OPERAND_KEYS, strict=True))
+_OWN_OPERAND: dict[str, str] = dict(zip(("ifmap", "filter", "ofmap"), OPERAND_KEYS, strict=True))
 
 
 def read_operand_numbers(f: Fields, key: str, default: Any) -> tuple[float, float, float] | None:
@@ -80,18 +80,22 @@ def read_operand_numbers(f: Fields, key: str, default: Any) -> tuple[float, floa
 
 def read_operand_list(f: Fields, key: str, default: Any) -> list[str] | None:
     """An ``operands`` field: a list of distinct operand names (`OPERAND_KEYS`), possibly
-    empty; each bad item is an issue at ``key[i]``. On a per-operand buffer's mapping (its
-    path ends in ifmap, filter or ofmap) only that buffer's own operand may be listed."""
-    value = f.raw(key, default)
+    empty, or the names joined by commas; each bad item is an issue at ``key[i]``. On a
+    per-operand buffer's mapping (its path ends in ifmap, filter or ofmap) only that
+    buffer's own operand may be listed."""
+    value: object = f.raw(key, default)
     if key not in f.data:
-        return value
+        return default
+    if isinstance(value, str):  # names joined by commas, as a sweep passes a list
+        value = [name.strip() for name in value.split(",")] if value.strip() else []
     if not isinstance(value, list):
         f.error(key, f"expected a list of operands ({', '.join(OPERAND_KEYS)}), got "
                      f"{value!r}")
         return []
     own = _OWN_OPERAND.get(f.path.rpartition(".")[2])
     out: list[str] = []
-    for i, name in enumerate(value):
+    items: list[object] = list(cast("list[object]", value))
+    for i, name in enumerate(items):
         if name not in OPERAND_KEYS:
             hint = f" (write {_OWN_OPERAND[name]})" if isinstance(name, str) \
                 and name in _OWN_OPERAND \
@@ -104,7 +108,7 @@ def read_operand_list(f: Fields, key: str, default: Any) -> list[str] | None:
             f.error(f"{key}[{i}]", f"a per-operand buffer holds only its own operand "
                                    f"({own}) or nothing, got {name}")
         else:
-            out.append(name)
+            out.append(str(name))
     return out
 
 
@@ -216,10 +220,12 @@ class Field:
         elif self.kind == "formats":
             value = tuple(parse_format(name) for name in _names(value))
         elif self.kind == "operand_numbers":
-            value = tuple(float(value[k]) for k in OPERAND_KEYS) if isinstance(value, dict) \
-                else (float(value),) * 3
+            per_operand: dict[str, Any] = cast("dict[str, Any]", value) \
+                if isinstance(value, dict) else dict.fromkeys(OPERAND_KEYS, value)
+            value = tuple(float(per_operand[k]) for k in OPERAND_KEYS)
         elif self.kind == "operands":
-            value = [str(v) for v in value]
+            names: list[Any] = _names(value)
+            value = [str(v).strip() for v in names if str(v).strip()]
         return self.to_attr(value) if self.to_attr is not None else value
 
 

@@ -102,7 +102,8 @@ def load_topology(path: str | Path) -> Workload:
 
 
 def load_scalesim_cfg(path: str | Path) -> Arch:
-    """Read a SCALE-Sim v3 ``.cfg`` as an arch (1-byte words, per-operand DRAM ports)."""
+    """Read a SCALE-Sim v3 ``.cfg`` as an arch (1-byte words, per-operand DRAM ports,
+    SCALE-Sim's fixed loop order: ``mapping: scalesim``)."""
     path = Path(path)
     file = str(path)
     text, digest = read_text(path)

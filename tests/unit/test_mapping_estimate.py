@@ -16,7 +16,7 @@ import hwsim
 from hwsim.api import (estimate, executed_formats, load_arch, load_workload,
                        shipped_arch_names)
 from hwsim.arrays import kind_names
-from hwsim.dataflow.scalable import throughput_factors
+from hwsim.arrays.throughput import throughput_factors
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
 from hwsim.energy.table import energy_table

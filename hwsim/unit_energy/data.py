@@ -1,4 +1,5 @@
-"""The shipped energy tables (``hwsim/energy/data/*.yaml``), read once into plain dataclasses."""
+"""The shipped energy tables (``hwsim/unit_energy/data/*.yaml``), read once into plain
+dataclasses."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class BaseTable:
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load((resources.files("hwsim.energy") / "data" / name).read_text())
+    return yaml.safe_load((resources.files("hwsim.unit_energy") / "data" / name).read_text())
 
 
 @cache
@@ -60,6 +61,26 @@ def base_table() -> BaseTable:
                               for r in mem["sram_64bit_read"]),
         register_file_32bit_pj=mem["register_file_32bit_access"]["energy_pj"],
         dram_pj_per_bit=mem["dram_per_bit"]["energy_pj"])
+
+
+@dataclass(frozen=True, slots=True)
+class DramTechnology:
+    """One DRAM class: its access energy in pJ per bit, the key of its source (`cite`) and
+    the full reference (`source`)."""
+
+    name: str
+    energy_pj_per_bit: float
+    cite: str
+    source: str
+
+
+@cache
+def dram_technologies() -> dict[str, DramTechnology]:
+    """The DRAM classes of ``dram_technologies.yaml`` by name."""
+    doc = _read("dram_technologies.yaml")
+    return {name: DramTechnology(name, row["energy_pj_per_bit"], row["source"],
+                                 doc["sources"][row["source"]])
+            for name, row in doc["technologies"].items()}
 
 
 @cache

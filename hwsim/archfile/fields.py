@@ -106,7 +106,7 @@ DRAM = Section((
           attr="dram_bandwidth_bytes_per_cycle", write=WRITE_UNLESS_DEFAULT),
     Field("ports", "choice", "one port shared by all operands, or one per operand",
           default="shared", options=DRAM_PORTS, attr="dram_ports"),
-    Field("technology", "choice", "DRAM class, its energy per bit from hwsim/energy/data "
+    Field("technology", "choice", "DRAM class, its energy per bit from hwsim/unit_energy/data "
           "(default: EIE's 20 pJ/bit)", default=None, options=DRAM_TECHNOLOGIES,
           attr="dram_technology", write=WRITE_UNLESS_DEFAULT),
 ))

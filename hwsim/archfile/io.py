@@ -1,5 +1,5 @@
 """Load arch YAML into a validated `Arch`, and write one back, both as the field tables of
-`hwsim.spec.arch_fields` declare the keys."""
+`hwsim.archfile.fields` declare the keys."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.arch import (ACCUMULATOR, MAPPING_STRATEGIES, OPERANDS, Accumulator, Arch,
                              BufferEnergy, ComputeArray, EnergySpec, KindOptions, MappingSpec,
                              Memory, SramBuffer, VectorUnit)
-from hwsim.spec.arch_fields import (ACCUMULATOR_FIELDS, BUFFER_ENERGY, COMPUTE, DRAM, ENERGY,
-                                    MAPPING, SRAM_BUFFER, VECTOR)
+from hwsim.archfile.fields import (ACCUMULATOR_FIELDS, BUFFER_ENERGY, COMPUTE, DRAM, ENERGY,
+                                   MAPPING, SRAM_BUFFER, VECTOR)
 from hwsim.spec.fields import Fields
 from hwsim.spec.schema import read_formats
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
@@ -86,6 +86,10 @@ def _energy(f: Fields, buffer_names: tuple[str, ...]) -> EnergySpec:
                 read = BUFFER_ENERGY.read(sub)["read_pj_per_bit"]
                 buffers.append(BufferEnergy(name, read, sub.number("write_pj_per_bit", read)))
                 sub.finish()
+        if sram.has(ACCUMULATOR) and ACCUMULATOR not in buffer_names:
+            sram.raw(ACCUMULATOR)
+            sram.error(ACCUMULATOR, "energies of an accumulator the arch does not have (no "
+                                    "memory.accumulator)")
         sram.finish()
     f.finish()
     return EnergySpec(**values, buffers=tuple(buffers))
