@@ -205,7 +205,7 @@ def test_double_buffered_defaults_true_and_reaches_the_mapping_design(tmp_path):
     """`double_buffered: false` on a buffer or the accumulator gives the searched mapping one
     tile in the whole capacity (Timeloop's single-buffered levels); the default keeps two."""
     from hwsim.mapping.layers import mapping_design
-    from hwsim.spec.arch_io import arch_to_yaml
+    from hwsim.archfile.io import arch_to_yaml
     zeros = np.zeros((3, 3, 2))
     (tmp_path / "a.yaml").write_text(GOOD_ARCH)
     default = load_arch(tmp_path / "a.yaml")
