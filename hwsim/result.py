@@ -245,14 +245,11 @@ def layer_mapping(arch: Arch, row: list[int], searched: int, objective: int) -> 
         return out
     t0, bm, bn, bk, in0, in1, fm, fn, fk = row
     mem = arch.memory
-    held = (set(OPERANDS) if mem.unified and mem.buffers[0].holds is None else
-            set(mem.buffers[0].holds or ()) if mem.unified else
-            {b.name for b in mem.buffers if b.holds is None or b.name in b.holds})
     levels: dict[str, Any] = {
         "dram": {"loop_order": loop_order(in0), "innermost": DIMS[in0]},
         "sram": {"tile": {"M": bm, "N": bn, "K": bk},
                  "loop_order": loop_order(in1), "innermost": DIMS[in1],
-                 "bypassed": [o for o in OPERANDS if o not in held]}}
+                 "bypassed": [o for o in OPERANDS if o not in mem.held_operands]}}
     if mem.accumulator is not None:
         levels["accumulator"] = {"tile": {"M": fm, "N": fn}}
     levels["array"] = {"tile": {"M": fm, "N": fn, "K": fk}}

@@ -75,14 +75,13 @@ def conv_rows(table: ProblemTable, workload: Workload) -> I64:
 def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float) -> MappingDesign:
     """`arch` as the search models it (module doc), priced with `level_pj_per_bit[3, 3, 2]`."""
     mem = arch.memory
+    held = mem.held_operands
     if mem.unified:
         buffer = mem.buffers[0]
-        held = set(buffer.holds if buffer.holds is not None else OPERANDS)
         caps = (buffer.size_bytes * 8.0,) * 3
         buffer_bw = buffer.bandwidth_bytes_per_cycle * 8.0
     else:
         by_name = {b.name: b for b in mem.buffers}
-        held = {b.name for b in mem.buffers if b.holds is None or b.name in b.holds}
         caps = tuple(by_name[o].size_bytes * 8.0 if o in by_name else 0.0 for o in OPERANDS)
         ports = [b.bandwidth_bytes_per_cycle for b in mem.buffers]
         buffer_bw = 0.0 if min(ports) <= 0 else sum(ports) * 8.0

@@ -271,3 +271,21 @@ def test_conv_geometry_reaches_the_search():
     conv = (table.from_conv == 1) & (table.is_vector == 0)
     assert np.all(inputs.conv[conv][:, 0] > 0)
     assert np.all(inputs.conv[~conv] == NO_CONV)
+
+
+def test_bypassed_operand_never_touches_the_buffer():
+    """Timeloop's Eyeriss keeps weights out of its global buffer: with `holds` listing inputs
+    and outputs, the weights go between DRAM and the array, so the buffer neither reads nor
+    writes them, and DRAM serves the array's every weight read."""
+    base = load_arch("eyeriss_like")
+    buffer = replace(base.memory.buffers[0], holds=("ifmap", "ofmap"))
+    arch = replace(base, memory=replace(base.memory, buffers=(buffer,)))
+    out = estimate(WORKLOADS / "alexnet.yaml", arch).to_dict()
+    gemms = [layer for layer in out["layers"] if layer["kind"] == "gemm"]
+    for layer in gemms:
+        assert layer["mapping"]["levels"]["sram"]["bypassed"] == ["filter"]
+        sram, dram = layer["accesses"]["sram"]["filter"], layer["accesses"]["dram"]["filter"]
+        assert sram == {"read_bits": 0.0, "write_bits": 0.0}
+        # every array read of B (elements; the zoo's weights are int8, 8 bits) comes from DRAM
+        assert layer["precision"]["b"] == "int8" and "b_stored_bits" not in layer["precision"]
+        assert dram["read_bits"] == layer["sram_reads"]["filter"] * 8
