@@ -142,26 +142,28 @@ def footprint(workload: Workload, *, training: TrainingConfig = DEFAULT_TRAINING
             one = by_shape[key] = _LayerMemory.of(layer, workload.layer_precision(layer), split)
         memory.append(one)
 
-    names: list[str] = []
-    fixed: list[float] = []
-    per_sample: list[float] = []
-    live_fixed, live_sample = always, 0.0
-    for layer, mem in zip(layers, memory, strict=True):    # forward
-        live_fixed, live_sample = live_fixed + mem.saved_fixed, live_sample + mem.saved_per_sample
-        names.append(f"{layer.name}.fwd")
-        fixed.append(live_fixed)
-        per_sample.append(live_sample + mem.forward_work)
-    for i in reversed(range(len(layers))):                   # backward
-        mem = memory[i]
-        live_fixed += grad_at.get(i, 0.0)
-        names.append(f"{layers[i].name}.bwd")
-        fixed.append(live_fixed)
-        per_sample.append(live_sample + mem.backward_work)
-        live_fixed = live_fixed - mem.saved_fixed          # freed after its backward
-        live_sample = live_sample - mem.saved_per_sample
+    # The live bytes step by step, as running sums: forward steps add each layer's saved
+    # tensors; a backward step first adds the layer's weight gradient, then frees its saved
+    # tensors. np.cumsum adds in order, one value at a time, as a loop would.
+    n = len(layers)
+    saved_fixed = np.asarray([m.saved_fixed for m in memory], dtype=np.float64)
+    saved_sample = np.asarray([m.saved_per_sample for m in memory], dtype=np.float64)
+    grads = np.zeros(n)
+    grads[list(grad_at)] = list(grad_at.values())
+    fixed_fwd = np.cumsum(np.concatenate([[always], saved_fixed]))
+    sample_fwd = np.cumsum(np.concatenate([[0.0], saved_sample]))
+    steps_back = np.empty(2 * n)          # last layer first: + gradient, - saved, ...
+    steps_back[0::2], steps_back[1::2] = grads[::-1], -saved_fixed[::-1]
+    fixed_back = np.cumsum(np.concatenate([fixed_fwd[-1:], steps_back]))
+    sample_back = np.cumsum(np.concatenate([sample_fwd[-1:], -saved_sample[::-1]]))
+    work_fwd = np.asarray([m.forward_work for m in memory], dtype=np.float64)
+    work_back = np.asarray([m.backward_work for m in memory[::-1]], dtype=np.float64)
+    names = [f"{layer.name}.fwd" for layer in layers]
+    names += [f"{layer.name}.bwd" for layer in reversed(layers)]
     names.append("update")
-    fixed.append(live_fixed)
-    per_sample.append(max(0.0, live_sample))
+    fixed = np.concatenate([fixed_fwd[1:], fixed_back[1::2], fixed_back[-1:]])
+    per_sample = np.concatenate([sample_fwd[1:] + work_fwd, sample_back[:-1] + work_back,
+                                 [max(0.0, float(sample_back[-1]))]])
     saved = tuple((layer.name, mem.saved) for layer, mem in zip(layers, memory, strict=True))
     waiting = in_flight - 1     # earlier micro-batches' saved tensors, at every step
     waiting_fixed = waiting_sample = 0.0
@@ -173,7 +175,7 @@ def footprint(workload: Workload, *, training: TrainingConfig = DEFAULT_TRAINING
     return Footprint(batch or workload.batch,
                      sum(s.weights_bytes for s in states), sum(grad_at.values()),
                      sum(s.optimizer_bytes for s in states), saved, tuple(names),
-                     np.asarray(fixed) + waiting_fixed, np.asarray(per_sample) + waiting_sample,
+                     fixed + waiting_fixed, per_sample + waiting_sample,
                      in_flight)
 
 
