@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+import numpy as np
+
 from hwsim.lowering.compression import compression_problems
 from hwsim.lowering.forward import forward_problem, operand_formats, weight_store_bits
 from hwsim.lowering.problem import Pass, Problem, ProblemTable, pack_repeated
@@ -54,9 +56,9 @@ def lower(workload: Workload, *, batch: int | None = None,
     by_shape: dict[Hashable, _LayerProblems] = {}
 
     def add(layer: Layer, problems: list[Problem]) -> tuple[int, ...]:
-        start = len(distinct)
+        start, prefix = len(distinct), len(layer.name)
         distinct.extend(problems)
-        suffixes.extend(p.name[len(layer.name):] for p in problems)
+        suffixes.extend([p.name[prefix:] for p in problems])
         return tuple(range(start, len(distinct)))
 
     def lower_layer(layer: Layer, index: int) -> _LayerProblems:
@@ -84,18 +86,16 @@ def lower(workload: Workload, *, batch: int | None = None,
             problems = by_shape[key] = lower_layer(layer, index)
         per_layer.append(problems)
 
-    rows: list[int] = []       # the table's problems, as indices into `distinct`
-    layer_of: list[int] = []   # and the layer each comes from
-    for index, problems in enumerate(per_layer):
-        rows += problems.forward
-        layer_of += [index] * len(problems.forward)
-    for index in reversed(range(len(per_layer))):  # backward runs last layer first
-        ids = per_layer[index].backward if index > 0 else per_layer[index].first_backward
-        rows += ids
-        layer_of += [index] * len(ids)
-    for index in reversed(range(len(per_layer))):
-        rows += per_layer[index].update
-        layer_of += [index] * len(per_layer[index].update)
+    # the table's problems as indices into `distinct`, and the layer each comes from
+    order = list(range(len(per_layer)))
+    backward = [per_layer[i].backward if i > 0 else per_layer[i].first_backward
+                for i in reversed(order)]    # backward runs last layer first
+    sections = [[p.forward for p in per_layer], backward,
+                [per_layer[i].update for i in reversed(order)]]
+    rows = [r for section in sections for ids in section for r in ids]
+    layer_of = np.concatenate([
+        np.repeat(np.asarray(layers, dtype=np.int64), [len(ids) for ids in section])
+        for section, layers in zip(sections, (order, order[::-1], order[::-1]), strict=True)])
     layer_names = [layer.name for layer in workload.layers]
-    names = [layer_names[i] + suffixes[r] for r, i in zip(rows, layer_of, strict=True)]
+    names = [layer_names[i] + suffixes[r] for r, i in zip(rows, layer_of.tolist(), strict=True)]
     return pack_repeated(distinct, rows, layer_of, names, source)

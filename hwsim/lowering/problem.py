@@ -255,14 +255,14 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
                          [p.layer_index for p in problems], [p.name for p in problems], source)
 
 
-def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[int],
+def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[int] | IntArray,
                   names: list[str], source: str = "") -> ProblemTable:
     """The table whose problem j is ``distinct[rows[j]]`` with layer index `layer_index[j]` and
     name `names[j]` (layers alike share their problems: `hwsim.lowering.network`), built column
     by column: each distinct problem is read once. Counts that exceed int64 are a SpecError
     naming `source` (the workload file) and the layer."""
     def problem(j: int) -> Problem:
-        return replace(distinct[rows[j]], name=names[j], layer_index=layer_index[j])
+        return replace(distinct[rows[j]], name=names[j], layer_index=int(layer_index[j]))
 
     take = np.asarray(rows, dtype=np.int64)
     distinct_formats, codes = _format_codes(distinct)
