@@ -56,25 +56,18 @@ def _double(x: int) -> int:
 _double_jit: Any = jit(_double)
 
 
-def _quadruple(x: int) -> int:
-    return _double_jit(_double_jit(x))
-
-
-_quadruple_jit: Any = jit(_quadruple)
-
-
 def test_a_kernel_called_from_kernels_compiles_without_python_entry_points():
-    """Compiled for a call from another kernel, a kernel has no CPython or C wrapper (they
-    cost compile time and only Python calls need them); a call from Python compiles its own
-    variant with them."""
-    assert _quadruple_jit(3) == 12
+    """Compiled for a call from another kernel (asked the way a calling kernel's type
+    inference asks), a kernel has no CPython or C wrapper: they cost compile time and only
+    Python calls need them. A call from Python compiles (or loads) its own variant with them."""
+    _double_jit.get_call_template([types.int64], {})
+    assert [str(s) for s in _double_jit.signatures] == ["(int64,)"]
     assert _double_jit.targetoptions["no_cpython_wrapper"]
     assert _double_jit.targetoptions["no_cfunc_wrapper"]
-    assert [str(s) for s in _double_jit.signatures] == ["(int64,)"]
-    assert _double_jit.python_call().signatures == []    # never called from Python yet
     assert _double_jit(5) == 10
-    assert [str(s) for s in _double_jit.python_call().signatures] == ["(int64,)"]
-    assert not _double_jit.python_call().targetoptions.get("no_cpython_wrapper", False)
+    python = _double_jit.python_call()
+    assert [str(s) for s in python.signatures] == ["(int64,)"]
+    assert not python.targetoptions.get("no_cpython_wrapper", False)
 
 
 def _scale_designs(rows: np.ndarray, factor: float) -> np.ndarray:
