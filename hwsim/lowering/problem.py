@@ -11,7 +11,8 @@ becomes problems is in `hwsim.lowering.forward` (forward pass), `hwsim.lowering.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from operator import attrgetter
 
@@ -202,13 +203,14 @@ def format_count(value: int) -> str:
     return f"{value:.1e}".replace("e+", "e")
 
 
-def _guard_counts(problems: list[Problem], widths: IntArray, cols: dict[str, IntArray],
-                  source: str) -> None:
+def _guard_counts(problem: Callable[[int], Problem], widths: IntArray,
+                  cols: dict[str, IntArray], source: str) -> None:
     """Refuse a problem whose counts exceed int64, the kernels' and totals' integer type:
     MACs, BitOPs (MACs x A bits x B bits), the elements of each operand, vector operations,
     and the bits it moves (at most one access per MAC and operand, at the operand's width; a
     vector problem's elements x the bits it reads and writes). Screened in float64, checked
-    exactly with Python ints where close; a SpecError names the first one found."""
+    exactly with Python ints where close; a SpecError names the first one found (`problem(j)`
+    is the table's problem j)."""
     f = {k: v.astype(np.float64) for k, v in cols.items()}
     a, b, out, acc, b_store = (w.astype(np.float64) for w in widths)
     macs = f["M"] * f["N"] * f["K"] * f["count"]
@@ -219,7 +221,7 @@ def _guard_counts(problems: list[Problem], widths: IntArray, cols: dict[str, Int
                 elements * (f["vector_read_bits"] + f["vector_write_bits"])]
     suspect = np.flatnonzero(np.any(np.stack(screened) >= 2.0**62, axis=0))
     for i in suspect.tolist():
-        _refuse_overflow(problems[i], source)
+        _refuse_overflow(problem(i), source)
 
 
 def _refuse_overflow(p: Problem, source: str) -> None:
@@ -249,28 +251,49 @@ PROBLEM_FIELDS = ("layer_index", "M", "N", "K", "count", "a_unique", "vector_ele
 def pack(problems: list[Problem], source: str = "") -> ProblemTable:
     """Struct-of-arrays view of a problem list, built column by column. Counts that exceed
     int64 are a SpecError naming `source` (the workload file) and the layer."""
-    distinct, codes = _format_codes(problems)
-    format_index = np.asarray(codes, dtype=np.int64)
+    return pack_repeated(problems, list(range(len(problems))),
+                         [p.layer_index for p in problems], [p.name for p in problems], source)
+
+
+def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[int] | IntArray,
+                  names: list[str], source: str = "") -> ProblemTable:
+    """The table whose problem j is ``distinct[rows[j]]`` with layer index `layer_index[j]` and
+    name `names[j]` (layers alike share their problems: `hwsim.lowering.network`), built column
+    by column: each distinct problem is read once. Counts that exceed int64 are a SpecError
+    naming `source` (the workload file) and the layer."""
+    def problem(j: int) -> Problem:
+        return replace(distinct[rows[j]], name=names[j], layer_index=int(layer_index[j]))
+
+    take = np.asarray(rows, dtype=np.int64)
+    distinct_formats, codes = _format_codes(distinct)
+    # the table's format tuples in first-appearance order, as `_format_codes` orders them
+    used, first = np.unique(np.asarray(codes, dtype=np.int64)[take], return_index=True)
+    order = used[np.argsort(first, kind="stable")]
+    renumber = np.zeros(len(distinct_formats), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    format_set = tuple(distinct_formats[c] for c in order.tolist())
+    format_index = renumber[np.asarray(codes, dtype=np.int64)][take]
     # bits of A, B, output, accumulator per distinct format tuple, then per problem
-    widths = np.asarray([[f.bits for f in fmts] for fmts in distinct],
+    widths = np.asarray([[f.bits for f in fmts] for fmts in format_set],
                         dtype=np.int64).reshape(-1, 4).T[:, format_index]
     get = attrgetter(*PROBLEM_FIELDS)
     try:
-        values = np.asarray([get(p) for p in problems],
-                            dtype=np.int64).reshape(-1, len(PROBLEM_FIELDS)).T
+        values = np.asarray([get(p) for p in distinct],
+                            dtype=np.int64).reshape(-1, len(PROBLEM_FIELDS)).T[:, take]
     except OverflowError:  # a size beyond int64 itself: name it
-        for p in problems:
-            _refuse_overflow(p, source)
+        for j in range(len(rows)):
+            _refuse_overflow(problem(j), source)
         raise
     cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
+    cols["layer_index"] = np.asarray(layer_index, dtype=np.int64)
     b_store = np.where(cols["b_store_bits"] > 0, cols["b_store_bits"], widths[1])
-    _guard_counts(problems, np.vstack([widths, b_store[None, :]]), cols, source)
-    pass_codes = np.asarray([p.pass_name.code for p in problems], dtype=np.int64)
-    kinds = np.asarray([p.kind for p in problems], dtype=np.int64)
+    _guard_counts(problem, np.vstack([widths, b_store[None, :]]), cols, source)
+    pass_codes = np.asarray([p.pass_name.code for p in distinct], dtype=np.int64)[take]
+    kinds = np.asarray([p.kind for p in distinct], dtype=np.int64)[take]
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
                 a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3],
                 b_store_bits=b_store)
-    return ProblemTable(names=tuple(p.name for p in problems), format_set=distinct,
+    return ProblemTable(names=tuple(names), format_set=format_set,
                         format_index=format_index, source=source,
                         **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS})
