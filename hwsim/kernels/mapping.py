@@ -135,6 +135,14 @@ def loop_dim(inner: int, pos: int) -> int:
 
 
 @jit
+def copy_row(tiles: I64, dst: int, src: I64) -> None:
+    """tiles[dst, d] = src[d] for the three dimensions. Element by element: a slice
+    assignment would compile numpy's shape-mismatch error path into every kernel using it."""
+    for d in range(3):
+        tiles[dst, d] = src[d]
+
+
+@jit
 def tile_counts(tiles: I64, ntl: I64) -> None:
     """ntl[j, d] = ceil(extent_d / tiles[j, d]), the number of level-j tiles along d. With
     tiles nested regularly, the level-j loop over d has a trip count above 1 exactly when
@@ -301,6 +309,35 @@ def fits(tiles: I64, dint: I64, dflt: F64, bits: F64, a_tile: int) -> bool:
 
 
 @jit
+def level_bits(counts: F64, level: int) -> float:
+    """Bits read and written at storage `level` over all operands (``counts[level].sum()``,
+    summed in the same order, without compiling a slice reduction)."""
+    total = 0.0
+    for o in range(3):
+        for rw in range(2):
+            total += counts[level, o, rw]
+    return total
+
+
+@jit
+def fill_counts(counts: F64, value: float) -> None:
+    """Every entry of `counts[3, 3, 2]` set to `value`."""
+    for lv in range(3):
+        for o in range(3):
+            for rw in range(2):
+                counts[lv, o, rw] = value
+
+
+@jit
+def copy_counts(dst: F64, src: F64) -> None:
+    """dst[3, 3, 2] = src, element by element (see `copy_row`)."""
+    for lv in range(3):
+        for o in range(3):
+            for rw in range(2):
+                dst[lv, o, rw] = src[lv, o, rw]
+
+
+@jit
 def objective_value(objective: int, counts: F64, energy: F64, dflt: F64, fixed_pj: float,
                     array_pj: F64, array_el: F64, cycles: float,
                     stall: float) -> tuple[float, float]:
@@ -321,7 +358,11 @@ def objective_value(objective: int, counts: F64, energy: F64, dflt: F64, fixed_p
         return cycles + stall, pj
     if objective == OBJ_EDP:
         return pj * (cycles + stall), pj
-    return (counts[0, :, 0].sum() + counts[0, :, 1].sum()) / 8.0, pj
+    reads, writes = 0.0, 0.0
+    for o in range(3):
+        reads += counts[0, o, 0]
+        writes += counts[0, o, 1]
+    return (reads + writes) / 8.0, pj
 
 
 @jit
@@ -464,16 +505,16 @@ def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits
                     a_fill: int, cycles: float, counts: F64) -> float:
     """Counts (into `counts`, zeroed first) and stall cycles of one mapping whose compute
     takes `cycles` (`mapping_cycles`); `ntl` from `tile_counts`."""
-    counts[:] = 0.0
+    fill_counts(counts, 0.0)
     input_traffic(OP_A, tiles, ntl, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
     input_traffic(OP_B, tiles, ntl, inner, dint[D_HOLD_B] == 1, bits[1], -1, counts)
     output_traffic(tiles, ntl, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2],
                    bits[3], counts)
     folds = tile_count(ntl, 2)
-    stall = level_stall(counts[0].sum(), tile_count(ntl, 1), dflt[F_BW_DRAM], cycles,
+    stall = level_stall(level_bits(counts, 0), tile_count(ntl, 1), dflt[F_BW_DRAM], cycles,
                         dint[D_DB_BUF] == 2)
-    stall += level_stall(counts[1].sum(), folds, dflt[F_BW_BUF], cycles, True)
-    stall += level_stall(counts[2].sum(), folds, dflt[F_BW_ACC], cycles, True)
+    stall += level_stall(level_bits(counts, 1), folds, dflt[F_BW_BUF], cycles, True)
+    stall += level_stall(level_bits(counts, 2), folds, dflt[F_BW_ACC], cycles, True)
     return stall
 
 
@@ -503,13 +544,14 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
             if value < best[0] or (ties and value == best[0]):
                 ties, replaced = False, True
                 best[R_OBJ], best[R_CYCLES], best[R_STALL], best[R_PJ] = value, cycles, stall, pj
-                best[R_ARRAY_A:R_ARRAY_OUT + 1] = array_el
+                best[R_ARRAY_A], best[R_ARRAY_B], best[R_ARRAY_OUT] = (array_el[0], array_el[1],
+                                                                     array_el[2])
                 best[R_FOLDS] = tile_count(ntl, 2)
                 best_map[0] = tiles[2, dims[2]]
                 best_map[1], best_map[2], best_map[3] = tiles[1, 0], tiles[1, 1], tiles[1, 2]
                 best_map[4], best_map[5] = inner[0], inner[1]
                 best_map[6], best_map[7], best_map[8] = tiles[2, 0], tiles[2, 1], tiles[2, 2]
-                best_counts[:] = scratch
+                copy_counts(best_counts, scratch)
     return replaced
 
 
@@ -541,7 +583,7 @@ def chunk_bound(tiles: I64, conv: I64, dint: I64, dflt: F64, energy: F64, bits: 
     read-backs (a sum of tile halos covers the whole halo; an im2col block covers every pixel
     it reads), so, as in `order_bound`, the bound never exceeds a mapping's objective. Row 1
     of `tiles` is left as the whole problem."""
-    tiles[1, :] = tiles[0, :]
+    copy_row(tiles, 1, tiles[0])
     tile_counts(tiles, ntl)
     array_elements(tiles, ntl, array_el)
     evaluate_counts(tiles, ntl, least, dint, dflt, bits, whole_a, cycles, scratch)
@@ -637,7 +679,7 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     dims = role_dims[dint[D_DATAFLOW]]
     halo = conv[0] > 0 and dint[D_HOLD_A] == 1
     tiles = np.empty((3, 3), dtype=np.int64)
-    tiles[0, :] = mnk
+    copy_row(tiles, 0, mnk)
     inner = np.zeros(2, dtype=np.int64)
     scratch = np.zeros((3, 3, 2), dtype=np.float64)
     cands = np.zeros((4, MAX_CANDS), dtype=np.int64)
@@ -648,7 +690,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     array_el = np.zeros(3, dtype=np.float64)
     bounds = np.empty(BOUND_SLOTS, dtype=np.float64)
     slots = np.empty((BOUND_SLOTS, 4), dtype=np.int64)
-    best[:] = np.inf
+    for r in range(best.shape[0]):
+        best[r] = np.inf
     t_dim = dims[2]
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
@@ -772,10 +815,11 @@ def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: flo
     dims = role_dims[dint[D_DATAFLOW]]
     halo = conv[0] > 0 and dint[D_HOLD_A] == 1
     tiles = np.empty((3, 3), dtype=np.int64)
-    tiles[0, :] = mnk
+    copy_row(tiles, 0, mnk)
     tiles[1, 0], tiles[1, 1], tiles[1, 2] = mapping[1], mapping[2], mapping[3]
     set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], mapping[0], factors)
-    inner = mapping[4:6].copy()
+    inner = np.zeros(2, dtype=np.int64)
+    inner[0], inner[1] = mapping[4], mapping[5]
     if not tiles_valid(tiles):
         return 1, np.inf, 0.0, 0.0, 0.0
     halo_sum, halo_max = (m_tile_halo(tiles[1, 0], conv) if halo and a_aligned(tiles, conv)
