@@ -55,21 +55,28 @@ class MappingInputs:
 
 def conv_rows(table: ProblemTable, workload: Workload) -> I64:
     """`ConvGeometry` rows of the forward GEMMs of `table` lowered from a convolution of
-    `workload` (whose im2col view is the GEMM's A); `NO_CONV` for every other problem."""
+    `workload` (whose im2col view is the GEMM's A, with the batch M / (P*Q)); `NO_CONV` for
+    every other problem. One geometry per distinct layer, spread over its GEMMs at once."""
     rows = np.tile(NO_CONV, (len(table), 1))
-    forward = Pass.FWD.code
-    for p in np.flatnonzero((table.from_conv == 1) & (table.is_vector == 0)
-                            & (table.pass_code == forward)).tolist():
-        layer = workload.layers[int(table.layer_index[p])]
-        if not isinstance(layer, Conv2d):
-            continue
-        pixels = layer.out_h * layer.out_w
-        if int(table.M[p]) % pixels:
-            continue
-        geo = ConvGeometry.from_layer(layer, int(table.M[p]) // pixels)
-        if geo.gemm == (int(table.M[p]), int(table.K[p])):
-            rows[p] = geo.as_row()
+    gemms = np.flatnonzero((table.from_conv == 1) & (table.is_vector == 0)
+                           & (table.pass_code == Pass.FWD.code))
+    layers, of_layer = np.unique(table.layer_index[gemms], return_inverse=True)
+    per_layer = np.array([layer_geometry(workload.layers[int(i)]) for i in layers],
+                         dtype=np.int64).reshape(-1, NO_CONV.size)
+    geo = per_layer[of_layer.reshape(-1)]
+    m = np.asarray(table.M, dtype=np.int64)[gemms]
+    k = np.asarray(table.K, dtype=np.int64)[gemms]
+    pixels = geo[:, 1] * geo[:, 2]                  # P*Q; 0 for a layer that is no Conv2d
+    im2col = (pixels > 0) & (m % np.maximum(pixels, 1) == 0) & (k == geo[:, 11] * geo[:, 3]
+                                                                 * geo[:, 4])
+    geo[:, 0] = m // np.maximum(pixels, 1)
+    rows[gemms[im2col]] = geo[im2col]
     return rows
+
+
+def layer_geometry(layer: object) -> I64:
+    """The `ConvGeometry` row of a Conv2d layer with batch 0, `NO_CONV` for any other."""
+    return ConvGeometry.from_layer(layer, 0).as_row() if isinstance(layer, Conv2d) else NO_CONV
 
 
 def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float) -> MappingDesign:
