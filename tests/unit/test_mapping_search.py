@@ -273,3 +273,16 @@ def test_workload_problems_carry_conv_geometry():
     assert len(convs) == 5 and len(problems) == 8
     assert (convs[0].M, convs[0].N, convs[0].K) == (55 * 55, 64, 363)
     assert names[0] == "features.0"
+
+
+def test_stable_order_is_numpys_stable_argsort():
+    """The search's bound order equals np.argsort(kind="mergesort"): ascending, ties by index
+    (keys drawn from few values, with infinities, so ties and runs are common)."""
+    rng = np.random.default_rng(3)
+    order = np.zeros(km.BOUND_SLOTS, dtype=np.int64)
+    work = np.zeros(km.BOUND_SLOTS, dtype=np.int64)
+    for n in [0, 1, 2, 3, 7, 64, 333, km.BOUND_SLOTS]:
+        keys = rng.integers(0, 9, km.BOUND_SLOTS).astype(np.float64)
+        keys[rng.random(km.BOUND_SLOTS) < 0.05] = np.inf
+        km.stable_order(keys, n, order, work)
+        assert order[:n].tolist() == np.argsort(keys[:n], kind="mergesort").tolist()
