@@ -158,11 +158,13 @@ def run_kernels(table: ProblemTable, designs: DesignArrays) -> KernelCounts:
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
         designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK, k_pack, t_steps,
         m_pack, preload)
-    # memory moves B at its stored width; compute (above) uses the width it is used at
-    bits = np.stack([table.a_bits, table.b_store_bits, table.out_bits, table.acc_bits], axis=1)
+    # memory moves operands at their stored widths (float64: block formats' scales add a
+    # fraction of a bit); compute (above) uses the widths they are used at
+    bits = np.stack([table.a_store_bits, table.b_store_bits, table.out_store_bits,
+                     table.acc_bits], axis=1).astype(np.float64)
     vec = np.stack([table.vector_elements, table.vector_ops_per_element,
                     table.vector_read_bits + table.vector_write_bits, table.vector_in_dram],
-                   axis=1)
+                   axis=1).astype(np.float64)
     dram_bits, stall, vector_cycles = memory_model(
         table.M, table.N, table.K, table.count, table.is_vector, table.a_unique,
         np.ascontiguousarray(bits), np.ascontiguousarray(vec), sram_counts, designs.rows,

@@ -157,7 +157,7 @@ def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
     design does not have are 0."""
     e = design_energy(archs, tables)
     vector = table.is_vector.astype(bool)
-    a, b, o, acc = table.a_bits, table.b_bits, table.out_bits, table.acc_bits
+    a, b, acc = table.a_bits, table.b_bits, table.acc_bits
     macs = table.macs.astype(np.float64)
     elements = table.vector_elements.astype(np.float64)
     sram, dram = counts.sram, counts.dram
@@ -165,11 +165,12 @@ def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
     write_o = e.write[:, 2:3]
     final = (table.M * table.N * table.count).astype(np.float64)
     partial = sram.reads["ofmap"].astype(np.float64)  # read back once per partial-sum write
+    # SRAM holds A and the output at their stored widths (a block format's scales included)
     s_if = np.where(vector, elements * table.vector_read_bits * read_if,
-                    sram.reads["ifmap"] * a * read_if)
+                    sram.reads["ifmap"] * table.a_store_bits * read_if)
     s_f = np.where(vector, 0.0, sram.reads["filter"] * table.b_store_bits * read_f)  # as stored
     s_o = np.where(vector, elements * table.vector_write_bits * write_o,
-                   final * o * write_o + partial * acc * (write_o + read_o))
+                   final * table.out_store_bits * write_o + partial * acc * (write_o + read_o))
     # GEMM-only terms need no mask: vector problems have no MACs and no SRAM counts
     every_sram_bit = sram.reads["ifmap"] * a + sram.reads["filter"] * b + \
         sram.writes["ofmap"] * acc

@@ -50,7 +50,7 @@ def model_state(workload: Workload, optimizer: str,
         if not count:
             continue
         prec = workload.layer_precision(layer)
-        out.append(LayerState(index, count, shares.weights * count * prec.weights.bits / 8,
-                              shares.gradients * count * prec.gradients.bits / 8,
+        out.append(LayerState(index, count, shares.weights * count * prec.weights.storage_bits / 8,
+                              shares.gradients * count * prec.gradients.storage_bits / 8,
                               shares.optimizer * count * opt.state_bits(prec.weights) / 8))
     return tuple(out)

@@ -112,15 +112,15 @@ def footprint(workload: Workload, *, training: TrainingConfig = DEFAULT_TRAINING
         f, s = saved_split(i)
         live_fixed, live_sample = live_fixed + f, live_sample + s
         aliased = any(t.aliases_input for t in saved[i])
-        work = output_elements(layer) * prec.activations.bits / 8
+        work = output_elements(layer) * prec.activations.storage_bits / 8
         if not aliased:
-            work += input_elements(layer) * prec.activations.bits / 8
+            work += input_elements(layer) * prec.activations.storage_bits / 8
         names.append(f"{layer.name}.fwd")
         fixed.append(live_fixed)
         per_sample.append(live_sample + work)
     for i in reversed(range(len(layers))):                   # backward
         layer = layers[i]
-        g_bits = workload.layer_precision(layer).gradients.bits
+        g_bits = workload.layer_precision(layer).gradients.storage_bits
         live_fixed += grad_at.get(i, 0.0)
         work = (output_elements(layer) + input_elements(layer)) * g_bits / 8
         names.append(f"{layer.name}.bwd")

@@ -22,6 +22,7 @@ from hwsim.precision import NumberFormat
 from hwsim.spec.errors import SpecError
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 Formats = tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]
 
 
@@ -68,17 +69,22 @@ class ProblemKind(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class ProblemTable:
-    """One row per problem; every array has the same length. Counts are int64.
+    """One row per problem; every array has the same length. Counts are int64; the widths
+    memory moves (`a_store_bits`, `b_store_bits`, `out_store_bits`, `vector_read_bits`,
+    `vector_write_bits`) are float64, since a block-scaled format stores a fraction of a bit
+    per value for its scales (MXFP4: 4.25); they hold whole numbers for every other format
+    (exact in float64 below 2^53, so every count derived from them is as in int64).
 
     `format_set` holds the distinct tuples of formats of operand A, operand B, the output and
-    the accumulator, `format_index` each problem's (`formats` per problem); the bit widths
-    below are theirs, and they price the problem's energy. `source` names the workload file
-    in errors. Vector
+    the accumulator, `format_index` each problem's (`formats` per problem); `a_bits` ..
+    `acc_bits` are their (element) widths, which set compute and price the problem's
+    arithmetic, and `a_store_bits`, `out_store_bits` the widths A and the output are stored and
+    moved in (`NumberFormat.storage_bits`). `source` names the workload file in errors. Vector
     problems move `vector_read_bits` and `vector_write_bits` per element; those with
     `vector_in_dram` keep their tensors in DRAM (optimizer state) and always move them.
     `b_store_bits` is the width operand B is stored and moved in (DRAM traffic, SRAM reads):
-    `b_bits` unless the layer's weights are stored wider than used (`stored_weights`, read by
-    MSB truncation), when `b_bits` is the used width that sets compute. `pass_code` and
+    B's storage width unless the layer's weights are stored wider than used (`stored_weights`,
+    read by MSB truncation), when `b_bits` is the used width that sets compute. `pass_code` and
     `problem_kind` hold `Pass.code` and `ProblemKind` values; `is_vector` is 1 for every problem
     on the vector unit (the kernels' view of the kind).
     """
@@ -101,11 +107,13 @@ class ProblemTable:
     acc_bits: IntArray
     vector_elements: IntArray
     vector_ops_per_element: IntArray
-    vector_read_bits: IntArray
-    vector_write_bits: IntArray
+    vector_read_bits: FloatArray
+    vector_write_bits: FloatArray
     vector_in_dram: IntArray
     from_conv: IntArray
-    b_store_bits: IntArray
+    b_store_bits: FloatArray
+    a_store_bits: FloatArray
+    out_store_bits: FloatArray
     source: str = ""
 
     def __len__(self) -> int:
@@ -129,8 +137,9 @@ class ProblemTable:
 
 INT_FIELDS = ("layer_index", "pass_code", "problem_kind", "is_vector", "M", "N", "K", "count",
               "a_unique", "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
-              "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
-              "vector_in_dram", "from_conv", "b_store_bits")
+              "vector_ops_per_element", "vector_in_dram", "from_conv")
+FLOAT_FIELDS = ("vector_read_bits", "vector_write_bits", "b_store_bits", "a_store_bits",
+                "out_store_bits")
 
 
 @dataclass(slots=True)
@@ -148,11 +157,11 @@ class Problem:
     a_unique: int = 0
     vector_elements: int = 0
     vector_ops_per_element: int = 0
-    vector_read_bits: int = 0
-    vector_write_bits: int = 0
+    vector_read_bits: float = 0
+    vector_write_bits: float = 0
     vector_in_dram: int = 0
     from_conv: int = 0
-    b_store_bits: int = 0          # 0: operand B is stored at its own width
+    b_store_bits: float = 0        # 0: operand B is stored at its own storage width
     kind: ProblemKind = ProblemKind.GEMM
 
     @property
@@ -167,7 +176,7 @@ def gemm(name: str, index: int, pass_name: Pass, formats: Formats, m: int, n: in
 
 
 def vector(name: str, index: int, pass_name: Pass, formats: Formats, elements: int, ops: int,
-           read_bits: int, write_bits: int, in_dram: bool = False,
+           read_bits: float, write_bits: float, in_dram: bool = False,
            kind: ProblemKind = ProblemKind.VECTOR) -> Problem:
     return Problem(name, index, pass_name, formats, vector_elements=elements,
                    vector_ops_per_element=ops, vector_read_bits=read_bits,
@@ -202,7 +211,7 @@ def format_count(value: int) -> str:
     return f"{value:.1e}".replace("e+", "e")
 
 
-def _guard_counts(problems: list[Problem], widths: IntArray, cols: dict[str, IntArray],
+def _guard_counts(problems: list[Problem], widths: FloatArray, cols: dict[str, FloatArray],
                   source: str) -> None:
     """Refuse a problem whose counts exceed int64, the kernels' and totals' integer type:
     MACs, BitOPs (MACs x A bits x B bits), the elements of each operand, vector operations,
@@ -226,11 +235,12 @@ def _refuse_overflow(p: Problem, source: str) -> None:
     """SpecError if one of `_guard_counts`' quantities of `p`, in Python ints, exceeds int64
     (the first in the order listed there)."""
     a, b, out, acc = (f.bits for f in p.formats)
+    b_store = p.b_store_bits or p.formats[1].storage_bits
     macs = p.M * p.N * p.K * p.count
     quantities = [
         ("macs", macs), ("bitops", macs * a * b), ("A elements", p.M * p.K * p.count),
         ("B elements", p.K * p.N * p.count), ("output elements", p.M * p.N * p.count),
-        ("bits moved", macs * (a + (p.b_store_bits or b) + out + acc)),
+        ("bits moved", macs * (a + b_store + out + acc)),
         ("vector elements", p.vector_elements),
         ("vector operations", p.vector_elements * p.vector_ops_per_element),
         ("bits moved", p.vector_elements * (p.vector_read_bits + p.vector_write_bits))]
@@ -242,8 +252,8 @@ def _refuse_overflow(p: Problem, source: str) -> None:
 
 
 PROBLEM_FIELDS = ("layer_index", "M", "N", "K", "count", "a_unique", "vector_elements",
-                  "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
-                  "vector_in_dram", "from_conv", "b_store_bits")
+                  "vector_ops_per_element", "vector_in_dram", "from_conv")
+PROBLEM_WIDTHS = ("vector_read_bits", "vector_write_bits", "b_store_bits")
 
 
 def pack(problems: list[Problem], source: str = "") -> ProblemTable:
@@ -251,9 +261,12 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
     int64 are a SpecError naming `source` (the workload file) and the layer."""
     distinct, codes = _format_codes(problems)
     format_index = np.asarray(codes, dtype=np.int64)
-    # bits of A, B, output, accumulator per distinct format tuple, then per problem
+    # bits of A, B, output, accumulator per distinct format tuple, then per problem: the
+    # (element) widths compute at, and the widths memory stores
     widths = np.asarray([[f.bits for f in fmts] for fmts in distinct],
                         dtype=np.int64).reshape(-1, 4).T[:, format_index]
+    stored = np.asarray([[f.storage_bits for f in fmts] for fmts in distinct],
+                        dtype=np.float64).reshape(-1, 4).T[:, format_index]
     get = attrgetter(*PROBLEM_FIELDS)
     try:
         values = np.asarray([get(p) for p in problems],
@@ -262,15 +275,21 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
         for p in problems:
             _refuse_overflow(p, source)
         raise
-    cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
-    b_store = np.where(cols["b_store_bits"] > 0, cols["b_store_bits"], widths[1])
-    _guard_counts(problems, np.vstack([widths, b_store[None, :]]), cols, source)
+    cols: dict[str, npt.NDArray[np.generic]] = dict(zip(PROBLEM_FIELDS, values, strict=True))
+    moved = np.asarray([[getattr(p, f) for f in PROBLEM_WIDTHS] for p in problems],
+                       dtype=np.float64).reshape(-1, len(PROBLEM_WIDTHS)).T
+    cols.update(zip(PROBLEM_WIDTHS, moved, strict=True))
+    b_store = np.where(moved[2] > 0, moved[2], stored[1])
+    _guard_counts(problems, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
+                  {k: v.astype(np.float64) for k, v in cols.items()}, source)
     pass_codes = np.asarray([p.pass_name.code for p in problems], dtype=np.int64)
     kinds = np.asarray([p.kind for p in problems], dtype=np.int64)
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
                 a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3],
-                b_store_bits=b_store)
+                b_store_bits=b_store, a_store_bits=stored[0], out_store_bits=stored[2])
     return ProblemTable(names=tuple(p.name for p in problems), format_set=distinct,
                         format_index=format_index, source=source,
-                        **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS})
+                        **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS},
+                        **{f: np.ascontiguousarray(cols[f], dtype=np.float64)
+                           for f in FLOAT_FIELDS})
