@@ -3,11 +3,13 @@ the compression of saved activations, the backward passes and the optimizer upda
 
 Training adds, per MAC layer, backward-data and backward-weight GEMMs
 (`hwsim.lowering.training.backward_problems`), backward vector work, and one optimizer update per
-parameter-holding layer (`hwsim.lowering.training.optimizer_update`).
+parameter-holding layer (`hwsim.lowering.training.optimizer_update`). Block-scaled formats add
+their quantization and re-quantization work (`hwsim.lowering.block_scaling`).
 """
 
 from __future__ import annotations
 
+from hwsim.lowering.block_scaling import quantize_outputs, requantize_operands
 from hwsim.lowering.compression import compression_problems
 from hwsim.lowering.forward import forward_problem, operand_formats, weight_store_bits
 from hwsim.lowering.problem import Pass, Problem, ProblemTable, pack
@@ -30,7 +32,7 @@ def lower(workload: Workload, *, batch: int | None = None,
                                 weight_store_bits(layer, workload))
                 for i, layer in enumerate(workload.layers)]
     if training is None:
-        return pack(forwards, source)
+        return pack(quantize_outputs(forwards), source)
     split = training.split
     compression = [compression_problems(layer, i, workload.layer_precision(layer), batch, split)
                    for i, layer in enumerate(workload.layers)]  # (compress, decompress)
@@ -43,9 +45,10 @@ def lower(workload: Workload, *, batch: int | None = None,
         layer = workload.layers[index]
         prec = workload.layer_precision(layer)
         backwards += compression[index][1]
-        backwards.extend(p for p in backward_problems(layer, index, forwards[index], prec, split)
-                         if index > 0 or p.pass_name is not Pass.DGRAD)
+        backward = [p for p in backward_problems(layer, index, forwards[index], prec, split)
+                    if index > 0 or p.pass_name is not Pass.DGRAD]
+        backwards += requantize_operands(backward, forwards[index])
         update = optimizer_update(layer, index, prec, training.optimizer)
         if update is not None:
             updates.append(update)
-    return pack(forward_pass + backwards + updates, source)
+    return pack(quantize_outputs(forward_pass + backwards + updates), source)
