@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hwsim.lowering.problem import Pass, Problem, ProblemKind, vector
+from hwsim.precision import NumberFormat
 
 #: Vector operations per element to quantize into a block format (OCP MX v1.0 conversion): a
 #: compare into the block's running max |x|, the multiply by the inverse scale, the round and
@@ -41,6 +42,13 @@ from hwsim.lowering.problem import Pass, Problem, ProblemKind, vector
 QUANTIZE_OPS = 4
 #: Re-quantizing a stored block tensor adds the dequantizing multiply by its old scale.
 REQUANTIZE_OPS = QUANTIZE_OPS + 1
+#: Stochastic rounding (a format spelled ``..._sr``) adds 2 per element: drawing a uniform
+#: random number (one step of a counter-based generator) and adding it below the rounding bit.
+STOCHASTIC_OPS = 2
+
+
+def _ops(fmt: NumberFormat, base: int) -> int:
+    return base + (STOCHASTIC_OPS if fmt.stochastic else 0)
 
 
 def quantize_outputs(problems: Iterable[Problem]) -> list[Problem]:
@@ -53,7 +61,7 @@ def quantize_outputs(problems: Iterable[Problem]) -> list[Problem]:
             continue
         elements = p.vector_elements if p.is_vector else p.M * p.N * p.count
         out.append(vector(f"{p.name}.quantize", p.layer_index, p.pass_name,
-                          (fmt, fmt, acc, acc), elements, QUANTIZE_OPS, 0, 0))
+                          (fmt, fmt, acc, acc), elements, _ops(fmt, QUANTIZE_OPS), 0, 0))
     return out
 
 
@@ -81,5 +89,5 @@ def _requantize(p: Problem, forward: Problem) -> list[Problem]:
             elements = p.K * p.N * p.count
         work.append(("requant_b", b, elements, p.b_store_bits or b.storage_bits))
     return [vector(f"{p.name}.{suffix}", p.layer_index, p.pass_name, (fmt, fmt, acc, acc),
-                   elements, REQUANTIZE_OPS, read_bits, fmt.storage_bits)
+                   elements, _ops(fmt, REQUANTIZE_OPS), read_bits, fmt.storage_bits)
             for suffix, fmt, elements, read_bits in work]

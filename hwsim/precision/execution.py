@@ -24,6 +24,7 @@ def holds(native: NumberFormat, fmt: NumberFormat) -> bool:
     holds its element, and by a plain fp format of at least 8 exponent bits whose significand
     holds the element's (bf16, fp32: the dequantized values, whose range is the E8M0 scale's);
     a plain format is never held by a block format (its tensors carry no scales)."""
+    fmt = fmt.deterministic
     if fmt.is_block or native.is_block:
         if not fmt.is_block:
             return False
@@ -68,7 +69,7 @@ class UnsupportedFormatError(ValueError):
 def execution_format(fmt: NumberFormat, natives: Sequence[NumberFormat],
                      promote: bool) -> NumberFormat:
     """The format the array executes `fmt` in; raises UnsupportedFormatError."""
-    if fmt in natives:
+    if fmt.deterministic in natives:  # the rounding of its quantization is not the MAC's
         return fmt
     names = ", ".join(n.name for n in natives)
     candidates = sorted((n for n in natives if holds(n, fmt)), key=lambda n: n.bits)

@@ -11,7 +11,10 @@ Block-scaled formats (OCP Microscaling Formats (MX) v1.0, Section 5 and its Tabl
 NVIDIA Blackwell) store ``k`` consecutive elements of the reduction dimension of the matrix
 product that consumes them in a narrow element format with one 8-bit scale per block: an E8M0
 power of two for MX (k = 32), an FP8 E4M3 scale for NVFP4 (k = 16, plus one FP32 scale per
-tensor, which `storage_bits` leaves out: 4 bytes per tensor). ``<element>`` is
+tensor, which `storage_bits` leaves out: 4 bytes per tensor). A block format name ending in
+``_sr`` (``nvfp4_sr``, ``mxfp8_e5m2_sr``) is quantized with stochastic rounding (`stochastic`),
+as FP4 training recipes quantize gradients; it stores and multiplies as the format without it.
+``<element>`` is
 ``fp<n>_e<E>m<M>`` (``fp4`` alone is E2M1) or ``int<B>`` (2..16 bits), ``k`` in 1..4096; the
 element semantics are `hwsim.numerics.block_formats`'.
 """
@@ -19,7 +22,7 @@ element semantics are `hwsim.numerics.block_formats`'.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _NAMED_FP = {"fp32": (8, 23), "fp16": (5, 10), "bf16": (8, 7), "fp8_e4m3": (4, 3),
              "fp8_e5m2": (5, 2), "tf32": (8, 10)}
@@ -64,11 +67,17 @@ class NumberFormat:
     frac_bits: int = 0
     block: int = 0
     scale: str = ""
+    stochastic: bool = False
 
     @property
     def is_block(self) -> bool:
         """True for a block-scaled format (`block` elements share one `scale`)."""
         return self.block > 0
+
+    @property
+    def deterministic(self) -> NumberFormat:
+        """The format quantized with round to nearest (itself unless `stochastic`)."""
+        return replace(self, stochastic=False) if self.stochastic else self
 
     @property
     def element(self) -> NumberFormat:
@@ -88,7 +97,7 @@ class NumberFormat:
     @property
     def name(self) -> str:
         if self.block:
-            return _block_name(self)
+            return _block_name(self) + ("_sr" if self.stochastic else "")
         if self.kind in ("int", "uint"):
             return f"{self.kind}{self.bits}"
         if self.kind == "fp":
@@ -159,6 +168,12 @@ def parse_block_format(name: str) -> NumberFormat | None:
 def parse_format(text: str) -> NumberFormat:
     """Parse a short format name; raise ValueError saying what is accepted."""
     name = str(text).strip().lower()
+    if name.endswith("_sr"):
+        block = parse_block_format(name[:-3])
+        if block is None:
+            raise ValueError(f"expected _sr (stochastic rounding) after a block format such as "
+                             f"nvfp4 or mxfp8_e5m2, got {text!r}")
+        return replace(block, stochastic=True)
     block = parse_block_format(name)
     if block is not None:
         return block
