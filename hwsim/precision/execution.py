@@ -72,6 +72,8 @@ def execution_format(fmt: NumberFormat, natives: Sequence[NumberFormat],
     if fmt.deterministic in natives:  # the rounding of its quantization is not the MAC's
         return fmt
     names = ", ".join(n.name for n in natives)
+    if fmt.is_block and not any(n.is_block for n in natives):
+        names += "; compute.native_formats has no block-scaled format"
     candidates = sorted((n for n in natives if holds(n, fmt)), key=lambda n: n.bits)
     if not promote:
         hint = f" (or set compute.unsupported_formats: promote to run it as " \
