@@ -1,0 +1,142 @@
+"""Add the cost half to reports/block_formats.md: training steps under block-scaled recipes.
+
+    python bench/block_formats_cost.py   # rewrites the "Cost" section of reports/block_formats.md
+
+BERT-base (sequence 128) and GPT-2 (sequence 1024), batch 1, one Adam training step, on
+``mx_array_like`` (block dot-product PEs) against ``baseline_bf16`` and ``baseline_fp8``
+(bit-parallel, same 16x32 PEs, buffers, DRAM, clock and node). Recipes are the shipped policies
+(``hwsim/policies``); the baselines also run their own formats (bf16; FP8 E4M3 weights and
+activations with E5M2 gradients, per-tensor scaled). On ``baseline_bf16`` a recipe's block
+formats are promoted to bf16 MACs (stored and moved at their own width).
+
+Scale overhead: each recipe is run again on ``mx_array_like`` with every block format replaced by
+its element format (same element width, so the same throughput; no scales stored, moved or
+applied, and no quantization work), the array also executing those element formats natively.
+The difference is what block scaling costs: scale bytes in DRAM and memory, the scales'
+application in the MACs and the quantization and re-quantization work on the vector unit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from _common import REPORTS, WORKLOADS, publish
+
+from hwsim.api import estimate, load_arch, load_workload
+from hwsim.precision import NumberFormat, parse_format
+from hwsim.spec.arch import Arch
+from hwsim.spec.policy import Policy, Rule, load_policy
+from hwsim.training_config import TrainingConfig
+
+REPORT = REPORTS / "block_formats.md"
+SECTION = "## Cost of a training step"
+WORKLOAD_FILES = {"BERT-base (seq 128)": "bert_base.yaml", "GPT-2 (seq 1024)": "gpt2_seq1024.yaml"}
+RECIPES = ("mxfp8", "mxfp4_fwd_mxfp8_bwd", "nvfp4")
+BASELINES = {"bf16": {"weights": "bf16", "activations": "bf16", "gradients": "bf16",
+                      "accumulator": "fp32"},
+             "fp8 (per tensor)": {"weights": "fp8_e4m3", "activations": "fp8_e4m3",
+                                  "gradients": "fp8_e5m2", "accumulator": "fp32"}}
+RUNS = ([("baseline_bf16", "bf16"), ("baseline_fp8", "fp8 (per tensor)")]
+        + [("baseline_bf16", r) for r in RECIPES] + [("mx_array_like", r) for r in RECIPES])
+COMPONENTS = ("mac", "vector", "forwarding", "sram_ifmap", "sram_filter", "sram_ofmap", "dram")
+
+
+def policy_of(name: str) -> Policy:
+    if name in BASELINES:
+        return Policy({k: parse_format(v) for k, v in BASELINES[name].items()})
+    return load_policy(name)
+
+
+def without_scales(policy: Policy) -> Policy:
+    """The policy with every block format replaced by its element format."""
+    def plain(formats: dict[str, NumberFormat]) -> dict[str, NumberFormat]:
+        return {k: f.element for k, f in formats.items()}
+    return Policy(plain(policy.default), tuple(Rule(r.pattern, plain(r.formats))
+                                               for r in policy.rules))
+
+
+def executing_elements(arch: Arch) -> Arch:
+    """The arch also executing its block formats' element formats natively."""
+    natives = arch.compute.native_formats
+    extra = tuple(dict.fromkeys(f.element for f in natives if f.is_block))
+    return dataclasses.replace(arch, compute=dataclasses.replace(
+        arch.compute, native_formats=natives + extra))
+
+
+def step(workload_file: str, arch: Arch, policy: Policy) -> dict:
+    workload = policy.apply(load_workload(WORKLOADS / workload_file))
+    return estimate(workload, arch, training=TrainingConfig()).to_dict()["totals"]
+
+
+def mb(x: float) -> str:
+    return f"{x / 1e6:,.1f}"
+
+
+def uj(x: float) -> str:
+    return f"{x / 1e6:,.0f}"
+
+
+def section() -> str:
+    lines = [SECTION, "",
+             "Produced by `python bench/block_formats_cost.py` (this section only; the "
+             "quantization-error section above by `python bench/block_formats_numerics.py`). "
+             "One training step (forward, backward, Adam update; batch 1) per row; recipes are "
+             "the shipped policies `hwsim/policies/*.yaml` (`--policy NAME`), the baselines' "
+             "rows their own formats. `baseline_bf16` promotes a recipe's block formats to bf16 "
+             "MACs. Archs: `hwsim/arch_configs/{mx_array_like,baseline_bf16,baseline_fp8}.yaml`"
+             " (16x32 PEs, ws, 500 MHz, 45 nm, 16 bytes/cycle DRAM). What each cost counts: "
+             "`docs/block_formats.md`.", ""]
+    archs = {name: load_arch(name) for name in ("baseline_bf16", "baseline_fp8",
+                                                   "mx_array_like")}
+    for label, file in WORKLOAD_FILES.items():
+        rows = [(arch, recipe, step(file, archs[arch], policy_of(recipe)))
+                for arch, recipe in RUNS]
+        lines += [f"### {label}", "",
+                  "| arch | recipe | cycles | compute_cycles | energy_uJ | dram_MB | "
+                  "peak_memory_MB | model_state_MB | activation_MB |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for arch, recipe, t in rows:
+            lines.append(f"| {arch} | {recipe} | {t['cycles']:,} | {t['compute_cycles']:,} | "
+                         f"{uj(t['energy_pj'])} | {mb(t['dram_bytes_total'])} | "
+                         f"{mb(t['peak_memory_bytes'])} | {mb(t['model_state_bytes'])} | "
+                         f"{mb(t['activation_bytes'])} |")
+        lines += ["", "Energy by component, uJ:", "",
+                  "| arch | recipe | " + " | ".join(COMPONENTS) + " |",
+                  "|---|---|" + "---:|" * len(COMPONENTS)]
+        for arch, recipe, t in rows:
+            parts = t["energy_breakdown_pj"]
+            lines.append(f"| {arch} | {recipe} | " + " | ".join(
+                uj(parts.get(c, 0.0)) for c in COMPONENTS) + " |")
+        lines += ["", "Scale overhead on `mx_array_like` (the recipe minus the same recipe "
+                  "with element formats and no scales; module docstring of the script):", "",
+                  "| recipe | dram_MB | dram_% | peak_memory_MB | cycles | cycles_% | "
+                  "energy_uJ | energy_% | mac_uJ | vector_uJ | sram_uJ | dram_uJ |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        plain_arch = executing_elements(archs["mx_array_like"])
+        for arch, recipe, t in rows:
+            if arch != "mx_array_like":
+                continue
+            p = step(file, plain_arch, without_scales(policy_of(recipe)))
+            e, ep = t["energy_breakdown_pj"], p["energy_breakdown_pj"]
+            sram = sum(e.get(c, 0.0) - ep.get(c, 0.0) for c in COMPONENTS if "sram" in c)
+            lines.append(
+                f"| {recipe} | {mb(t['dram_bytes_total'] - p['dram_bytes_total'])} | "
+                f"{100 * (t['dram_bytes_total'] / p['dram_bytes_total'] - 1):.2f} | "
+                f"{mb(t['peak_memory_bytes'] - p['peak_memory_bytes'])} | "
+                f"{t['cycles'] - p['cycles']:,} | {100 * (t['cycles'] / p['cycles'] - 1):.2f} | "
+                f"{uj(t['energy_pj'] - p['energy_pj'])} | "
+                f"{100 * (t['energy_pj'] / p['energy_pj'] - 1):.2f} | "
+                f"{uj(e['mac'] - ep['mac'])} | {uj(e['vector'] - ep['vector'])} | "
+                f"{uj(sram)} | {uj(e['dram'] - ep['dram'])} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    text = REPORT.read_text(encoding="utf-8")
+    head = text.split(SECTION)[0].rstrip("\n")
+    publish(REPORT, f"{head}\n\n{section()}")
+
+
+if __name__ == "__main__":
+    main()
