@@ -228,3 +228,11 @@ def test_policy_file_block_size_error_names_the_field(tmp_path):
                                 str(bad)),
                           "p.yaml:2: default.weights: expected a block size that is a positive "
                           "integer")
+
+
+def test_sweep_precision_paths_take_block_formats():
+    from hwsim.sweep.design import policy_for
+    policy = policy_for(Policy({}), {"precision.weights": "mxfp4",
+                                     "precision.rules.last.gradients": "nvfp4_sr"})
+    assert policy.default["weights"] == F("mxfp4")
+    assert policy.rules[0].formats["gradients"] == F("nvfp4_sr")
