@@ -228,7 +228,7 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
         for p in range(n_problems):
             if is_vector[p]:
                 act_cap = caps_bits[d, 0] + (0.0 if uni else caps_bits[d, 2])
-                cyc, moved, st = vector_memory(np.int64(vec[p, 0]), np.int64(vec[p, 1]),
+                cyc, moved, st = vector_memory(int(vec[p, 0]), int(vec[p, 1]),
                                                vec[p, 2], vec[p, 3] == 1,
                                                lanes[d], act_cap, dram_bw_bits[d])
                 vector_cycles[d, p] = cyc

@@ -29,7 +29,7 @@ from hwsim.spec.workload import Layer, VectorOp
 
 
 def _work(name: str, index: int, pass_name: Pass, formats: Formats, elements: int, ops: int,
-          read_bits: int, write_bits: int, in_dram: bool = False) -> Problem:
+          read_bits: float, write_bits: float, in_dram: bool = False) -> Problem:
     """Vector work of the compression scheme, marked `ProblemKind.COMPRESSION` so results can
     total it apart from the network's own work."""
     return vector(name, index, pass_name, formats, elements, ops, read_bits, write_bits, in_dram,

@@ -138,8 +138,6 @@ class ProblemTable:
 INT_FIELDS = ("layer_index", "pass_code", "problem_kind", "is_vector", "M", "N", "K", "count",
               "a_unique", "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
               "vector_ops_per_element", "vector_in_dram", "from_conv")
-FLOAT_FIELDS = ("vector_read_bits", "vector_write_bits", "b_store_bits", "a_store_bits",
-                "out_store_bits")
 
 
 @dataclass(slots=True)
@@ -275,21 +273,24 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
         for p in problems:
             _refuse_overflow(p, source)
         raise
-    cols: dict[str, npt.NDArray[np.generic]] = dict(zip(PROBLEM_FIELDS, values, strict=True))
+    cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
     moved = np.asarray([[getattr(p, f) for f in PROBLEM_WIDTHS] for p in problems],
                        dtype=np.float64).reshape(-1, len(PROBLEM_WIDTHS)).T
-    cols.update(zip(PROBLEM_WIDTHS, moved, strict=True))
+    floats: dict[str, FloatArray] = dict(zip(PROBLEM_WIDTHS, moved, strict=True))
     b_store = np.where(moved[2] > 0, moved[2], stored[1])
     _guard_counts(problems, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
-                  {k: v.astype(np.float64) for k, v in cols.items()}, source)
+                  {**{k: v.astype(np.float64) for k, v in cols.items()}, **floats}, source)
     pass_codes = np.asarray([p.pass_name.code for p in problems], dtype=np.int64)
     kinds = np.asarray([p.kind for p in problems], dtype=np.int64)
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
-                a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3],
-                b_store_bits=b_store, a_store_bits=stored[0], out_store_bits=stored[2])
+                a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3])
+    floats.update(b_store_bits=b_store, a_store_bits=stored[0], out_store_bits=stored[2])
     return ProblemTable(names=tuple(p.name for p in problems), format_set=distinct,
                         format_index=format_index, source=source,
                         **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS},
-                        **{f: np.ascontiguousarray(cols[f], dtype=np.float64)
-                           for f in FLOAT_FIELDS})
+                        vector_read_bits=np.ascontiguousarray(floats["vector_read_bits"]),
+                        vector_write_bits=np.ascontiguousarray(floats["vector_write_bits"]),
+                        b_store_bits=np.ascontiguousarray(floats["b_store_bits"]),
+                        a_store_bits=np.ascontiguousarray(floats["a_store_bits"]),
+                        out_store_bits=np.ascontiguousarray(floats["out_store_bits"]))
