@@ -76,6 +76,30 @@ def uj(x: float) -> str:
     return f"{x / 1e6:,.0f}"
 
 
+def findings(rows: list[tuple[str, str, dict]]) -> list[str]:
+    """Ratios of each recipe on mx_array_like to bf16 on baseline_bf16, and where time and
+    energy go."""
+    ref = next(t for arch, recipe, t in rows if recipe == "bf16")
+    out = []
+    for arch, recipe, t in rows:
+        if arch != "mx_array_like":
+            continue
+        out.append(f"- {recipe} on mx_array_like against bf16 on baseline_bf16: cycles x"
+                   f"{t['cycles'] / ref['cycles']:.3f}, energy x"
+                   f"{t['energy_pj'] / ref['energy_pj']:.3f}, DRAM bytes x"
+                   f"{t['dram_bytes_total'] / ref['dram_bytes_total']:.3f}, peak memory x"
+                   f"{t['peak_memory_bytes'] / ref['peak_memory_bytes']:.3f}.")
+    stall = min(t["stall_cycles"] / t["cycles"] for _, _, t in rows)
+    dram = min(t["energy_breakdown_pj"]["dram"] / t["energy_pj"] for _, _, t in rows)
+    state = min(t["model_state_bytes"] / t["peak_memory_bytes"] for _, _, t in rows)
+    out.append(f"- At batch 1 and 16 bytes/cycle of DRAM, stalls are at least {100 * stall:.0f}% "
+               f"of every row's cycles and DRAM at least {100 * dram:.0f}% of its energy; the "
+               f"model state (weights, gradients, Adam's fp32 master copy and states) is at "
+               f"least {100 * state:.0f}% of peak memory. Narrower formats save mostly "
+               "through traffic here, not through MACs.")
+    return out
+
+
 def section() -> str:
     lines = [SECTION, "",
              "Produced by `python bench/block_formats_cost.py` (this section only; the "
@@ -107,6 +131,7 @@ def section() -> str:
             parts = t["energy_breakdown_pj"]
             lines.append(f"| {arch} | {recipe} | " + " | ".join(
                 uj(parts.get(c, 0.0)) for c in COMPONENTS) + " |")
+        lines += ["", *findings(rows)]
         lines += ["", "Scale overhead on `mx_array_like` (the recipe minus the same recipe "
                   "with element formats and no scales; module docstring of the script):", "",
                   "| recipe | dram_MB | dram_% | peak_memory_MB | cycles | cycles_% | "
