@@ -22,7 +22,7 @@ from _common import REPORTS, WORKLOADS, publish
 
 from hwsim.training_config import TrainingConfig
 from hwsim.api import estimate, load_arch, load_workload
-from hwsim.energy import ops
+from hwsim.unit_energy import ops
 from hwsim.arrays.bitserial import sip_step_pj
 from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy, Rule, parse_precision_flag

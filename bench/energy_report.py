@@ -20,13 +20,13 @@ import matplotlib.pyplot as plt
 from _common import REPORTS, WORKLOADS, publish
 
 from hwsim.api import estimate, load_arch, load_workload, shipped_arch_names
-from hwsim.energy import memory, ops
-from hwsim.energy.data import base_table
-from hwsim.energy.scaling import energy_scale
-from hwsim.technology import supported_nodes
 from hwsim.energy.table import energy_table
 from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy
+from hwsim.technology import supported_nodes
+from hwsim.unit_energy import memory, ops
+from hwsim.unit_energy.data import base_table
+from hwsim.unit_energy.scaling import energy_scale
 
 F = parse_format
 
@@ -103,8 +103,8 @@ def main() -> int:
              "Produced by `python bench/energy_report.py`.", "",
              "## 45 nm published points (Horowitz, ISSCC 2014; Sze et al. 2017)", "",
              "Each fit is built to pass through the published points it is calibrated on "
-             "(hwsim/energy/ops.py, hwsim/energy/memory.py), so the error column is zero by "
-             "construction up to rounding: it checks that the fits are implemented as "
+             "(hwsim/unit_energy/ops.py, hwsim/unit_energy/memory.py), so the error column is "
+             "zero by construction up to rounding: it checks that the fits are implemented as "
              "described, not how well they predict other points.", "",
              *calibration(), "",
              "## Fitted energies at 45 nm by format", "",

@@ -21,7 +21,7 @@ from hwsim.lowering import Pass, ProblemTable, lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor
 from hwsim.result import ProblemResults, Result
 from hwsim.spec.arch import Arch
-from hwsim.spec.arch_io import load_arch as _load_arch_yaml
+from hwsim.archfile.io import load_arch as _load_arch_yaml
 from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.workload import Conv2d, Linear, Workload
 from hwsim.spec.workload_io import default_source

@@ -32,7 +32,7 @@ from hwsim.training_config import (LIMITS, TRAINING, FrequencySplit, TrainingCon
                                    parse_frequency_split)
 from hwsim.training_run import training_run
 from hwsim.spec.arch import Arch
-from hwsim.spec.arch_io import arch_to_yaml
+from hwsim.archfile.io import arch_to_yaml
 from hwsim.spec.errors import SpecError, SpecIssue
 from hwsim.spec.workload import Workload
 from hwsim.spec.workload_io import workload_to_yaml

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from hwsim.dataflow.systolic import (DATAFLOW_CODES, OFMAP_WRITE_QUIRK, ROLE_DIMS, ROW_COEF,
                                      UTIL_COEFS)
 from hwsim.arrays import array_kind
-from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
+from hwsim.arrays.throughput import KIND_CODES, throughput_factors
 from hwsim.lowering import ProblemTable
 from hwsim.spec.arch import OPERANDS, Arch
 
@@ -71,7 +71,7 @@ class KernelCounts:
     - `vector_cycles`: vector problems on the vector unit (0 for GEMMs);
     - `stall_cycles`: DRAM plus SRAM-port stalls, `hwsim.kernels.memory`;
     - `k_pack`, `t_steps`: products a PE completes per cycle and cycles it spends per MAC
-      (`hwsim.dataflow.scalable`);
+      (`hwsim.arrays.throughput`);
     - `sram` (elements): A reads (``ifmap``), B reads (``filter``), output writes (``ofmap``,
       partial sums included) and the partial sums' read-backs (``ofmap`` reads: every write
       but each output's last) of GEMMs;

@@ -1,6 +1,6 @@
 """The technology nodes hwsim models: Stillmaker & Baas 2017's energy polynomial per node
-(``hwsim/energy/data/stillmaker_baas_2017.yaml``, Table 5). Arch specs are checked against this
-list and the energy model scales by it (`hwsim.energy.scaling`); it sits below both.
+(``hwsim/unit_energy/data/stillmaker_baas_2017.yaml``, Table 5). Arch specs are checked against this
+list and the energy model scales by it (`hwsim.unit_energy.scaling`); it sits below both.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class NodeCoefficients:
 @cache
 def node_table() -> dict[int, NodeCoefficients]:
     """Every node of the table (nm) and its polynomial."""
-    path = resources.files("hwsim") / "energy" / "data" / "stillmaker_baas_2017.yaml"
+    path = resources.files("hwsim") / "unit_energy" / "data" / "stillmaker_baas_2017.yaml"
     doc = yaml.safe_load(path.read_text())
     return {row["node_nm"]: NodeCoefficients(**row) for row in doc["nodes"]}
 

@@ -1,5 +1,5 @@
-"""Area: published unit, PE and SRAM areas at 45 nm, fits to any width and format, node
-scaling, and an arch's area by component (`arch_area`)."""
+"""Area of an arch by component (`arch_area`), from the per-unit models of `hwsim.unit_area` and
+each array kind's PE area."""
 
 from hwsim.area.model import AreaBreakdown, arch_area
 

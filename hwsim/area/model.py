@@ -23,25 +23,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from hwsim.area.data import area_table, node_scaling
-from hwsim.area.pe import AreaDataError
-from hwsim.area.scaling import UnknownAreaNodeError, area_scale
-from hwsim.area.sram import sram_mm2
-from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 from hwsim.arrays.base import array_kind
 from hwsim.precision import NumberFormat
 from hwsim.precision.execution import INTEGER_KINDS
 from hwsim.spec.arch import Arch, KindOptions
 from hwsim.spec.errors import SpecError
+from hwsim.unit_area.data import area_table, node_scaling
+from hwsim.unit_area.pe import AreaDataError
+from hwsim.unit_area.scaling import UnknownAreaNodeError, area_scale
+from hwsim.unit_area.sram import sram_mm2
+from hwsim.unit_area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 
 UM2_PER_MM2 = 1e6
 SOURCES = {
-    "pe_array": "hwsim/area/pe.py: Bit Fusion's 45 nm PE synthesis (integer PEs, Fusion Units),"
-                " Horowitz's unit areas (floating point, bit-serial and LNS datapaths)",
-    "pe_register_file": "Eyeriss's 260 scratchpad words per PE as an SRAM (hwsim/area/sram.py)",
-    "buffers": "CACTI 45 nm macros up to 16 KiB, tiled beyond (hwsim/area/sram.py)",
-    "vector": "Horowitz's 32-bit multiplier and adder areas per lane (hwsim/area/units.py)",
-    "scaling": "Stillmaker & Baas 2017 area factors from 45 nm (hwsim/area/scaling.py)",
+    "pe_array": "hwsim/unit_area/pe.py: Bit Fusion's 45 nm PE synthesis (integer PEs, Fusion"
+                " Units), Horowitz's unit areas (floating point, bit-serial and LNS datapaths)",
+    "pe_register_file": "Eyeriss's 260 scratchpad words per PE as an SRAM "
+                        "(hwsim/unit_area/sram.py)",
+    "buffers": "CACTI 45 nm macros up to 16 KiB, tiled beyond (hwsim/unit_area/sram.py)",
+    "vector": "Horowitz's 32-bit multiplier and adder areas per lane (hwsim/unit_area/units.py)",
+    "scaling": "Stillmaker & Baas 2017 area factors from 45 nm (hwsim/unit_area/scaling.py)",
 }
 
 

@@ -66,14 +66,14 @@ class ArrayKind(Protocol):
     - `throughput(columns, word_bits, dataflow, a_bits, b_bits, from_conv)`: for d designs of
       this kind (columns [3, d], word_bits and `DATAFLOW_CODES` [d]) and P problems (operand
       widths in bits, 1 for convolutions [P]), the factors (k_pack, t_steps, m_pack, preload)
-      stacked [4, d, P] (`hwsim.dataflow.scalable`): products of the reduction a PE completes
+      stacked [4, d, P] (`hwsim.arrays.throughput`): products of the reduction a PE completes
       per cycle, cycles a PE spends on one MAC, output rows a PE serves at once, cycles to
       load one row of the stationary operand. None: all four are 1 (a bit-parallel PE).
     - `mac_pj(options, mac, formats)`: pJ at 45 nm of one MAC of problem `mac` with operands
       and accumulator in `formats` (a, b, acc); None: the bit-parallel MAC of the energy
-      table in those formats (`hwsim.energy.ops.mac_pj`).
+      table in those formats (`hwsim.unit_energy.ops.mac_pj`).
     - `pe_um2(options, native_formats, word_bits)`: (um^2 per PE, um^2 per array column) at
-      45 nm; raises `hwsim.area.pe.AreaDataError` when no area data covers the formats.
+      45 nm; raises `hwsim.unit_area.pe.AreaDataError` when no area data covers the formats.
     """
 
     @property
@@ -116,7 +116,7 @@ def register(kind: ArrayKind) -> None:
 
 def kind_names() -> tuple[str, ...]:
     """Names of the registered kinds, in registration order (the order of their codes in the
-    kernels' per-design arrays, `hwsim.dataflow.scalable.KIND_CODES`)."""
+    kernels' per-design arrays, `hwsim.arrays.throughput.KIND_CODES`)."""
     return tuple(_REGISTRY)
 
 

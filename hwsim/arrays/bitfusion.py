@@ -10,7 +10,7 @@ fuse into one Fusion Unit per layer at the layer's operand widths.
   `word_bits` link (`hwsim.arrays.base.preload_cycles`; fused to 2 x 2 bits, 16 two-bit weights
   over 8 bits: 4 cycles per row).
 - MAC energy: a Fusion Unit draws twice the power of a fixed 8-bit PE (2 x 171.8 uW at 500 MHz
-  = 0.687 pJ per cycle, `hwsim.energy.data.fusion_unit_pj_per_cycle`) whatever it is fused
+  = 0.687 pJ per cycle, `hwsim.unit_energy.data.fusion_unit_pj_per_cycle`) whatever it is fused
   to; it completes `k_pack` products per cycle over `t_steps` cycles, so a MAC costs
   0.687 * t_steps / k_pack.
 - PE area: one Fusion Unit (Bit Fusion's synthesis, the area table's ``fusion_unit_um2``),
@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwsim.area.data import area_table
-from hwsim.area.pe import require_integer_formats
 from hwsim.arrays.base import Formats, I64, MacProblem, ceil_div, preload_cycles
 from hwsim.arrays.systolic import BitParallel
-from hwsim.energy.data import fusion_unit_pj_per_cycle
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.arch import KindOptions
+from hwsim.unit_area.data import area_table
+from hwsim.unit_area.pe import require_integer_formats
+from hwsim.unit_energy.data import fusion_unit_pj_per_cycle
 
 
 class BitFusion(BitParallel):

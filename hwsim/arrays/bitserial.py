@@ -14,7 +14,7 @@ Native formats: every integer width from 1 to `word_bits`, and ``binary`` (a +-1
 bit-plane: one step, so a binary x binary layer takes one cycle per window step, XNOR and
 popcount).
 
-Throughput (`hwsim.dataflow.scalable`'s factors):
+Throughput (`hwsim.arrays.throughput`'s factors):
 
 - Stripes streams A's bits b at a time: ``ceil(a/b)`` cycles per MAC (`t_steps`) over
   `window_lanes` windows (`m_pack`).
@@ -40,9 +40,9 @@ cycle that is s*p gates, 1/`SIP_LANES` of the tree and 1/`SIP_LANES` of an accum
 (`sip_step_pj`); a MAC takes `t_steps` cycles. Stripes multiplies b bits of A by all bits of B
 per cycle; Loom b bits of each operand in convolutions and all of A by b bits of B in fully
 connected layers. A gate costs a fifth of a full-adder bit (`gate_pj`), adders are the 45 nm
-integer-add fit (`hwsim.energy.ops.int_add_pj`). ``binary`` x ``binary`` (XNOR-Net, Rastegari et
-al., ECCV 2016: a +-1 dot product is XNOR then popcount, 2*popcount - K): the SIP with XNOR
-gates in its lanes, one step of 1 x 1 bits, whose adder tree is the popcount (the
+integer-add fit (`hwsim.unit_energy.ops.int_add_pj`). ``binary`` x ``binary`` (XNOR-Net,
+Rastegari et al., ECCV 2016: a +-1 dot product is XNOR then popcount, 2*popcount - K): the
+SIP with XNOR gates in its lanes, one step of 1 x 1 bits, whose adder tree is the popcount (the
 XNOR-popcount-accumulate datapath of FINN's matrix-vector unit, Umuroglu et al., FPGA 2017,
 Sec. 4); plus, once per output, the 2*popcount - K correction, one accumulator add amortised
 over the reduction K.
@@ -64,14 +64,14 @@ from typing import Any
 
 import numpy as np
 
-from hwsim.area.pe import require_integer_formats
-from hwsim.area.units import flip_flops_um2, int_add_um2
 from hwsim.arrays.base import Formats, I64, MacProblem, OptionColumns, ceil_div, preload_cycles
 from hwsim.arrays.systolic import BitParallel
-from hwsim.energy import ops
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.arch import KindOptions
 from hwsim.spec.fields import Fields
+from hwsim.unit_area.pe import require_integer_formats
+from hwsim.unit_area.units import flip_flops_um2, int_add_um2
+from hwsim.unit_energy import ops
 
 SERIAL_OPERANDS = ("activations", "both")
 SERIAL_CODES = {name: code for code, name in enumerate(SERIAL_OPERANDS)}

@@ -13,9 +13,9 @@ logarithmic number system.
   are scaled by a 2^F-entry LUT (a multiply of the accumulator by an F+2-bit constant each) and
   summed, and the sum is re-quantized to LNS, priced as three accumulator adds (the quantizer
   synthesises to about 3x the cells of the LNS adder, reports/rtl.md). Adders and multipliers
-  are the 45 nm integer fits (`hwsim.energy.ops`).
+  are the 45 nm integer fits (`hwsim.unit_energy.ops`).
 - PE area: as ``systolic`` (`hwsim.arrays.systolic`); the LNS PE itself and its per-column
-  bucket conversion are `hwsim.area.pe.lns_pe_um2` and `lns_column_um2`.
+  bucket conversion are `hwsim.unit_area.pe.lns_pe_um2` and `lns_column_um2`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import math
 
 from hwsim.arrays.base import Formats, MacProblem
 from hwsim.arrays.systolic import BitParallel
-from hwsim.energy import ops
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.arch import KindOptions
+from hwsim.unit_energy import ops
 
 
 def lns_mac_pj(log_bits: int, frac_bits: int, acc_bits: int, reduction: int) -> float:

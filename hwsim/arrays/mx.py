@@ -12,7 +12,7 @@ NVFP4) natively, with element throughput set by the element width.
   tensor throughputs (9, 4.5, 4.5 and 2.25 PFLOPS at 1,000 W, NVIDIA's published HGX B200
   specifications). A GEMM mixing widths runs at its wider operand's rate.
 - MAC energy: the energy table's MAC in the executed formats, which for block-scaled operands
-  is `hwsim.energy.ops.block_mac_pj` (element product, accumulation, each block's scale
+  is `hwsim.unit_energy.ops.block_mac_pj` (element product, accumulation, each block's scale
   application amortised over the block); two products per cycle cost two products' energy.
 - PE area: as ``systolic`` (`hwsim.arrays.systolic`), the PE of its widest native format (the
   block scales' exponent adders and the FP4 lanes are not in the area model).

@@ -4,24 +4,24 @@
 - Native formats: ``int<word_bits>`` by default.
 - Throughput: bit-parallel, every factor 1 (`hwsim.kernels.systolic` is SCALE-Sim's model).
 - MAC energy: a bit-parallel multiply at the two operand formats plus an add at the
-  accumulator's (`hwsim.energy.ops.mac_pj`).
+  accumulator's (`hwsim.unit_energy.ops.mac_pj`).
 - PE area: the PE executes every one of its native formats; formats share one datapath, so
   the PE is as large as the largest single-format PE among them (an assumption: a multi-format
   MAC is rarely smaller, and sharing makes it not much larger). Per format
-  `hwsim.area.pe.format_pe_um2`; log formats add their per-column bucket conversion
-  (`hwsim.area.pe.lns_column_um2`).
+  `hwsim.unit_area.pe.format_pe_um2`; log formats add their per-column bucket conversion
+  (`hwsim.unit_area.pe.lns_column_um2`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hwsim.area.pe import format_pe_um2, lns_column_um2
 from hwsim.arrays.base import Formats, I64, MacProblem, OptionColumns
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.precision.execution import LOG_KINDS
 from hwsim.spec.arch import KindOptions
 from hwsim.spec.fields import Fields
+from hwsim.unit_area.pe import format_pe_um2, lns_column_um2
 
 
 def bit_parallel_pe_um2(native_formats: tuple[NumberFormat, ...]) -> tuple[float, float]:

@@ -1,2 +1,2 @@
-"""Energy: published per-operation and per-access energies, fits to any format and width,
-technology scaling, and the pricing of a result's action counts."""
+"""Energy of an arch: its per-access and per-operation table (`table`, from the per-unit models
+of `hwsim.unit_energy`) and the pricing of a result's action counts (`price`)."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.energy import memory, ops
-from hwsim.energy.scaling import energy_scale
+from hwsim.unit_energy import memory, ops
+from hwsim.unit_energy.scaling import energy_scale
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import Arch
 

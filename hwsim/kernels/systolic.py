@@ -67,7 +67,7 @@ def systolic_gemm(m: int, n: int, k: int, rows: int, cols: int, df: int, role_di
                   preload: int = 1) -> tuple[int, int, int, int, int, float, float]:
     """One GEMM: (cycles, folds, A reads, B reads, out writes, mapping eff, compute util).
 
-    Precision-scalable PEs (`hwsim.dataflow.scalable`) enter through four factors: a PE that
+    Precision-scalable PEs (`hwsim.arrays.throughput`) enter through four factors: a PE that
     fuses `k_pack` products of the reduction per cycle (Bit Fusion) folds ceil(K / k_pack)
     instead of K, and a PE that needs `t_steps` cycles per MAC (bit-serial) stretches every
     streaming step; a PE that serves `m_pack` output rows at once (Stripes' windows) folds

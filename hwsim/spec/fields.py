@@ -17,7 +17,7 @@ import math
 import reprlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from hwsim.spec.errors import SpecError, SpecIssue, suggest
 
@@ -32,8 +32,8 @@ class Marks:
     (1-based)."""
 
     line: int
-    keys: dict[Any, int] = field(default_factory=dict)
-    items: list[int] = field(default_factory=list)
+    keys: dict[Any, int] = field(default_factory=dict[Any, int])
+    items: list[int] = field(default_factory=list[int])
 
 
 class IssueLog:
@@ -79,7 +79,7 @@ _CONTAINER_REPR.maxlist = _CONTAINER_REPR.maxdict = 12
 _CONTAINER_REPR.maxstring = _CONTAINER_REPR.maxother = _CONTAINER_REPR.maxlong = 60
 
 
-def _describe(value: object) -> str:
+def _describe(value: Any) -> str:
     text = _CONTAINER_REPR.repr(value) if isinstance(value, (list, dict)) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -213,7 +213,7 @@ class Fields:
         if not self._present(key, default):
             return (minimum, minimum) if default is _MISSING else (default, default)
         value = self.data[key]
-        items = value if isinstance(value, list) else [value, value]
+        items = cast(list[Any], value) if isinstance(value, list) else [value, value]
         if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
                                       and minimum <= v <= MAX_INTEGER for v in items):
             what = "positive integer" if minimum == 1 else f"integer >= {minimum}"
@@ -238,4 +238,4 @@ class Fields:
         if not isinstance(value, list) or not value:
             self.error(key, f"expected a non-empty list, got {_describe(value)}")
             return
-        yield from enumerate(value)
+        yield from enumerate(cast(list[object], value))

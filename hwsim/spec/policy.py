@@ -120,7 +120,7 @@ def load_policy(path: str | Path) -> Policy:
     top, log, _ = open_document(path)
     block = top.mapping("default", required=False)
     default = tensor_formats(block) if block is not None else {}
-    rules = []
+    rules: list[Rule] = []
     for index, item in (top.items("rules") if top.has("rules") else iter(())):
         f = Fields(item, f"rules[{index}]", log)
         if not f.valid:

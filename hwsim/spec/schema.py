@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.fields import REQUIRED, Fields, IssueLog
@@ -27,7 +27,7 @@ _TABLE_DEFAULT: Any = object()
 WRITE_ALWAYS, WRITE_UNLESS_DEFAULT, WRITE_NEVER = "always", "unless_default", "never"
 
 
-def _names(value: Any) -> list[Any]:
+def _names(value: Any) -> Any:
     return value.split(",") if isinstance(value, str) else value
 
 
@@ -40,8 +40,8 @@ def read_formats(f: Fields, key: str, default: Any) -> tuple[NumberFormat, ...]:
     if not isinstance(names, list) or not names:
         f.error(key, f"expected a non-empty list of formats, got {value!r}")
         return ()
-    out = []
-    for i, name in enumerate(names):
+    out: list[NumberFormat] = []
+    for i, name in enumerate(cast(list[Any], names)):
         try:
             out.append(parse_format(str(name)))
         except ValueError as exc:

@@ -14,8 +14,9 @@ the safe loader as a whole, without line numbers.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import yaml
 from yaml.composer import ComposerError
@@ -35,16 +36,28 @@ _STR = "tag:yaml.org,2002:str"
 _PLAIN_COLLECTION_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
-class _NeedsSafeLoader(Exception):
-    """The document uses a feature only the stock safe loader constructs."""
+class _SafeLoader(Protocol):
+    """What the builder uses of a safe loader (`yaml.CSafeLoader` or `yaml.SafeLoader`), typed
+    here because PyYAML's stubs leave these methods unannotated."""
+
+    yaml_constructors: dict[str | None, Callable[[Any, ScalarNode], Any]]
+
+    def get_event(self) -> Any: ...
+
+    def peek_event(self) -> Any: ...
+
+    def resolve(self, kind: type[ScalarNode], value: str, implicit: tuple[bool, bool]) -> str: ...
+
+    def dispose(self) -> None: ...
 
 
 class _Frame:
     """A mapping or list being filled while the events of its contents arrive."""
 
     __slots__ = ("key", "key_line", "marks", "value")
+    value: dict[Any, Any] | list[Any]
 
-    def __init__(self, value: Any, marks: Marks) -> None:
+    def __init__(self, value: dict[Any, Any] | list[Any], marks: Marks) -> None:
         self.value, self.marks = value, marks
         self.key: Any = _NO_KEY
         self.key_line = 0
@@ -56,7 +69,7 @@ _NO_KEY: Any = object()
 class _MarkedBuilder:
     """Builds one document from the events of a safe loader, recording `Marks`."""
 
-    def __init__(self, loader: yaml.SafeLoader) -> None:
+    def __init__(self, loader: _SafeLoader) -> None:
         self.loader = loader
         self.marks: dict[int, Marks] = {}
         self.anchors: dict[str, Any] = {}
@@ -104,7 +117,7 @@ class _MarkedBuilder:
         result: Any = None
         while True:
             event = loader.get_event()
-            cls = type(event)
+            cls = cast(type[Any], type(event))
             if cls is ScalarEvent:
                 value: Any = self.scalar(event)
                 if event.anchor is not None:
@@ -176,7 +189,7 @@ def read_text(path: Path) -> tuple[str, str]:
 def parse_yaml_marked(text: str, file: str) -> tuple[Any, dict[int, Marks]]:
     """Safely parse one YAML document; return it and the `Marks` of its mappings and lists
     (by ``id``). Malformed or too deeply nested YAML is a one-line SpecError with the line."""
-    loader = _BaseLoader(text)
+    loader = cast(_SafeLoader, _BaseLoader(text))
     try:
         builder = _MarkedBuilder(loader)
         data = builder.build()

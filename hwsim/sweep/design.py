@@ -3,7 +3,7 @@ policy and a schedule.
 
 Paths spell the YAML they change:
 
-- arch: every field of the arch field tables (`hwsim.spec.arch_fields`): ``compute.rows``,
+- arch: every field of the arch field tables (`hwsim.archfile.fields`): ``compute.rows``,
   ``compute.dataflow``, ``compute.clock_mhz``, ``memory.sram.<buffer>.size_kib`` for each
   buffer of the base arch, ``memory.dram.bandwidth_bytes_per_cycle``, ``energy.node_nm``,
   ``energy.static_power_mw``, ..., and the base array kind's own fields (``compute.serial``
@@ -37,7 +37,7 @@ from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.spec.arch import Arch, ComputeArray
-from hwsim.spec.arch_fields import COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
+from hwsim.archfile.fields import COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
 from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.fields import Fields, IssueLog
 from hwsim.spec.schema import Field

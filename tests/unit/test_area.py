@@ -13,14 +13,14 @@ import yaml
 from hwsim.api import load_arch
 from hwsim.area import arch_area
 from hwsim.area.model import pe_um2
-from hwsim.area.pe import fixed_pe_um2, format_pe_um2, lns_column_um2
 from hwsim.arrays.bitserial import BitSerialOptions
-from hwsim.spec.arch import KindOptions
-from hwsim.area.scaling import UnknownAreaNodeError, area_scale
-from hwsim.area.sram import sram_mm2
-from hwsim.area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 from hwsim.precision import parse_format
+from hwsim.spec.arch import KindOptions
 from hwsim.spec.errors import SpecError
+from hwsim.unit_area.pe import fixed_pe_um2, format_pe_um2, lns_column_um2
+from hwsim.unit_area.scaling import UnknownAreaNodeError, area_scale
+from hwsim.unit_area.sram import sram_mm2
+from hwsim.unit_area.units import fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 from tests_paths import WORKLOADS
 
 F = parse_format

@@ -10,7 +10,7 @@ from hwsim.precision import parse_format
 
 
 def test_shipped_kinds_in_code_order():
-    # the order is the kernels' kind codes (hwsim.dataflow.scalable.KIND_CODES)
+    # the order is the kernels' kind codes (hwsim.arrays.throughput.KIND_CODES)
     assert kind_names() == ("systolic", "bitserial", "bitfusion", "lns", "mx")
 
 

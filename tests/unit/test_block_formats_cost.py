@@ -11,7 +11,7 @@ import pytest
 
 from hwsim.api import estimate, load_arch
 from hwsim.arrays.mx import mx_factors
-from hwsim.energy import ops
+from hwsim.unit_energy import ops
 from hwsim.lowering import lower
 from hwsim.lowering.block_scaling import QUANTIZE_OPS, REQUANTIZE_OPS, STOCHASTIC_OPS
 from hwsim.precision import TensorPrecision, parse_format

@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 from tests_paths import WORKLOADS
 
-from hwsim.training_config import TrainingConfig
 from hwsim.api import estimate, load_arch, load_workload
 from hwsim.arrays.bitserial import SERIAL_CODES
-from hwsim.dataflow.scalable import KIND_CODES, throughput_factors
+from hwsim.arrays.throughput import KIND_CODES, throughput_factors
 from hwsim.dataflow.systolic import DATAFLOW_CODES
-from hwsim.energy import ops
-from hwsim.energy.data import fusion_unit_pj_per_cycle
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.spec.policy import Policy, parse_precision_flag
 from hwsim.spec.errors import SpecError
+from hwsim.spec.policy import Policy, parse_precision_flag
 from hwsim.spec.workload import Conv2d, Linear, VectorOp, Workload
+from hwsim.training_config import TrainingConfig
+from hwsim.unit_energy import ops
+from hwsim.unit_energy.data import fusion_unit_pj_per_cycle
 
 F = parse_format
 # Every cycle count below is folds x cycles per fold - 1: the layer's compute time is SCALE-Sim's

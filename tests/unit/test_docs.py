@@ -76,7 +76,7 @@ def test_the_checks_see_paths_and_links() -> None:
     assert named_paths(text) == ["hwsim/api.py", "bench/output_identity.py",
                                  "tests/unit/test_docs.py"]
     assert link_targets(text) == ["memory_model.md"]
-    assert exists("hwsim/api.py") and exists("hwsim/energy/data/*.yaml")
+    assert exists("hwsim/api.py") and exists("hwsim/unit_energy/data/*.yaml")
     assert exists("hwsim/arrays/<kind>.py")
     assert not exists("hwsim/no_such_module.py") and not exists("docs/*.nothing")
     assert DOTTED.findall("`hwsim.lowering.ProblemTable` and `hwsim estimate`") == \

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from hwsim.api import estimate, load_arch
-from hwsim.energy import memory, ops
-from hwsim.energy.data import base_table
-from hwsim.technology import node_table
-from hwsim.energy.scaling import UnknownNodeError, energy_scale
 from hwsim.energy.table import energy_table
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.spec.errors import SpecError
 from hwsim.spec.workload import Linear, Workload
+from hwsim.technology import node_table
+from hwsim.unit_energy import memory, ops
+from hwsim.unit_energy.data import base_table
+from hwsim.unit_energy.scaling import UnknownNodeError, energy_scale
 
 F = parse_format
 

@@ -142,7 +142,7 @@ def test_array_kind_options_are_checked_by_the_kind(tmp_path):
 
 
 def test_arch_yaml_round_trips_kind_options(tmp_path):
-    from hwsim.spec.arch_io import arch_to_yaml
+    from hwsim.archfile.io import arch_to_yaml
     for name in ("loom_like", "tpu_like", "bitfusion_like", "lns_madam_like"):
         arch = load_arch(name)
         path = tmp_path / f"{name}.yaml"

@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from hwsim.api import load_arch, shipped_arch_names
-from hwsim.spec.arch_fields import compute_section
-from hwsim.spec.arch_io import arch_to_yaml
-from hwsim.spec.arch_io import load_arch as load_arch_yaml
+from hwsim.archfile.fields import compute_section
+from hwsim.archfile.io import arch_to_yaml
+from hwsim.archfile.io import load_arch as load_arch_yaml
 from hwsim.spec.errors import SpecError
 from hwsim.spec.fields import Fields, IssueLog
 from hwsim.spec.schema import Field, Section

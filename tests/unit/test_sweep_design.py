@@ -12,8 +12,8 @@ from hwsim.precision import parse_format
 from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import Schedule, ScheduleError
 from hwsim.spec.arch import KindOptions
-from hwsim.spec.arch_io import arch_to_yaml
-from hwsim.spec.arch_io import load_arch as load_arch_yaml
+from hwsim.archfile.io import arch_to_yaml
+from hwsim.archfile.io import load_arch as load_arch_yaml
 from hwsim.spec.errors import SpecError
 from hwsim.sweep import design
 from tests_paths import WORKLOADS

@@ -122,7 +122,7 @@ def test_pareto_and_feasible_columns(resnet18):
 def test_area_constraint_and_objective(resnet18):
     """tpu_like at 16 nm (area factor 0.19 from 45 nm): a PE executes int8 and bf16, so it is
     the bf16 PE: the 16-bit integer PE (2203.24 um^2) x (bf16 mult 872.34 + add 859.65) /
-    (16x16 int mult 992.77 + add 67) = 3600.75 um^2 at 45 nm (hwsim/area/pe.py); the 16 MiB
+    (16x16 int mult 992.77 + add 67) = 3600.75 um^2 at 45 nm (hwsim/unit_area/pe.py); the 16 MiB
     buffer (1024 16 KiB macros of 0.108577 mm^2) and 128 fp32 vector lanes (7700 + 4184 um^2
     each) add 21.414 mm^2 at 16 nm. 16x16 PEs: 21.414 + 256 x 3600.75e-6 x 0.19 = 21.59 mm^2;
     16x64: 22.11; 64x64: 24.22. Only the 16x16 design fits 22 mm^2."""

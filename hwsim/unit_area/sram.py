@@ -12,8 +12,8 @@ of 128 B) costs more area than this model counts.
 
 from __future__ import annotations
 
-from hwsim.area.data import area_table
 from hwsim.fitting import power_law
+from hwsim.unit_area.data import area_table
 
 
 def sram_mm2(size_bytes: float) -> float:

@@ -1,4 +1,5 @@
-"""The shipped energy tables (``hwsim/energy/data/*.yaml``), read once into plain dataclasses."""
+"""The shipped energy tables (``hwsim/unit_energy/data/*.yaml``), read once into plain
+dataclasses."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class BaseTable:
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load((resources.files("hwsim.energy") / "data" / name).read_text())
+    return yaml.safe_load((resources.files("hwsim.unit_energy") / "data" / name).read_text())
 
 
 @cache

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import math
 
-from hwsim.area.data import area_table
-from hwsim.area.units import flip_flops_um2, fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 from hwsim.fitting import power_law
 from hwsim.precision import NumberFormat
 from hwsim.precision.execution import INTEGER_KINDS
+from hwsim.unit_area.data import area_table
+from hwsim.unit_area.units import flip_flops_um2, fp_add_um2, fp_mult_um2, int_add_um2, int_mult_um2
 
 
 class AreaDataError(ValueError):

@@ -38,10 +38,10 @@ import math
 from collections.abc import Sequence
 from functools import cache
 
-from hwsim.energy.data import Point, base_table
 from hwsim.fitting import power_law
 from hwsim.precision import NumberFormat
 from hwsim.precision.execution import LOG_KINDS
+from hwsim.unit_energy.data import Point, base_table
 
 
 def loglog_interp(points: Sequence[Point], x: float) -> float:

@@ -1,5 +1,5 @@
 """Load arch YAML into a validated `Arch`, and write one back, both as the field tables of
-`hwsim.spec.arch_fields` declare the keys."""
+`hwsim.archfile.fields` declare the keys."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.arch import (OPERANDS, Arch, BufferEnergy, ComputeArray, EnergySpec, KindOptions,
                              Memory, SramBuffer, VectorUnit)
-from hwsim.spec.arch_fields import BUFFER_ENERGY, COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
+from hwsim.archfile.fields import BUFFER_ENERGY, COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
 from hwsim.spec.fields import Fields
 from hwsim.spec.schema import read_formats
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document

@@ -15,8 +15,8 @@
 
 from __future__ import annotations
 
-from hwsim.energy.data import base_table
-from hwsim.energy.ops import loglog_interp
+from hwsim.unit_energy.data import base_table
+from hwsim.unit_energy.ops import loglog_interp
 
 
 def register_file_pj_per_bit() -> float:

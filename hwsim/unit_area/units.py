@@ -1,7 +1,7 @@
 """Area of one arithmetic unit or register at 45 nm (um^2), for any width.
 
 Fits through the published 45 nm areas (``data/area_45nm.yaml``), each exact at every point it
-is calibrated on, in the same forms as the energy fits (`hwsim.energy.ops`):
+is calibrated on, in the same forms as the energy fits (`hwsim.unit_energy.ops`):
 
 - integer add: piecewise power law in the width through 8, 16 and 32 bits (Horowitz), the end
   slopes beyond;
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 
-from hwsim.area.data import area_table
 from hwsim.fitting import power_law
+from hwsim.unit_area.data import area_table
 
 FP16_MANTISSA, FP32_MANTISSA = 10, 23
 

@@ -1,4 +1,4 @@
-"""The shipped area tables (``hwsim/area/data/*.yaml``), read once into plain dataclasses."""
+"""The shipped area tables (``hwsim/unit_area/data/*.yaml``), read once into plain dataclasses."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class NodeScaling:
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load((resources.files("hwsim.area") / "data" / name).read_text())
+    return yaml.safe_load((resources.files("hwsim.unit_area") / "data" / name).read_text())
 
 
 def _points(mapping: dict[Any, float]) -> Points:

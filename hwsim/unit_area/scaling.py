@@ -7,7 +7,7 @@ neighbour times the square of the feature-size ratio, the classical scaling rule
 
 from __future__ import annotations
 
-from hwsim.area.data import node_scaling
+from hwsim.unit_area.data import node_scaling
 
 
 class UnknownAreaNodeError(ValueError):
