@@ -40,7 +40,7 @@ def zigzag_arch(name: str) -> Arch:
     else:  # eyeriss_like: 14x12, per-PE register files, 1 MB global buffer
         array = ComputeArray("systolic", 14, 12, "ws", 1000.0, 16, natives)
         energy = EnergySpec(node_nm=45, dram_pj_per_bit=1000 / 64, pe_register_file=True,
-                            register_file_pj_per_bit=(1.0 + 1.5) / 2 / 8,
+                            register_file_pj_per_bit=((1.0 + 1.5) / 2 / 8,) * 3,
                             forwarding_pj_per_bit=0.0,
                             buffers=(BufferEnergy("unified", 100 / 384, 130 / 384),))
         memory = Memory((SramBuffer("unified", 1024 * 1024),), 1024.0)

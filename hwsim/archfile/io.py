@@ -10,9 +10,11 @@ import yaml
 
 from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.precision import NumberFormat, parse_format
-from hwsim.spec.arch import (OPERANDS, Arch, BufferEnergy, ComputeArray, EnergySpec, KindOptions,
+from hwsim.spec.arch import (ACCUMULATOR, MAPPING_STRATEGIES, OPERANDS, Accumulator, Arch,
+                             BufferEnergy, ComputeArray, EnergySpec, KindOptions, MappingSpec,
                              Memory, SramBuffer, VectorUnit)
-from hwsim.archfile.fields import BUFFER_ENERGY, COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
+from hwsim.archfile.fields import (ACCUMULATOR_FIELDS, BUFFER_ENERGY, COMPUTE, DRAM, ENERGY,
+                                   MAPPING, SRAM_BUFFER, VECTOR)
 from hwsim.spec.fields import Fields
 from hwsim.spec.schema import read_formats
 from hwsim.spec.yaml_io import SPEC_VERSION, open_document
@@ -64,8 +66,13 @@ def _memory(f: Fields) -> Memory:
     if dram is not None:
         link = DRAM.read(dram)
         dram.finish()
+    accumulator = None
+    acc = f.mapping(ACCUMULATOR, required=False)
+    if acc is not None:
+        accumulator = Accumulator(**ACCUMULATOR_FIELDS.read(acc))
+        acc.finish()
     f.finish()
-    return Memory(tuple(buffers), **link)
+    return Memory(tuple(buffers), **link, accumulator=accumulator)
 
 
 def _energy(f: Fields, buffer_names: tuple[str, ...]) -> EnergySpec:
@@ -79,9 +86,31 @@ def _energy(f: Fields, buffer_names: tuple[str, ...]) -> EnergySpec:
                 read = BUFFER_ENERGY.read(sub)["read_pj_per_bit"]
                 buffers.append(BufferEnergy(name, read, sub.number("write_pj_per_bit", read)))
                 sub.finish()
+        if sram.has(ACCUMULATOR) and ACCUMULATOR not in buffer_names:
+            sram.raw(ACCUMULATOR)
+            sram.error(ACCUMULATOR, "energies of an accumulator the arch does not have (no "
+                                    "memory.accumulator)")
         sram.finish()
     f.finish()
     return EnergySpec(**values, buffers=tuple(buffers))
+
+
+def _mapping(top: Fields) -> MappingSpec:
+    """The ``mapping`` section: a mapping of `MAPPING`'s fields, or a strategy name alone."""
+    value = top.data.get("mapping")
+    if isinstance(value, str):
+        return MappingSpec(strategy=top.choice("mapping", MAPPING_STRATEGIES))
+    if value is not None and not isinstance(value, dict):
+        top.raw("mapping")
+        top.error("mapping", f"expected a strategy ({', '.join(MAPPING_STRATEGIES)}) or a "
+                             f"mapping of strategy and objective, got {value!r}")
+        return MappingSpec()
+    f = top.mapping("mapping", required=False)
+    if f is None:
+        return MappingSpec()
+    spec = MappingSpec(**MAPPING.read(f))
+    f.finish()
+    return spec
 
 
 def load_arch(path: str | Path) -> Arch:
@@ -103,11 +132,14 @@ def load_arch(path: str | Path) -> Arch:
     energy = EnergySpec()
     if energy_f is not None:
         names = tuple(b.name for b in memory.buffers) if memory is not None else ()
+        if memory is not None and memory.accumulator is not None:
+            names += (ACCUMULATOR,)
         energy = _energy(energy_f, names)
+    mapping = _mapping(top)
     top.finish()
     log.raise_if_any()
     assert compute is not None and vector is not None and memory is not None
-    return Arch(name, description, compute, vector, memory, str(path), digest, energy)
+    return Arch(name, description, compute, vector, memory, str(path), digest, energy, mapping)
 
 
 def arch_to_yaml(arch: Arch, source: str = "") -> str:
@@ -116,6 +148,11 @@ def arch_to_yaml(arch: Arch, source: str = "") -> str:
                            "description": arch.description or arch.name}
     if source:
         doc["source"] = source
+    memory: dict[str, Any] = {
+        "sram": {b.name: SRAM_BUFFER.write(b) for b in arch.memory.buffers},
+        "dram": DRAM.write(arch.memory)}
+    if arch.memory.accumulator is not None:
+        memory[ACCUMULATOR] = ACCUMULATOR_FIELDS.write(arch.memory.accumulator)
     energy = ENERGY.write(arch.energy)
     if arch.energy.buffers:
         energy["sram"] = {b.name: BUFFER_ENERGY.write(b) for b in arch.energy.buffers}
@@ -123,8 +160,10 @@ def arch_to_yaml(arch: Arch, source: str = "") -> str:
         "compute": {**COMPUTE.write(arch.compute),
                     **array_kind(arch.compute.kind).options_yaml(arch.compute.options)},
         "vector": VECTOR.write(arch.vector),
-        "memory": {"sram": {b.name: SRAM_BUFFER.write(b) for b in arch.memory.buffers},
-                   "dram": DRAM.write(arch.memory)},
+        "memory": memory,
         "energy": energy,
     })
+    mapping = MAPPING.write(arch.mapping)
+    if mapping:
+        doc["mapping"] = mapping["strategy"] if list(mapping) == ["strategy"] else mapping
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)

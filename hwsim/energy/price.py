@@ -7,7 +7,9 @@ Components:
 - ``mac``: MACs x (multiply at the two operand formats + add at the accumulator's format).
 - ``vector``: vector-unit operations x an add in the output format.
 - ``register_file``: PEs with a register file (Eyeriss-like) read both operands and read and
-  write the partial sum there for every MAC: MACs x (a + b + 2 acc) bits.
+  write the partial sum there for every MAC: MACs x (a rf_in + b rf_w + 2 acc rf_out), each
+  operand's bits at its own register-file energy per bit (one shared energy rf: MACs x
+  (a + b + 2 acc) x rf).
 - ``forwarding``: systolic PEs pass the two moving operands one hop per MAC: os moves A and B,
   ws moves A and the partial sum, is moves B and the partial sum. With PE register files the
   operands reach the PEs over a network instead: every bit read from or written to the SRAM
@@ -23,7 +25,7 @@ Components:
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -43,28 +45,49 @@ COMPONENTS = ("mac", "vector", "register_file", "forwarding", "sram_ifmap", "sra
 Executed = tuple[tuple[NumberFormat, NumberFormat], ...]
 
 
-def _mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
-            formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
-    """Energy of one MAC of a problem `mac` (executed A and B formats and the accumulator's
-    in `formats`): the array kind's (`hwsim.arrays`) at 45 nm, scaled to the node, or the
-    energy table's bit-parallel MAC in `formats` where the kind has none."""
+def _fitted_mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
+                   formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
+    """The fitted energy of one MAC of a problem `mac` (executed A and B formats and the
+    accumulator's in `formats`): the array kind's (`hwsim.arrays`) at 45 nm, scaled to the
+    node, or the energy table's bit-parallel MAC in `formats` where the kind has none."""
     pj = array_kind(arch.compute.kind).mac_pj(arch.compute.options, mac, formats)
     return energy.mac_pj(*formats) if pj is None else pj * energy.scale
+
+
+def _mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
+            formats: tuple[NumberFormat, NumberFormat, NumberFormat]) -> float:
+    """Energy of one MAC of a problem `mac` executed in `formats` (A, B, accumulator).
+
+    Without `energy.mac_pj` it is the fit (`_fitted_mac_pj`). With it, a MAC whose operands
+    are in the array's first native format costs `mac_pj`, whatever its accumulator, and a
+    MAC in other formats costs `mac_pj` times the fitted ratio of its energy to that of the
+    same MAC (same accumulator, reduction and packing) with native operands: the explicit
+    figure sets the level, the fits only the relative cost of other formats."""
+    fitted = _fitted_mac_pj(arch, energy, mac, formats)
+    if energy.native_mac_pj is None:
+        return fitted
+    native = arch.compute.native_formats[0]
+    native_mac = replace(mac, a_bits=native.bits, b_bits=native.bits)
+    at_native = _fitted_mac_pj(arch, energy, native_mac, (native, native, formats[2]))
+    if formats[:2] == (native, native) or at_native <= 0.0:
+        return energy.native_mac_pj
+    return energy.native_mac_pj * fitted / at_native
 
 
 def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
                 tables: Sequence[EnergyTable], executed: Sequence[Executed]) -> F64:
     """Energy of one MAC of every problem on every design, [D, P] pJ (0 for vector problems).
     `_mac_pj` runs once per group of designs with one datapath, node and packing, and per
-    distinct (formats, convolution or not, K, packing) among the group's GEMM problems."""
+    distinct (formats, convolution or not, K, packing) among the group's GEMM problems (a
+    group also shares `energy.mac_pj`)."""
     out = np.zeros((len(archs), len(table)))
     gemm = np.flatnonzero(table.is_vector == 0)
     if not gemm.size:
         return out
     groups: dict[Hashable, list[int]] = {}
     for d, arch in enumerate(archs):
-        key = (mac_datapath_key(arch.compute), tables[d].scale, counts.k_pack[d, gemm].tobytes(),
-               counts.t_steps[d, gemm].tobytes())
+        key = (mac_datapath_key(arch.compute), tables[d].scale, tables[d].native_mac_pj,
+               counts.k_pack[d, gemm].tobytes(), counts.t_steps[d, gemm].tobytes())
         groups.setdefault(key, []).append(d)
     fmts = table.format_set
     for designs in groups.values():
@@ -107,7 +130,8 @@ class DesignEnergy:
     read: F64
     write: F64
     unified: npt.NDArray[np.bool_]
-    register_file: F64
+    register_file: F64             # [D, 3]: per operand (ifmap, filter, ofmap)
+    register_file_shared: npt.NDArray[np.bool_]   # [D, 1]: one energy for every operand
     forwarding: F64
     dram: F64
     static_mw: F64
@@ -137,7 +161,10 @@ def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> Desig
         write=np.asarray([per_operand(t, a, "buffer_write_pj_per_bit") for a, t in pairs],
                          dtype=np.float64).reshape(-1, 3),
         unified=np.asarray([a.memory.unified for a in archs], dtype=np.bool_)[:, None],
-        register_file=col([t.register_file_pj_per_bit for t in tables]),
+        register_file=np.asarray([t.register_file_pj_per_bit_by_operand for t in tables],
+                                 dtype=np.float64).reshape(-1, 3),
+        register_file_shared=np.asarray([len(set(t.register_file_pj_per_bit_by_operand)) == 1
+                                         for t in tables], dtype=np.bool_)[:, None],
         forwarding=col([t.forwarding_pj_per_bit for t in tables]),
         dram=col([t.dram_pj_per_bit for t in tables]),
         static_mw=col([t.static_power_mw for t in tables]),
@@ -146,6 +173,18 @@ def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> Desig
         clock_hz=col([a.compute.clock_mhz * 1e6 for a in archs]),
         moving=np.asarray([MOVING[a.compute.dataflow] for a in archs],
                           dtype=np.int64).reshape(-1, 3))
+
+
+def _register_file(e: DesignEnergy, macs: F64, a: npt.NDArray[np.int64],
+                   b: npt.NDArray[np.int64], acc: npt.NDArray[np.int64]) -> F64:
+    """Register-file energy of every problem on every design, [D, P] pJ: per MAC, A's and B's
+    bits read and the partial sum's read and written, each at its operand's energy per bit; a
+    design with one energy for all operands is priced as MACs x bits x energy, in that order,
+    so that its energies do not depend on how the per-operand sum would round."""
+    rf = e.register_file
+    shared = macs * (a + b + 2 * acc) * rf[:, 0:1]
+    return np.where(e.register_file_shared, shared,
+                    macs * (a * rf[:, 0:1] + b * rf[:, 1:2] + 2 * acc * rf[:, 2:3]))
 
 
 def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
@@ -183,8 +222,7 @@ def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
     out = {
         "mac": macs * mac_unit_pj(table, counts, archs, tables, executed),
         "vector": elements * table.vector_ops_per_element * add_unit_pj(table, tables),
-        "register_file": np.where(e.pe_register_file,
-                                  macs * (a + b + 2 * acc) * e.register_file, 0.0),
+        "register_file": np.where(e.pe_register_file, _register_file(e, macs, a, b, acc), 0.0),
         "forwarding": hops * e.forwarding,
         "sram_ifmap": np.where(e.unified, 0.0, s_if),
         "sram_filter": np.where(e.unified, 0.0, s_f),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from hwsim.unit_energy import memory, ops
 from hwsim.unit_energy.scaling import energy_scale
 from hwsim.precision import NumberFormat
-from hwsim.spec.arch import Arch
+from hwsim.spec.arch import ACCUMULATOR, OPERANDS, Arch, BufferEnergy
 
 FIT = "hwsim fit at 45 nm (hwsim/energy/{module}.py)"
 
@@ -29,7 +29,12 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class EnergyTable:
-    """Energies for one arch at its node: call the methods for format-dependent ones."""
+    """Energies for one arch at its node: call the methods for format-dependent ones.
+
+    `register_file_pj_per_bit_by_operand` is in `OPERANDS` order (ifmap, filter, ofmap);
+    the accumulator energies are 0.0 when the arch has no accumulator; `native_mac_pj` is the
+    arch's `energy.mac_pj` (None: MACs are priced by the fits).
+    """
 
     arch_name: str
     node_nm: int
@@ -37,12 +42,25 @@ class EnergyTable:
     buffer_read_pj_per_bit: dict[str, float]
     buffer_write_pj_per_bit: dict[str, float]
     buffer_sources: dict[str, str]
-    register_file_pj_per_bit: float
+    register_file_pj_per_bit_by_operand: tuple[float, float, float]
     forwarding_pj_per_bit: float
     dram_pj_per_bit: float
     static_power_mw: float
     pe_register_file: bool
     sources: dict[str, str]
+    accumulator_read_pj_per_bit: float = 0.0
+    accumulator_write_pj_per_bit: float = 0.0
+    native_mac_pj: float | None = None
+
+    @property
+    def register_file_pj_per_bit(self) -> float:
+        """The register-file energy per bit every operand shares; a ValueError when the arch
+        gives the operands different ones (read `register_file_pj_per_bit_by_operand`)."""
+        first, *rest = self.register_file_pj_per_bit_by_operand
+        if any(value != first for value in rest):
+            raise ValueError(f"{self.arch_name}: the register-file energy differs per operand "
+                             f"{self.register_file_pj_per_bit_by_operand}")
+        return first
 
     def mac_pj(self, a: NumberFormat, b: NumberFormat, acc: NumberFormat) -> float:
         return ops.mac_pj(a, b, acc) * self.scale
@@ -59,6 +77,9 @@ class EnergyTable:
         scaled = f"scaled 45 -> {self.node_nm} nm by {self.scale:.4g} (Stillmaker & Baas 2017)"
         out = [Entry(f"mac {word.name} x {word.name} + {word.name} accumulate", "pJ/op",
                      self.mac_pj(word, word, word), f"{FIT.format(module='ops')}; {scaled}")]
+        if self.native_mac_pj is not None:
+            out.append(Entry("mac at the native format", "pJ/op", self.native_mac_pj,
+                             self.sources["mac"]))
         for fmt in formats:
             out.append(Entry(f"mult {fmt.name} x {fmt.name}", "pJ/op", self.mult_pj(fmt, fmt),
                              f"{FIT.format(module='ops')}; {scaled}"))
@@ -68,8 +89,19 @@ class EnergyTable:
             out.append(Entry(f"sram {name} read", "pJ/bit", read, self.buffer_sources[name]))
             out.append(Entry(f"sram {name} write", "pJ/bit",
                              self.buffer_write_pj_per_bit[name], self.buffer_sources[name]))
-        out.append(Entry("register file access", "pJ/bit", self.register_file_pj_per_bit,
-                         self.sources["register_file"]))
+        if self.accumulator_read_pj_per_bit or self.accumulator_write_pj_per_bit:
+            out.append(Entry("accumulator read", "pJ/bit", self.accumulator_read_pj_per_bit,
+                             self.sources[ACCUMULATOR]))
+            out.append(Entry("accumulator write", "pJ/bit", self.accumulator_write_pj_per_bit,
+                             self.sources[ACCUMULATOR]))
+        rf = self.register_file_pj_per_bit_by_operand
+        if len(set(rf)) == 1:
+            out.append(Entry("register file access", "pJ/bit", rf[0],
+                             self.sources["register_file"]))
+        else:
+            for name, value in zip(("inputs", "weights", "outputs"), rf, strict=True):
+                out.append(Entry(f"register file access ({name})", "pJ/bit", value,
+                                 self.sources["register_file"]))
         out.append(Entry("operand hop between PEs", "pJ/bit", self.forwarding_pj_per_bit,
                          self.sources["forwarding"]))
         out.append(Entry("dram access", "pJ/bit", self.dram_pj_per_bit, self.sources["dram"]))
@@ -85,6 +117,19 @@ def _pick(override: float | None, fitted: float, fit_source: str,
     return fitted, fit_source
 
 
+def _sram(name: str, size_bytes: int, overrides: dict[str, BufferEnergy], scale: float,
+          rescale: float, scaled: str) -> tuple[float, float, str]:
+    """Read and write energy per bit of the SRAM `name` and their source: the arch's
+    `energy.sram.<name>` override (rescaled to a requested node), else the fit at its size."""
+    if name in overrides:
+        note = "" if rescale == 1.0 else f", rescaled by {rescale:.4g} to the requested node"
+        return (overrides[name].read_pj_per_bit * rescale,
+                overrides[name].write_pj_per_bit * rescale,
+                f"arch override (energy.sram){note}")
+    fitted = memory.sram_pj_per_bit(size_bytes) * scale
+    return fitted, fitted, f"{scaled} ({size_bytes} bytes)"
+
+
 def energy_table(arch: Arch, *, node_nm: int | None = None) -> EnergyTable:
     """The table for `arch`, at its `energy.node_nm` unless `node_nm` rescales it (overrides,
     given at the arch's node, then scale with the logic; DRAM energy does not)."""
@@ -96,23 +141,34 @@ def energy_table(arch: Arch, *, node_nm: int | None = None) -> EnergyTable:
     overrides = {b.name: b for b in spec.buffers}
     reads, writes, sources = {}, {}, {}
     for buffer in arch.memory.buffers:
-        if buffer.name in overrides:
-            reads[buffer.name] = overrides[buffer.name].read_pj_per_bit * rescale
-            writes[buffer.name] = overrides[buffer.name].write_pj_per_bit * rescale
-            sources[buffer.name] = "arch override (energy.sram)" + (
-                "" if rescale == 1.0 else f", rescaled by {rescale:.4g} to the requested node")
-        else:
-            reads[buffer.name] = writes[buffer.name] = \
-                memory.sram_pj_per_bit(buffer.size_bytes) * scale
-            sources[buffer.name] = f"{scaled} ({buffer.size_bytes} bytes)"
-    rf, rf_src = _pick(spec.register_file_pj_per_bit,
-                       memory.register_file_pj_per_bit() * scale, scaled, rescale)
+        reads[buffer.name], writes[buffer.name], sources[buffer.name] = \
+            _sram(buffer.name, buffer.size_bytes, overrides, scale, rescale, scaled)
+    acc_read = acc_write = 0.0
+    acc_src = "no accumulator"
+    if arch.memory.accumulator is not None:
+        acc_read, acc_write, acc_src = _sram(ACCUMULATOR, arch.memory.accumulator.size_bytes,
+                                             overrides, scale, rescale, scaled)
+    rf_fit = memory.register_file_pj_per_bit() * scale
+    rf_values = spec.register_file_pj_per_bit or (None,) * len(OPERANDS)
+    picks = [_pick(value, rf_fit, scaled, rescale) for value in rf_values]
+    rf = (picks[0][0], picks[1][0], picks[2][0])
+    rf_src = picks[0][1]
+    mac = None if spec.mac_pj is None else spec.mac_pj * rescale
+    mac_src = "arch override (energy.mac_pj)" + (
+        "" if rescale == 1.0 else f", rescaled by {rescale:.4g} to the requested node")
     hop, hop_src = _pick(spec.forwarding_pj_per_bit, memory.register_file_pj_per_bit() * scale,
                          f"{scaled}: a pipeline-register write per bit, as a register file",
                          rescale)
-    dram, dram_src = _pick(spec.dram_pj_per_bit, memory.dram_pj_per_bit(),
-                           "EIE Table I, 640 pJ per 32 bits (DRAM energy is not rescaled by "
-                           "logic node)")
+    dram_fit, dram_fit_src = memory.dram_pj_per_bit(), \
+        "EIE Table I, 640 pJ per 32 bits (DRAM energy is not rescaled by logic node)"
+    if arch.memory.dram_technology is not None:
+        point = memory.dram_technology(arch.memory.dram_technology)
+        dram_fit, dram_fit_src = point.energy_pj_per_bit, \
+            f"memory.dram.technology {point.name}: {point.cite} " \
+            f"(hwsim/unit_energy/data/dram_technologies.yaml; not rescaled by logic node)"
+    dram, dram_src = _pick(spec.dram_pj_per_bit, dram_fit, dram_fit_src)
     return EnergyTable(arch.name, node, scale, reads, writes, sources, rf, hop, dram,
                        spec.static_power_mw, spec.pe_register_file,
-                       {"register_file": rf_src, "forwarding": hop_src, "dram": dram_src})
+                       {"register_file": rf_src, "forwarding": hop_src, "dram": dram_src,
+                        ACCUMULATOR: acc_src, "mac": mac_src},
+                       acc_read, acc_write, mac)

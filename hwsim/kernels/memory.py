@@ -96,7 +96,10 @@ def _fits_split(cls: int, tile_bits: float, total_bits: float, cap_bits: float) 
 @jit
 def transfer_cycles(a_bits: float, b_bits: float, o_bits: float, bw_bits: float,
                     per_operand: bool) -> float:
-    """Cycles to move the given bits over one shared DRAM port or one port per operand."""
+    """Cycles to move the given bits over one shared DRAM port or one port per operand; a
+    bandwidth of 0 is unlimited (no cycles)."""
+    if bw_bits <= 0.0:
+        return 0.0
     if per_operand:
         return max(a_bits, b_bits, o_bits) / bw_bits
     return (a_bits + b_bits + o_bits) / bw_bits
@@ -179,12 +182,14 @@ def vector_memory(elements: int, ops: int, bits_per_element: float, in_dram: boo
 
     One operation per lane per cycle. The tensors it reads and writes (`bits_per_element` per
     output element) stay on chip when they fit the activation buffers together and do not live
-    in DRAM (`in_dram`, e.g. optimizer state); otherwise all of them move over DRAM.
+    in DRAM (`in_dram`, e.g. optimizer state); otherwise all of them move over DRAM. A DRAM
+    bandwidth `bw_bits` of 0 is unlimited: no stall.
     """
     cycles = float(ceil_div(elements * ops, lanes))
     tensor_bits = float(elements) * bits_per_element
     dram = tensor_bits if in_dram or tensor_bits > act_cap_bits else 0.0
-    return cycles, dram, max(0.0, dram / bw_bits - cycles)
+    stall = 0.0 if bw_bits <= 0.0 else max(0.0, dram / bw_bits - cycles)
+    return cycles, dram, stall
 
 
 @jit

@@ -26,9 +26,12 @@ from hwsim.precision.formats import NumberFormat
 DATAFLOWS = ("os", "ws", "is")
 OPERANDS = ("ifmap", "filter", "ofmap")
 DRAM_PORTS = ("shared", "per_operand")
+# DRAM classes with a sourced energy per bit (hwsim/unit_energy/data/dram_technologies.yaml)
+DRAM_TECHNOLOGIES = ("lpddr4", "gddr5", "hbm2")
 MAPPING_STRATEGIES = ("scalesim", "searched")
 MAPPING_OBJECTIVES = ("energy", "latency", "edp", "dram")
 KIB = 1024  # bytes per KiB, the unit of buffer sizes in arch files
+ACCUMULATOR = "accumulator"  # the name of the accumulator's per-bit energies (`BufferEnergy`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,14 @@ class SramBuffer:
     # array. None: the default, every operand for a unified buffer, its own for a per-operand one.
     holds: tuple[str, ...] | None = None
 
+    @property
+    def held(self) -> tuple[str, ...]:
+        """The operands the buffer keeps (`OPERANDS` names), `holds` with its default resolved:
+        every operand for the unified buffer, its own for a per-operand one."""
+        if self.holds is not None:
+            return self.holds
+        return OPERANDS if self.name == "unified" else (self.name,)
+
 
 @dataclass(frozen=True, slots=True)
 class Accumulator:
@@ -99,7 +110,7 @@ class Memory:
                                             # that do not model DRAM bandwidth)
     dram_ports: str = "shared"
     accumulator: Accumulator | None = None
-    dram_technology: str | None = None      # a DRAM class of `hwsim.energy` (ddr4, hbm2, ...)
+    dram_technology: str | None = None      # one of DRAM_TECHNOLOGIES; None: hwsim's default
 
     @property
     def unified(self) -> bool:
@@ -108,7 +119,8 @@ class Memory:
 
 @dataclass(frozen=True, slots=True)
 class BufferEnergy:
-    """Per-bit access energies (pJ, at the arch's node) that override the SRAM fit."""
+    """Per-bit access energies (pJ, at the arch's node) that override the SRAM fit of one
+    buffer, or of the accumulator (`name` "accumulator", `ACCUMULATOR`)."""
 
     name: str
     read_pj_per_bit: float
@@ -122,13 +134,18 @@ class EnergySpec:
     Overrides are given at the arch's own node and are not rescaled. `pe_register_file`:
     each MAC reads both operands from and reads and writes its partial sum in a PE-local
     register file (Eyeriss's row-stationary PEs); otherwise operands hop between PEs.
+    `register_file_pj_per_bit` is per operand, in `OPERANDS` order (a single number in the
+    arch file gives all three the same). `mac_pj` is the energy of one MAC whose operands are
+    in the array's first native format (`ComputeArray.native_formats[0]`), whatever its
+    accumulator; other formats cost it times the array kind's fitted energy ratio (see
+    `hwsim.energy.price`).
     """
 
     node_nm: int = 45
     vdd_v: float | None = None
     static_power_mw: float = 0.0
     dram_pj_per_bit: float | None = None
-    register_file_pj_per_bit: float | None = None
+    register_file_pj_per_bit: tuple[float, float, float] | None = None   # ifmap, filter, ofmap
     forwarding_pj_per_bit: float | None = None
     pe_register_file: bool = False
     buffers: tuple[BufferEnergy, ...] = ()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from hwsim.precision import NumberFormat, parse_format
+from hwsim.spec.errors import suggest
 from hwsim.spec.fields import REQUIRED, Fields, IssueLog
 _TABLE_DEFAULT: Any = object()
 WRITE_ALWAYS, WRITE_UNLESS_DEFAULT, WRITE_NEVER = "always", "unless_default", "never"
@@ -49,6 +50,68 @@ def read_formats(f: Fields, key: str, default: Any) -> tuple[NumberFormat, ...]:
     return tuple(out)
 
 
+# The operands' names in arch files (``holds``, per-operand energies), in `OPERANDS` order
+# (hwsim.spec.arch: ifmap, filter, ofmap).
+OPERAND_KEYS = ("inputs", "weights", "outputs")
+# The operand of each per-operand buffer, by buffer name.
+_OWN_OPERAND: dict[str, str] = dict(zip(("ifmap", "filter", "ofmap"), OPERAND_KEYS, strict=True))
+
+
+def read_operand_numbers(f: Fields, key: str, default: Any) -> tuple[float, float, float] | None:
+    """An ``operand_numbers`` field: one positive number for every operand, or a mapping of
+    each operand's (``{inputs, weights, outputs}``, all three); a tuple in `OPERAND_KEYS`
+    order, or `default` when absent."""
+    value = f.raw(key, default)
+    if key not in f.data:
+        return value
+    if not isinstance(value, dict):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = f.number(key)
+            return (number, number, number)
+        f.error(key, f"expected a positive number or a mapping of {', '.join(OPERAND_KEYS)} "
+                     f"to positive numbers, got {value!r}")
+        return (1.0, 1.0, 1.0)
+    sub = f.mapping(key)
+    assert sub is not None
+    numbers = tuple(sub.number(name) for name in OPERAND_KEYS)
+    sub.finish()
+    return (numbers[0], numbers[1], numbers[2])
+
+
+def read_operand_list(f: Fields, key: str, default: Any) -> list[str] | None:
+    """An ``operands`` field: a list of distinct operand names (`OPERAND_KEYS`), possibly
+    empty, or the names joined by commas; each bad item is an issue at ``key[i]``. On a
+    per-operand buffer's mapping (its path ends in ifmap, filter or ofmap) only that
+    buffer's own operand may be listed."""
+    value: object = f.raw(key, default)
+    if key not in f.data:
+        return default
+    if isinstance(value, str):  # names joined by commas, as a sweep passes a list
+        value = [name.strip() for name in value.split(",")] if value.strip() else []
+    if not isinstance(value, list):
+        f.error(key, f"expected a list of operands ({', '.join(OPERAND_KEYS)}), got "
+                     f"{value!r}")
+        return []
+    own = _OWN_OPERAND.get(f.path.rpartition(".")[2])
+    out: list[str] = []
+    items: list[object] = list(cast("list[object]", value))
+    for i, name in enumerate(items):
+        if name not in OPERAND_KEYS:
+            hint = f" (write {_OWN_OPERAND[name]})" if isinstance(name, str) \
+                and name in _OWN_OPERAND \
+                else suggest(str(name), OPERAND_KEYS)
+            f.error(f"{key}[{i}]", f"expected one of {', '.join(OPERAND_KEYS)}, got {name!r}"
+                    + hint)
+        elif name in out:
+            f.error(f"{key}[{i}]", f"{name} is listed twice")
+        elif own is not None and name != own:
+            f.error(f"{key}[{i}]", f"a per-operand buffer holds only its own operand "
+                                   f"({own}) or nothing, got {name}")
+        else:
+            out.append(str(name))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     """One key of a spec mapping.
@@ -57,7 +120,9 @@ class Field:
     when `minimum` is 0), ``optional_number`` (a positive number or absent: None), ``string``,
     ``choice`` (one of `options`), ``boolean``, ``pair`` (an integer or ``[h, w]``, two
     attributes), ``formats`` (a non-empty list of number formats, or their names joined by
-    commas). `attr` names the dataclass attribute (default: the key); `to_attr` and
+    commas), ``operand_numbers`` (`read_operand_numbers`: a positive number or one per
+    operand), ``operands`` (`read_operand_list`: a list of distinct operand names). `attr`
+    names the dataclass attribute (default: the key); `to_attr` and
     `from_attr` convert between the YAML value and it (``size_kib`` <-> ``size_bytes``).
     `validate` returns a message for a well-typed but unacceptable value; `options_of` gives
     a choice's options when they are only known at run time (registered array kinds).
@@ -110,6 +175,10 @@ class Field:
             value = f.pair(self.key, default, minimum=self.minimum)
         elif self.kind == "formats":
             value = read_formats(f, self.key, default)
+        elif self.kind == "operand_numbers":
+            value = read_operand_numbers(f, self.key, default)
+        elif self.kind == "operands":
+            value = read_operand_list(f, self.key, default)
         else:
             raise ValueError(f"unknown field kind {self.kind!r}")
         if self.validate is not None and f.has(self.key):
@@ -149,6 +218,13 @@ class Field:
             value = str(value)
         elif self.kind == "formats":
             value = tuple(parse_format(name) for name in _names(value))
+        elif self.kind == "operand_numbers":
+            per_operand: dict[str, Any] = cast("dict[str, Any]", value) \
+                if isinstance(value, dict) else dict.fromkeys(OPERAND_KEYS, value)
+            value = tuple(float(per_operand[k]) for k in OPERAND_KEYS)
+        elif self.kind == "operands":
+            names: list[Any] = _names(value)
+            value = [str(v).strip() for v in names if str(v).strip()]
         return self.to_attr(value) if self.to_attr is not None else value
 
 

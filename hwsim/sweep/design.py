@@ -5,9 +5,11 @@ Paths spell the YAML they change:
 
 - arch: every field of the arch field tables (`hwsim.archfile.fields`): ``compute.rows``,
   ``compute.dataflow``, ``compute.clock_mhz``, ``memory.sram.<buffer>.size_kib`` for each
-  buffer of the base arch, ``memory.dram.bandwidth_bytes_per_cycle``, ``energy.node_nm``,
-  ``energy.static_power_mw``, ..., and the base array kind's own fields (``compute.serial``
-  on a bit-serial array, `hwsim.arrays`);
+  buffer of the base arch (and ``.holds``), ``memory.dram.bandwidth_bytes_per_cycle``,
+  ``memory.dram.technology``, ``memory.accumulator.size_kib`` when the base arch has an
+  accumulator, ``energy.node_nm``, ``energy.static_power_mw``, ..., ``mapping.strategy``,
+  ``mapping.objective``, and the base array kind's own fields (``compute.serial`` on a
+  bit-serial array, `hwsim.arrays`);
 - precision (formats such as ``int4`` or ``fp8_e4m3``, or integers meaning ``int<bits>``):
   ``precision.<kind>`` or ``precision.default.<kind>`` sets the policy default;
   ``precision.rules.first.<kind>``, ``precision.rules.last.<kind>`` (first and last MAC layer)
@@ -37,7 +39,8 @@ from hwsim.spec.policy import Policy, Rule
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError
 from hwsim.arrays import ArrayKind, array_kind, kind_names
 from hwsim.spec.arch import Arch, ComputeArray
-from hwsim.archfile.fields import COMPUTE, DRAM, ENERGY, SRAM_BUFFER, VECTOR
+from hwsim.archfile.fields import (ACCUMULATOR_FIELDS, COMPUTE, DRAM, ENERGY, MAPPING,
+                                   SRAM_BUFFER, VECTOR)
 from hwsim.spec.errors import SpecError, suggest
 from hwsim.spec.fields import Fields, IssueLog
 from hwsim.spec.schema import Field
@@ -52,9 +55,9 @@ _DEFAULT = re.compile(r"precision\.(?:default\.)?(\w+)$")
 @dataclass(frozen=True, slots=True)
 class ArchPath:
     """Where an arch path lands: the section (``compute``, ``options`` for the array kind's
-    own fields, ``vector``, ``sram``, ``dram`` or ``energy``), the buffer for ``sram``, and the
-    field declaring the key (for a kind's own field, a stand-in whose reader is the kind's
-    `parse_options`)."""
+    own fields, ``vector``, ``sram``, ``dram``, ``accumulator``, ``energy`` or ``mapping``),
+    the buffer for ``sram``, and the field declaring the key (for a kind's own field, a
+    stand-in whose reader is the kind's `parse_options`)."""
 
     section: str
     buffer: str
@@ -87,7 +90,11 @@ def arch_fields(base: Arch) -> dict[str, ArchPath]:
         out.update({f"memory.sram.{buffer.name}.{f.key}": ArchPath("sram", buffer.name, f)
                     for f in SRAM_BUFFER.fields})
     out.update({f"memory.dram.{f.key}": ArchPath("dram", "", f) for f in DRAM.fields})
+    if base.memory.accumulator is not None:
+        out.update({f"memory.accumulator.{f.key}": ArchPath("accumulator", "", f)
+                    for f in ACCUMULATOR_FIELDS.fields})
     out.update({f"energy.{f.key}": ArchPath("energy", "", f) for f in ENERGY.fields})
+    out.update({f"mapping.{f.key}": ArchPath("mapping", "", f) for f in MAPPING.fields})
     return out
 
 
@@ -134,13 +141,16 @@ def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
     if "compute" in changes or "options" in changes:
         sections["compute"] = _apply_compute(base.compute, changes.get("compute", {}),
                                              changes.get("options", {}))
-    for name in ("vector", "energy"):
+    for name in ("vector", "energy", "mapping"):
         if name in changes:
             sections[name] = replace(getattr(base, name), **changes[name])
-    if "dram" in changes or buffers:
+    if "dram" in changes or "accumulator" in changes or buffers:
         new_buffers = tuple(replace(b, **buffers[b.name]) if b.name in buffers else b
                             for b in base.memory.buffers)
-        sections["memory"] = replace(base.memory, buffers=new_buffers,
+        accumulator = base.memory.accumulator
+        if "accumulator" in changes and accumulator is not None:
+            accumulator = replace(accumulator, **changes["accumulator"])
+        sections["memory"] = replace(base.memory, buffers=new_buffers, accumulator=accumulator,
                                      **changes.get("dram", {}))
     return replace(base, **sections) if sections else base
 

@@ -100,7 +100,8 @@ class Evaluator:
         return self._executed[ek]
 
     def _energy_table(self, arch: Arch) -> EnergyTable:
-        ek = (arch.memory.buffers, arch.energy)
+        ek = (arch.memory.buffers, arch.memory.accumulator, arch.memory.dram_technology,
+              arch.energy)
         if ek not in self._energy:
             self._energy[ek] = energy_table(arch)
         return self._energy[ek]

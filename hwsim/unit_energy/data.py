@@ -63,6 +63,26 @@ def base_table() -> BaseTable:
         dram_pj_per_bit=mem["dram_per_bit"]["energy_pj"])
 
 
+@dataclass(frozen=True, slots=True)
+class DramTechnology:
+    """One DRAM class: its access energy in pJ per bit, the key of its source (`cite`) and
+    the full reference (`source`)."""
+
+    name: str
+    energy_pj_per_bit: float
+    cite: str
+    source: str
+
+
+@cache
+def dram_technologies() -> dict[str, DramTechnology]:
+    """The DRAM classes of ``dram_technologies.yaml`` by name."""
+    doc = _read("dram_technologies.yaml")
+    return {name: DramTechnology(name, row["energy_pj_per_bit"], row["source"],
+                                 doc["sources"][row["source"]])
+            for name, row in doc["technologies"].items()}
+
+
 @cache
 def fusion_unit_pj_per_cycle() -> float:
     """Energy of one Bit Fusion Fusion Unit cycle at 45 nm (pJ): its power, a multiple of the

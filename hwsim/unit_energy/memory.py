@@ -10,12 +10,14 @@
   E64(size) * b / 64. Writes cost as much as reads unless an arch says otherwise (no published
   45 nm write figure).
 - Register file: 1 pJ per 32-bit access (EIE, Table I), linear in bits.
-- DRAM: 20 pJ per bit (EIE's 640 pJ per 32-bit access; Horowitz's range is 20.3-40.6 pJ/bit).
+- DRAM: 20 pJ per bit (EIE's 640 pJ per 32-bit access; Horowitz's range is 20.3-40.6 pJ/bit),
+  or the energy per bit of the arch's DRAM class (`memory.dram.technology`, sourced in
+  ``data/dram_technologies.yaml``).
 """
 
 from __future__ import annotations
 
-from hwsim.unit_energy.data import base_table
+from hwsim.unit_energy.data import DramTechnology, base_table, dram_technologies
 from hwsim.unit_energy.ops import loglog_interp
 
 
@@ -32,3 +34,13 @@ def sram_pj_per_bit(size_bytes: float) -> float:
 
 def dram_pj_per_bit() -> float:
     return base_table().dram_pj_per_bit
+
+
+def dram_technology(name: str) -> DramTechnology:
+    """Energy per bit and source of the DRAM class `name`; a KeyError names the classes that
+    have data."""
+    table = dram_technologies()
+    if name not in table:
+        raise KeyError(f"no energy data for DRAM technology {name!r} (have "
+                       f"{', '.join(table)})")
+    return table[name]

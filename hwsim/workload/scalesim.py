@@ -22,7 +22,8 @@ import io
 from pathlib import Path
 
 from hwsim.precision import TensorPrecision, parse_format
-from hwsim.spec.arch import DATAFLOWS, KIB, Arch, ComputeArray, Memory, SramBuffer, VectorUnit
+from hwsim.spec.arch import (DATAFLOWS, KIB, Arch, ComputeArray, MappingSpec, Memory, SramBuffer,
+                             VectorUnit)
 from hwsim.spec.errors import SpecError, SpecIssue, suggest
 from hwsim.spec.workload import Conv2d, Layer, Linear, Workload
 from hwsim.spec.yaml_io import read_text
@@ -101,7 +102,8 @@ def load_topology(path: str | Path) -> Workload:
 
 
 def load_scalesim_cfg(path: str | Path) -> Arch:
-    """Read a SCALE-Sim v3 ``.cfg`` as an arch (1-byte words, per-operand DRAM ports)."""
+    """Read a SCALE-Sim v3 ``.cfg`` as an arch (1-byte words, per-operand DRAM ports,
+    SCALE-Sim's fixed loop order: ``mapping: scalesim``)."""
     path = Path(path)
     file = str(path)
     text, digest = read_text(path)
@@ -137,4 +139,5 @@ def load_scalesim_cfg(path: str | Path) -> Arch:
     return Arch(run_name, f"SCALE-Sim cfg {path.name}",
                 ComputeArray("systolic", rows, cols, dataflow, 1000.0, 8,
                              (parse_format("int8"),)), VectorUnit(cols),
-                Memory(buffers, float(bandwidth), "per_operand"), file, digest)
+                Memory(buffers, float(bandwidth), "per_operand"), file, digest,
+                mapping=MappingSpec("scalesim"))

@@ -79,3 +79,16 @@ def test_vector_op_cycles_and_spill():
     assert vector_memory(1000, 5, 16, False, 64, 2048 * 8.0, 80.0) == (79.0, 0.0, 0.0)
     assert vector_memory(1000, 5, 16, False, 64, 1024 * 8.0, 80.0) == (79.0, 16000.0, 121.0)
     assert vector_memory(1000, 5, 16, True, 64, 2048 * 8.0, 80.0) == (79.0, 16000.0, 121.0)
+
+
+@pytest.mark.parametrize("per_operand", [False, True])
+def test_zero_dram_bandwidth_is_unlimited(per_operand):
+    """A DRAM bandwidth of 0 (arch field omitted) never stalls, not even for the first fill and
+    the last drain, and moves the same bits as any finite bandwidth (traffic does not depend
+    on bandwidth)."""
+    unlimited = run(200, 150, 300, 32, 16, "ws", 4096, 0, per_operand=per_operand)
+    finite = run(200, 150, 300, 32, 16, "ws", 4096, 8, per_operand=per_operand)
+    assert unlimited[4] == 0.0 and finite[4] > 0.0
+    assert unlimited[:4] == finite[:4]
+    # the vector case of test_vector_op_cycles_and_spill, spilling, at bandwidth 0: no stall
+    assert vector_memory(1000, 5, 16, False, 64, 1024 * 8.0, 0.0) == (79.0, 16000.0, 0.0)

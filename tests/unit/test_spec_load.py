@@ -156,8 +156,9 @@ def test_arch_missing_section_and_bad_bandwidth(tmp_path):
         "bandwidth_bytes_per_cycle: 8", "bandwidth_bytes_per_cycle: -3")
     errs = errors_of(tmp_path, text, load_arch, "a.yaml")
     assert any(e.endswith("vector: required field is missing") for e in errs)
-    assert any("memory.dram.bandwidth_bytes_per_cycle: expected a positive number, got -3" in e
-               for e in errs)
+    # 0 is accepted (unlimited bandwidth), so a negative one is "not non-negative"
+    assert any("memory.dram.bandwidth_bytes_per_cycle: expected a non-negative number, got -3"
+               in e for e in errs)
 
 
 def test_arch_empty_section(tmp_path):

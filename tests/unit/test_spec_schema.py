@@ -39,8 +39,9 @@ def test_every_written_key_is_a_sweep_path_and_applies_to_itself(name):
 BAD = {"compute.rows": 0, "compute.dataflow": "xs", "compute.native_formats": "int8,int99",
        "compute.unsupported_formats": "warn", "compute.clock_mhz": -5.0, "vector.lanes": 1.5,
        "memory.sram.unified.size_kib": -1, "memory.dram.ports": "both",
-       "memory.dram.bandwidth_bytes_per_cycle": 0, "energy.node_nm": 5, "energy.vdd_v": -1,
+       "memory.dram.bandwidth_bytes_per_cycle": -1, "energy.node_nm": 5, "energy.vdd_v": -1,
        "energy.pe_register_file": "yes"}
+# (a DRAM bandwidth of 0 is valid: unlimited)
 CASES = [("tpu_like", path, value) for path, value in sorted(BAD.items())] + [
     ("loom_like", "compute.serial", "weights"), ("loom_like", "compute.window_lanes", 0)]
 
