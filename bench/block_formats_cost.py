@@ -19,6 +19,7 @@ application in the MACs and the quantization and re-quantization work on the vec
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from _common import REPORTS, WORKLOADS, publish
 
@@ -92,11 +93,13 @@ def findings(rows: list[tuple[str, str, dict]]) -> list[str]:
     stall = min(t["stall_cycles"] / t["cycles"] for _, _, t in rows)
     dram = min(t["energy_breakdown_pj"]["dram"] / t["energy_pj"] for _, _, t in rows)
     state = min(t["model_state_bytes"] / t["peak_memory_bytes"] for _, _, t in rows)
-    out.append(f"- At batch 1 and 16 bytes/cycle of DRAM, stalls are at least {100 * stall:.0f}% "
-               f"of every row's cycles and DRAM at least {100 * dram:.0f}% of its energy; the "
-               f"model state (weights, gradients, Adam's fp32 master copy and states) is at "
-               f"least {100 * state:.0f}% of peak memory. Narrower formats save mostly "
-               "through traffic here, not through MACs.")
+    stall_pct, dram_pct = math.floor(100 * stall), math.floor(100 * dram)
+    state_pct = math.floor(1000 * state) / 10
+    out.append(f"- At batch 1 and 16 bytes/cycle of DRAM, stalls are at least {stall_pct}% of "
+               f"every row's cycles and DRAM at least {dram_pct}% of its energy; the model "
+               f"state (weights, gradients, Adam's fp32 master copy and states) is at least "
+               f"{state_pct}% of peak memory. Narrower formats save mostly through traffic "
+               "here, not through MACs.")
     return out
 
 
