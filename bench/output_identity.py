@@ -4,6 +4,8 @@ distributed cases, compared output for output between a base revision and the wo
 
     python bench/output_identity.py                 # base: HEAD
     python bench/output_identity.py --base 1b25ebf  # any revision git knows
+    python bench/output_identity.py --base e710cdd --extra-args="--mapping scalesim"
+                                        # the working tree's side only gets the extra flags
 
 The base revision is checked out into a temporary git worktree; each tree runs the same
 command lines in its own Python process (``PYTHONPATH`` pointing at that tree, the working
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -29,14 +32,15 @@ from _common import REPO
 RECORDER = r"""
 import contextlib, io, json, sys
 from hwsim.cli import main
-cases = json.load(sys.stdin)
+request = json.load(sys.stdin)
+cases, extra = request["cases"], request["extra"]
 out = {}
 for i, argv in enumerate(cases):
     stdout, stderr = io.StringIO(), io.StringIO()
     code = 0
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
-            code = main(argv) or 0
+            code = main(argv + extra) or 0
         except SystemExit as exc:
             code = exc.code
     out[" ".join(argv)] = {"code": code, "stdout": stdout.getvalue(),
@@ -84,11 +88,14 @@ def cases(tree: Path) -> list[list[str]]:
     return grid + [["estimate", *argv] for argv in EXTRA_CASES]
 
 
-def record(tree: Path, argvs: list[list[str]]) -> dict[str, dict[str, object]]:
-    """Run every case in `tree` (one Python process) and return its outputs by command line."""
+def record(tree: Path, argvs: list[list[str]],
+           extra: list[str] | None = None) -> dict[str, dict[str, object]]:
+    """Run every case in `tree` (one Python process), each with `extra` arguments appended,
+    and return its outputs by command line (without the extra arguments)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     env.setdefault("NUMBA_CACHE_DIR", str(tree / "build" / "numba_cache"))
-    done = subprocess.run([sys.executable, "-c", RECORDER], input=json.dumps(argvs), cwd=tree,
+    request = json.dumps({"cases": argvs, "extra": extra or []})
+    done = subprocess.run([sys.executable, "-c", RECORDER], input=request, cwd=tree,
                           env=env, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode:
         sys.exit(f"output_identity: recording in {tree} failed (its output is above)")
@@ -100,7 +107,11 @@ def record(tree: Path, argvs: list[list[str]]) -> dict[str, dict[str, object]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="HEAD", help="revision to compare with (HEAD)")
+    parser.add_argument("--extra-args", default="", metavar="ARGS",
+                        help="arguments appended to every command line of the working tree "
+                        "only, e.g. --extra-args='--mapping scalesim'")
     args = parser.parse_args()
+    extra = shlex.split(args.extra_args)
     argvs = cases(REPO)
     with tempfile.TemporaryDirectory() as tmp:
         base_tree = Path(tmp) / "base"
@@ -112,8 +123,9 @@ def main() -> int:
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
                             str(base_tree)], check=True)
-    print(f"recording {len(argvs)} cases in the working tree", flush=True)
-    after = record(REPO, argvs)
+    print(f"recording {len(argvs)} cases in the working tree"
+          + (f" with {' '.join(extra)}" if extra else ""), flush=True)
+    after = record(REPO, argvs, extra)
     changed = [key for key in before if before[key] != after.get(key)]
     for key in changed:
         print(f"CHANGED: hwsim {key}")

@@ -15,6 +15,7 @@ import numpy as np
 from hwsim.area import AreaBreakdown, arch_area
 from hwsim.energy.price import Executed, price, relevant_components
 from hwsim.energy.table import energy_table
+from hwsim.energy.mapping_inputs import searched_inputs
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.footprint import footprint, max_batch
 from hwsim.lowering import Pass, ProblemTable, lower
@@ -92,9 +93,11 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     used_batch = batch or workload.batch
     table = lower(workload, batch=used_batch, training=training)
     executed = executed_formats(table, workload, arch)
-    counts = run_kernels(table, pack_designs([arch]))
-    energy = relevant_components(price(table, counts, [arch], [energy_table(arch)],
-                                       [executed]), arch)
+    tables = [energy_table(arch)]
+    designs = pack_designs([arch])
+    counts = run_kernels(table, designs, searched_inputs(table, workload, designs, [arch],
+                                                         tables, [executed]))
+    energy = relevant_components(price(table, counts, [arch], tables, [executed]), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
     if workload.path and workload.source == default_source(workload.path):

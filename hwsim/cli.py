@@ -31,7 +31,7 @@ from hwsim.optimizers import OPTIMIZERS
 from hwsim.training_config import (LIMITS, TRAINING, FrequencySplit, TrainingConfig,
                                    parse_frequency_split)
 from hwsim.training_run import training_run
-from hwsim.spec.arch import Arch
+from hwsim.spec.arch import MAPPING_OBJECTIVES, MAPPING_STRATEGIES, Arch
 from hwsim.archfile.io import arch_to_yaml
 from hwsim.spec.errors import SpecError, SpecIssue
 from hwsim.spec.workload import Workload
@@ -62,6 +62,12 @@ FLAGS: dict[tuple[str, str], tuple[str, str]] = {
     ("sweep", "scheduler"): ("--scheduler", ""),
 }
 
+# Flags that override a field of the arch: argparse destination -> (arch section, field).
+ARCH_FLAGS: dict[str, tuple[str, str]] = {
+    "mapping": ("mapping", "strategy"),
+    "objective": ("mapping", "objective"),
+}
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in one line with exit code 2."""
@@ -83,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--batch", type=int, help="override the workload's batch size")
     est.add_argument("--json", action="store_true", help="print the result JSON")
     est.add_argument("--csv", type=Path, metavar="FILE", help="also write per-layer CSV")
+    mapping = est.add_argument_group("memory mapping (default: the arch's `mapping:`)")
+    mapping.add_argument("--mapping", choices=MAPPING_STRATEGIES,
+                         help="searched: tile and order each GEMM's loops per layer; "
+                         "scalesim: SCALE-Sim's fold order")
+    mapping.add_argument("--objective", choices=MAPPING_OBJECTIVES,
+                         help="what a searched mapping minimises")
     prec = est.add_argument_group("precision")
     prec.add_argument("--policy", type=Path, help="precision policy YAML (default and rules)")
     prec.add_argument("--precision", metavar="KIND=FMT,...",
@@ -227,6 +239,7 @@ def _estimate(args: argparse.Namespace) -> int:
         raise SpecError.single("--batch", "", f"expected a positive integer, got {args.batch}")
     base = TrainingConfig(args.optimizer, iterations=args.iterations)
     workload, arch = load_inputs(args.workload, args.arch, batch=args.batch)
+    arch = _arch_flags(args, arch)
     policy = _policy(args)
     for pattern in policy.unmatched_rules(workload):
         logging.warning("%s: policy rule layers=%r matches no layer of %s",
@@ -253,6 +266,17 @@ def _estimate(args: argparse.Namespace) -> int:
         write_atomic(args.csv, to_csv(result))
     sys.stdout.write(to_json(result) + "\n" if args.json else to_table(result))
     return 0
+
+
+def _arch_flags(args: argparse.Namespace, arch: Arch) -> Arch:
+    """`arch` with the fields the command line overrides (`ARCH_FLAGS`)."""
+    sections: dict[str, dict[str, str]] = {}
+    for dest, (section, field) in ARCH_FLAGS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            sections.setdefault(section, {})[field] = value
+    return replace(arch, **{section: replace(getattr(arch, section), **fields)
+                            for section, fields in sections.items()})
 
 
 def _distributed(args: argparse.Namespace, workload: Workload, arch: Arch,

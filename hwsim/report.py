@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from hwsim.distributed_run import DistributedResult
 from hwsim.footprint import Footprint, max_batch
@@ -46,8 +47,10 @@ def _si(value: float) -> str:
 
 def to_table(result: Result) -> str:
     """A readable per-layer table with totals."""
+    searched = result.arch.mapping.strategy == "searched"
     header = ("layer", "pass", "M", "N", "K", "MACs", "compute_cycles", "stall_cycles",
-              "total_cycles", "util_%", "dram_bytes", "energy_uJ")
+              "total_cycles", "util_%", "dram_bytes", "energy_uJ") + (
+                  ("loops",) if searched else ())
     rows: list[tuple[str, ...]] = [header]
     pes = result.arch.compute.rows * result.arch.compute.cols
     for lr in result.layers:
@@ -55,11 +58,13 @@ def to_table(result: Result) -> str:
         rows.append((lr.name, lr.pass_name, str(lr.M or ""), str(lr.N or ""), str(lr.K or ""),
                      _si(lr.macs), str(lr.compute_cycles), str(lr.stall_cycles),
                      str(lr.total_cycles), f"{util:.1f}", _si(sum(lr.dram_bytes.values())),
-                     f"{lr.total_energy_pj / 1e6:.3f}"))
+                     f"{lr.total_energy_pj / 1e6:.3f}") + (
+                         (_loops(lr.mapping),) if searched else ()))
     t = result.totals()
     rows.append(("TOTAL", "", "", "", "", _si(t["macs"]), str(t["compute_cycles"]),
                  str(t["stall_cycles"]), str(t["cycles"]), f"{100 * t['utilization']:.1f}",
-                 _si(t["dram_bytes_total"]), f"{t['energy_pj'] / 1e6:.3f}"))
+                 _si(t["dram_bytes_total"]), f"{t['energy_pj'] / 1e6:.3f}") + (
+                     ("",) if searched else ()))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
                        enumerate(zip(row, widths, strict=True))) for row in rows]
@@ -80,6 +85,17 @@ def to_table(result: Result) -> str:
     if result.footprint is not None:
         summary += "\nmemory: " + _memory(result.footprint, result.device_memory_bytes)
     return "\n".join(lines) + "\n" + summary + "\n"
+
+
+def _loops(mapping: dict[str, Any] | None) -> str:
+    """A layer's loop orders, compactly: DRAM's and the buffer's loops outermost first
+    (``NKM/MNK``); ``scalesim`` where it kept SCALE-Sim's fold order, empty for vector work."""
+    if mapping is None:
+        return ""
+    if mapping["strategy"] != "searched":
+        return "scalesim"
+    levels = mapping["levels"]
+    return f"{levels['dram']['loop_order']}/{levels['sram']['loop_order']}"
 
 
 def _memory(memory: Footprint, device_memory_bytes: float | None) -> str:

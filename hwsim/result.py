@@ -19,7 +19,7 @@ from hwsim.energy.price import Executed
 from hwsim.evaluate import KernelCounts
 from hwsim.footprint import Footprint
 from hwsim.lowering import Pass, ProblemKind, ProblemTable
-from hwsim.spec.arch import Arch
+from hwsim.spec.arch import MAPPING_OBJECTIVES, OPERANDS, Arch
 from hwsim.spec.workload import Workload
 from hwsim.totals import DRAM_KEYS as DRAM_KEYS  # the streams' names, for reports
 from hwsim.totals import ProblemCosts, problem_costs, step_totals
@@ -50,6 +50,10 @@ class LayerResult:
     precision: dict[str, str]
     energy_pj: dict[str, float]
     layer_index: int = -1     # the workload layer the problem comes from
+    # With a searched mapping strategy: the layer's mapping and its accesses per storage level
+    # and operand (`layer_mapping`, `layer_accesses`); None under SCALE-Sim's fold order.
+    mapping: dict[str, Any] | None = None
+    accesses: dict[str, Any] | None = None
 
     @property
     def kind(self) -> str:
@@ -77,7 +81,9 @@ class LayerResult:
                 "mapping_efficiency": self.mapping_efficiency,
                 "compute_utilization": self.compute_utilization, "utilization": util,
                 "precision": self.precision, "energy_pj": self.energy_pj,
-                "total_energy_pj": self.total_energy_pj}
+                "total_energy_pj": self.total_energy_pj,
+                **({} if self.mapping is None else {"mapping": self.mapping}),
+                **({} if self.accesses is None else {"accesses": self.accesses})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +133,7 @@ class Result:
     @property
     def layers(self) -> tuple[LayerResult, ...]:
         if "layers" not in self._cache:
-            self._cache["layers"] = build_layers(self.problems)
+            self._cache["layers"] = build_layers(self.problems, self.arch)
         return self._cache["layers"]  # type: ignore[no-any-return]
 
     @property
@@ -219,9 +225,55 @@ def _precision(table: ProblemTable, p: int, code: int,
     return info
 
 
-def build_layers(problems: ProblemResults) -> tuple[LayerResult, ...]:
-    """Name one design's per-problem results problem by problem."""
+DIMS = "MNK"
+
+
+def loop_order(inner: int) -> str:
+    """A level's loops, outermost first, as dimension letters (`hwsim.mapping.Mapping`: the
+    innermost one given, the other two in M, N, K order)."""
+    return "".join(d for i, d in enumerate(DIMS) if i != inner) + DIMS[inner]
+
+
+def layer_mapping(arch: Arch, row: list[int], searched: int, objective: int) -> dict[str, Any]:
+    """A GEMM's mapping for the JSON: strategy (``scalesim`` where no searched mapping fits),
+    objective, the fold chunk `t0` and per storage level the tile it holds (M, N, K elements),
+    the order of the loops walking the next level's tiles (outermost first), its innermost
+    loop and the operands that bypass it."""
+    out: dict[str, Any] = {"strategy": "searched" if searched else "scalesim",
+                           "objective": MAPPING_OBJECTIVES[objective]}
+    if not searched:
+        return out
+    t0, bm, bn, bk, in0, in1, fm, fn, fk = row
+    mem = arch.memory
+    levels: dict[str, Any] = {
+        "dram": {"loop_order": loop_order(in0), "innermost": DIMS[in0]},
+        "sram": {"tile": {"M": bm, "N": bn, "K": bk},
+                 "loop_order": loop_order(in1), "innermost": DIMS[in1],
+                 "bypassed": [o for o in OPERANDS if o not in mem.held_operands]}}
+    if mem.accumulator is not None:
+        levels["accumulator"] = {"tile": {"M": fm, "N": fn}}
+    levels["array"] = {"tile": {"M": fm, "N": fn, "K": fk}}
+    return {**out, "t0": t0, "levels": levels}
+
+
+def layer_accesses(counts: KernelCounts, p: int, arch: Arch) -> dict[str, Any]:
+    """A problem's reads and writes per storage level and operand, in bits."""
+    levels = [counts.dram, counts.sram]
+    if arch.memory.accumulator is not None:
+        levels.append(counts.accumulator)
+    if arch.energy.pe_register_file:
+        levels.append(counts.register_file)
+    return {lv.name: {o: {"read_bits": float(lv.reads[o][0, p]),
+                          "write_bits": float(lv.writes[o][0, p])} for o in OPERANDS}
+            for lv in levels}
+
+
+def build_layers(problems: ProblemResults, arch: Arch) -> tuple[LayerResult, ...]:
+    """Name one design's per-problem results problem by problem; with a searched mapping
+    strategy, each with its mapping and accesses."""
     table, counts, costs = problems.table, problems.counts, problems.costs
+    searched_arch = arch.mapping.strategy == "searched"
+    maps = counts.mappings
 
     def row(x: npt.NDArray[Any]) -> list[Any]:
         return x.reshape(-1).tolist()
@@ -251,5 +303,9 @@ def build_layers(problems: ProblemResults) -> tuple[LayerResult, ...]:
             bitops=bitops[p],
             precision=_precision(table, p, cols["format_index"][p], problems.executed),
             energy_pj={k: v[p] for k, v in energy.items()},
-            layer_index=cols["layer_index"][p]))
+            layer_index=cols["layer_index"][p],
+            mapping=None if not searched_arch or cols["is_vector"][p] else layer_mapping(
+                arch, maps.rows[0, p].tolist(), int(maps.searched[0, p]),
+                int(maps.objective[0])),
+            accesses=layer_accesses(counts, p, arch) if searched_arch else None))
     return tuple(out)

@@ -6,8 +6,9 @@ rounded as follows (the stable JSON interface, `hwsim.result`):
 - compute cycles: a GEMM's as counted, a vector problem's rounded down;
 - stall cycles: rounded up per problem;
 - DRAM bytes: bits / 8 rounded up per stream (A read, B read, output write, partial-sum read);
-- SRAM accesses, in elements: a GEMM's as counted; a vector problem reads its elements times
-  the bits it reads per element, in elements of A's width, and writes its elements.
+- SRAM accesses, in elements: a GEMM's as the array reads and writes them at its innermost
+  holders (`KernelCounts.array`); a vector problem reads its elements times the bits it
+  reads per element, in elements of A's width, and writes its elements.
 
 Totals sum the per-problem values; energies (pJ) are summed problem after problem, in order.
 An estimate (D = 1) and a sweep (D designs) total the same way, so their totals agree.
@@ -67,16 +68,16 @@ def problem_costs(table: ProblemTable, counts: KernelCounts) -> ProblemCosts:
     elements = table.vector_elements
     vector_reads = np.floor_divide(elements * table.vector_read_bits,
                                    np.maximum(1, table.a_store_bits)).astype(np.int64)
-    sram = counts.sram
+    array = counts.array
     return ProblemCosts(
         compute_cycles=np.where(vector, _whole(table, np.floor(counts.vector_cycles),
                                                "vector cycles"), counts.compute_cycles),
         stall_cycles=_whole(table, np.ceil(counts.stall_cycles), "stall cycles"),
         dram_bytes={key: _whole(table, np.ceil(bits / 8), f"DRAM bytes ({key})")
                     for key, bits in zip(DRAM_KEYS, streams, strict=True)},
-        sram_reads={"ifmap": np.where(vector, vector_reads, sram.reads["ifmap"]),
-                    "filter": np.where(vector, 0, sram.reads["filter"])},
-        sram_writes={"ofmap": np.where(vector, elements, sram.writes["ofmap"])})
+        sram_reads={"ifmap": np.where(vector, vector_reads, array.reads["ifmap"]),
+                    "filter": np.where(vector, 0, array.reads["filter"])},
+        sram_writes={"ofmap": np.where(vector, elements, array.writes["ofmap"])})
 
 
 def _sum(table: ProblemTable, values: I64, what: str) -> I64:

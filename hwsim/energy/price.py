@@ -7,19 +7,22 @@ Components:
 - ``mac``: MACs x (multiply at the two operand formats + add at the accumulator's format).
 - ``vector``: vector-unit operations x an add in the output format.
 - ``register_file``: PEs with a register file (Eyeriss-like) read both operands and read and
-  write the partial sum there for every MAC: MACs x (a rf_in + b rf_w + 2 acc rf_out), each
-  operand's bits at its own register-file energy per bit (one shared energy rf: MACs x
-  (a + b + 2 acc) x rf).
+  write the partial sum there for every MAC (the `register_file` level's bits), each
+  operand's bits at its own register-file energy per bit (one shared energy rf: all the
+  level's bits x rf).
 - ``forwarding``: systolic PEs pass the two moving operands one hop per MAC: os moves A and B,
   ws moves A and the partial sum, is moves B and the partial sum. With PE register files the
-  operands reach the PEs over a network instead: every bit read from or written to the SRAM
-  crosses it once.
-- ``sram_<buffer>``: A reads (ifmap buffer), B reads (filter buffer, at B's stored width),
-  output writes (ofmap buffer: each output's final write at the output format, the earlier
-  partial-sum writes and their read-backs at the accumulator's), vector inputs and outputs;
-  into ``sram_unified`` when the buffer is unified.
-- ``dram``: bytes moved x 8 x energy per bit.
+  operands reach the PEs over a network instead: every bit the array reads from or writes to
+  its innermost holder crosses it once (the `array` counts at A's, B's and the accumulator's
+  widths).
+- ``sram_<buffer>``: the buffer level's reads and writes per operand (B at its stored width,
+  partial sums at the accumulator's); into ``sram_unified`` when the buffer is unified.
+- ``accumulator``: the accumulator level's reads and writes.
+- ``dram``: bits moved x energy per bit.
 - ``static``: static power x the problem's time.
+
+Every storage level has one formula for both mapping strategies (`level_pj`, or bits x one
+energy per bit for DRAM and register files).
 """
 
 from __future__ import annotations
@@ -32,14 +35,14 @@ import numpy.typing as npt
 
 from hwsim.arrays import MacProblem, array_kind, mac_datapath_key
 from hwsim.energy.table import EnergyTable
-from hwsim.evaluate import KernelCounts
+from hwsim.evaluate import KernelCounts, LevelCounts
 from hwsim.lowering import ProblemTable
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import OPERANDS, Arch
 
 F64 = npt.NDArray[np.float64]
 COMPONENTS = ("mac", "vector", "register_file", "forwarding", "sram_ifmap", "sram_filter",
-              "sram_ofmap", "sram_unified", "dram", "static")
+              "sram_ofmap", "sram_unified", "accumulator", "dram", "static")
 # Executed operand formats (A, B) per distinct format tuple of a problem table (indexed by
 # `ProblemTable.format_index`), `hwsim.api.executed_formats`.
 Executed = tuple[tuple[NumberFormat, NumberFormat], ...]
@@ -74,9 +77,11 @@ def _mac_pj(arch: Arch, energy: EnergyTable, mac: MacProblem,
     return energy.native_mac_pj * fitted / at_native
 
 
-def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
+def mac_unit_pj(table: ProblemTable, k_pack: npt.NDArray[np.int64],
+                t_steps: npt.NDArray[np.int64], archs: Sequence[Arch],
                 tables: Sequence[EnergyTable], executed: Sequence[Executed]) -> F64:
-    """Energy of one MAC of every problem on every design, [D, P] pJ (0 for vector problems).
+    """Energy of one MAC of every problem on every design, [D, P] pJ (0 for vector problems),
+    `k_pack` and `t_steps` the [D, P] throughput factors (`hwsim.arrays.throughput`).
     `_mac_pj` runs once per group of designs with one datapath, node and packing, and per
     distinct (formats, convolution or not, K, packing) among the group's GEMM problems (a
     group also shares `energy.mac_pj`)."""
@@ -87,13 +92,13 @@ def mac_unit_pj(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch]
     groups: dict[Hashable, list[int]] = {}
     for d, arch in enumerate(archs):
         key = (mac_datapath_key(arch.compute), tables[d].scale, tables[d].native_mac_pj,
-               counts.k_pack[d, gemm].tobytes(), counts.t_steps[d, gemm].tobytes())
+               k_pack[d, gemm].tobytes(), t_steps[d, gemm].tobytes())
         groups.setdefault(key, []).append(d)
     fmts = table.format_set
     for designs in groups.values():
         d = designs[0]
         keys = np.stack([table.format_index[gemm], table.from_conv[gemm], table.K[gemm],
-                         counts.k_pack[d, gemm], counts.t_steps[d, gemm]], axis=1)
+                         k_pack[d, gemm], t_steps[d, gemm]], axis=1)
         distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
         unit = np.asarray([
             _mac_pj(archs[d], tables[d], MacProblem(fmts[code][0].bits, fmts[code][1].bits,
@@ -129,6 +134,8 @@ class DesignEnergy:
 
     read: F64
     write: F64
+    accumulator_read: F64
+    accumulator_write: F64
     unified: npt.NDArray[np.bool_]
     register_file: F64             # [D, 3]: per operand (ifmap, filter, ofmap)
     register_file_shared: npt.NDArray[np.bool_]   # [D, 1]: one energy for every operand
@@ -160,6 +167,8 @@ def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> Desig
                         dtype=np.float64).reshape(-1, 3),
         write=np.asarray([per_operand(t, a, "buffer_write_pj_per_bit") for a, t in pairs],
                          dtype=np.float64).reshape(-1, 3),
+        accumulator_read=col([t.accumulator_read_pj_per_bit for t in tables]),
+        accumulator_write=col([t.accumulator_write_pj_per_bit for t in tables]),
         unified=np.asarray([a.memory.unified for a in archs], dtype=np.bool_)[:, None],
         register_file=np.asarray([t.register_file_pj_per_bit_by_operand for t in tables],
                                  dtype=np.float64).reshape(-1, 3),
@@ -175,16 +184,18 @@ def design_energy(archs: Sequence[Arch], tables: Sequence[EnergyTable]) -> Desig
                           dtype=np.int64).reshape(-1, 3))
 
 
-def _register_file(e: DesignEnergy, macs: F64, a: npt.NDArray[np.int64],
-                   b: npt.NDArray[np.int64], acc: npt.NDArray[np.int64]) -> F64:
-    """Register-file energy of every problem on every design, [D, P] pJ: per MAC, A's and B's
-    bits read and the partial sum's read and written, each at its operand's energy per bit; a
-    design with one energy for all operands is priced as MACs x bits x energy, in that order,
-    so that its energies do not depend on how the per-operand sum would round."""
+def _register_file(e: DesignEnergy, level: LevelCounts) -> F64:
+    """Register-file energy of every problem on every design, [D, P] pJ: the level's bits
+    (per MAC, A's and B's bits read and the partial sum's read and written), each operand's
+    at its energy per bit; a design with one energy for all operands is priced as all the
+    level's bits x that energy, so that its energies do not depend on how the per-operand sum
+    would round (the bits are whole numbers, summed exactly)."""
     rf = e.register_file
-    shared = macs * (a + b + 2 * acc) * rf[:, 0:1]
+    r, w = level.reads, level.writes
+    shared = (r["ifmap"] + r["filter"] + r["ofmap"] + w["ofmap"]) * rf[:, 0:1]
     return np.where(e.register_file_shared, shared,
-                    macs * (a * rf[:, 0:1] + b * rf[:, 1:2] + 2 * acc * rf[:, 2:3]))
+                    r["ifmap"] * rf[:, 0:1] + r["filter"] * rf[:, 1:2] +
+                    (r["ofmap"] + w["ofmap"]) * rf[:, 2:3])
 
 
 def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
@@ -195,44 +206,80 @@ def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
     narrow operand still moves at its own width). The SRAM components of the organisation a
     design does not have are 0."""
     e = design_energy(archs, tables)
-    vector = table.is_vector.astype(bool)
     a, b, acc = table.a_bits, table.b_bits, table.acc_bits
     macs = table.macs.astype(np.float64)
     elements = table.vector_elements.astype(np.float64)
-    sram, dram = counts.sram, counts.dram
-    read_if, read_f, read_o = e.read[:, 0:1], e.read[:, 1:2], e.read[:, 2:3]
-    write_o = e.write[:, 2:3]
-    final = (table.M * table.N * table.count).astype(np.float64)
-    partial = sram.reads["ofmap"].astype(np.float64)  # read back once per partial-sum write
-    # SRAM holds A and the output at their stored widths (a block format's scales included)
-    s_if = np.where(vector, elements * table.vector_read_bits * read_if,
-                    sram.reads["ifmap"] * table.a_store_bits * read_if)
-    s_f = np.where(vector, 0.0, sram.reads["filter"] * table.b_store_bits * read_f)  # as stored
-    s_o = np.where(vector, elements * table.vector_write_bits * write_o,
-                   final * table.out_store_bits * write_o + partial * acc * (write_o + read_o))
-    # GEMM-only terms need no mask: vector problems have no MACs and no SRAM counts
-    every_sram_bit = sram.reads["ifmap"] * a + sram.reads["filter"] * b + \
-        sram.writes["ofmap"] * acc
+    buf, dram, array, rf = counts.sram, counts.dram, counts.array, counts.register_file
+    s_if, s_f, s_o = (level_pj(buf.reads[o], buf.writes[o], e.read[:, i:i + 1],
+                               e.write[:, i:i + 1]) for i, o in enumerate(OPERANDS))
+    # GEMM-only terms need no mask: vector problems have no MACs and no array counts
+    every_array_bit = array.reads["ifmap"] * a + array.reads["filter"] * b + \
+        array.writes["ofmap"] * acc
     m = e.moving
-    hops = np.where(e.pe_register_file, every_sram_bit,
+    hops = np.where(e.pe_register_file, every_array_bit,
                     macs * (m[:, 0:1] * a + m[:, 1:2] * b + m[:, 2:3] * acc))
-    cycles = np.where(vector, counts.vector_cycles, counts.compute_cycles) + counts.stall_cycles
+    cycles = np.where(table.is_vector.astype(bool), counts.vector_cycles,
+                      counts.compute_cycles) + counts.stall_cycles
     dram_bits = dram.reads["ifmap"] + dram.reads["filter"] + dram.writes["ofmap"] + \
         dram.reads["ofmap"]
+    acc_level = counts.accumulator
     out = {
-        "mac": macs * mac_unit_pj(table, counts, archs, tables, executed),
+        "mac": macs * mac_unit_pj(table, counts.k_pack, counts.t_steps, archs, tables,
+                                  executed),
         "vector": elements * table.vector_ops_per_element * add_unit_pj(table, tables),
-        "register_file": np.where(e.pe_register_file, _register_file(e, macs, a, b, acc), 0.0),
+        "register_file": _register_file(e, rf),
         "forwarding": hops * e.forwarding,
         "sram_ifmap": np.where(e.unified, 0.0, s_if),
         "sram_filter": np.where(e.unified, 0.0, s_f),
         "sram_ofmap": np.where(e.unified, 0.0, s_o),
         "sram_unified": np.where(e.unified, s_if + s_f + s_o, 0.0),
+        "accumulator": level_pj(acc_level.reads["ofmap"], acc_level.writes["ofmap"],
+                                e.accumulator_read, e.accumulator_write),
         "dram": dram_bits * e.dram,
         "static": e.static_mw * 1e-3 * cycles / e.clock_hz * 1e12,
     }
     assert tuple(out) == COMPONENTS
     return out
+
+
+def level_pj(reads_bits: F64, writes_bits: F64, read_pj: F64, write_pj: F64) -> F64:
+    """Energy of one operand's reads and writes at a storage level: the bits both read and
+    written (a read-modify-write, as an accumulating partial sum) at read + write energy, the
+    rest at their own. Equal to reads x read + writes x write; grouped so that a level whose
+    reads pair with writes prices as ``write x w + pairs x (w + r)``."""
+    both = np.minimum(reads_bits, writes_bits)
+    return both * (write_pj + read_pj) + (writes_bits - both) * write_pj + \
+        (reads_bits - both) * read_pj
+
+
+def mapping_energy(table: ProblemTable, k_pack: npt.NDArray[np.int64],
+                   t_steps: npt.NDArray[np.int64], archs: Sequence[Arch],
+                   tables: Sequence[EnergyTable],
+                   executed: Sequence[Executed]) -> tuple[F64, F64, F64, F64]:
+    """What the mapping search prices, per design (D) and problem (P), as `price` does:
+    ``level_pj_per_bit[D, 3, 3, 2]`` (DRAM, buffer, accumulator x A, B, output x read,
+    write), ``fixed_pj[D, P]`` (one GEMM's energy no mapping changes: MACs, register files,
+    operand hops between PEs), ``array_pj[D, P, 3]`` (per element the array reads or writes
+    at its innermost holder: A, B, output; the PE network of register-file designs) and
+    ``static_pj_per_cycle[D]``."""
+    e = design_energy(archs, tables)
+    n = len(archs)
+    a, b, acc = (x.astype(np.float64) for x in (table.a_bits, table.b_bits, table.acc_bits))
+    macs = (table.M * table.N * table.K).astype(np.float64)   # one GEMM's
+    levels = np.zeros((n, 3, 3, 2))
+    levels[:, 0] = e.dram[:, :, None]
+    levels[:, 1, :, 0], levels[:, 1, :, 1] = e.read, e.write
+    levels[:, 2, :, 0], levels[:, 2, :, 1] = e.accumulator_read, e.accumulator_write
+    m = e.moving
+    hop_bits = m[:, 0:1] * a + m[:, 1:2] * b + m[:, 2:3] * acc
+    rf = e.register_file
+    rf_bits_pj = a * rf[:, 0:1] + b * rf[:, 1:2] + 2 * acc * rf[:, 2:3]
+    per_mac = mac_unit_pj(table, k_pack, t_steps, archs, tables, executed) + np.where(
+        e.pe_register_file, rf_bits_pj, hop_bits * e.forwarding)
+    array = np.where(e.pe_register_file[:, :, None],
+                     np.stack([a, b, acc], axis=-1)[None] * e.forwarding[:, :, None], 0.0)
+    static = (e.static_mw * 1e-3 / e.clock_hz * 1e12)[:, 0]
+    return levels, macs * per_mac, array, static
 
 
 def relevant_components(energy: dict[str, F64], arch: Arch) -> dict[str, F64]:
@@ -242,6 +289,8 @@ def relevant_components(energy: dict[str, F64], arch: Arch) -> dict[str, F64]:
         else {"sram_unified"}
     if not arch.energy.pe_register_file:
         drop.add("register_file")
+    if arch.memory.accumulator is None:
+        drop.add("accumulator")
     if not arch.energy.static_power_mw:
         drop.add("static")
     return {k: v for k, v in energy.items() if k not in drop}

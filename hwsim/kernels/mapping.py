@@ -16,6 +16,11 @@ kernels:
 - Counts are bits: ``counts[level, operand, 0 = reads / 1 = writes]``.
 - `conv[14]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
   C (per group), H, W; batch 0 means a plain GEMM.
+- `bits[4]` (float64: block-scaled formats store fractional bits per value): A, B, output,
+  accumulator widths.
+- `factors[4]`: the precision-scalable PE's k_pack, t_steps, m_pack, preload
+  (`hwsim.arrays.throughput`); a fold spans rows x m_pack (M) or rows x k_pack (K) elements
+  along a spatial packed dimension and streams ceil(t / pack) steps of t_steps cycles along T.
 """
 
 from __future__ import annotations
@@ -39,8 +44,15 @@ D_ROWS, D_COLS, D_DATAFLOW, D_HOLD_A, D_HOLD_B, D_HOLD_OUT, D_UNIFIED, D_HAS_ACC
 # Design float columns (capacities in bits, bandwidths in bits per cycle, 0 = unlimited).
 F_CAP_A, F_CAP_B, F_CAP_OUT, F_CAP_ACC, F_BW_DRAM, F_BW_BUF, F_BW_ACC, F_MAC_PJ, F_STATIC_PJ = \
     range(9)
-# Mapping columns: fold chunk t0, buffer tile M, N, K, innermost dim of level 0 and level 1.
-MAP_WIDTH = 6
+# Mapping columns: fold chunk t0, buffer tile M, N, K, innermost dim of level 0 and level 1;
+# a search result adds the fold's M, N, K extents (the array's tile).
+MAP_WIDTH = 9
+# Result columns per (design, problem): objective, compute cycles, stall cycles, energy pJ,
+# the array's A reads, B reads and output writes at its innermost holders (elements), folds.
+R_OBJ, R_CYCLES, R_STALL, R_PJ, R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_FOLDS = range(8)
+RESULT_WIDTH = 8
+# Factor columns.
+FAC_K_PACK, FAC_T_STEPS, FAC_M_PACK, FAC_PRELOAD = range(4)
 # Candidate lists hold at most this many sizes per dimension.
 MAX_CANDS = 64
 
@@ -146,7 +158,7 @@ def reuse_mult(e: int, level: int, ntl: I64, inner: I64) -> int:
 
 
 @jit
-def input_traffic(o: int, tiles: I64, ntl: I64, inner: I64, held: bool, bits: int,
+def input_traffic(o: int, tiles: I64, ntl: I64, inner: I64, held: bool, bits: float,
                   a_fill: int, counts: F64) -> None:
     """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (>= 0 for a
     convolution's A, -1 otherwise) replaces the plain fill elements of the buffer by their
@@ -163,8 +175,8 @@ def input_traffic(o: int, tiles: I64, ntl: I64, inner: I64, held: bool, bits: in
 
 
 @jit
-def output_traffic(tiles: I64, ntl: I64, inner: I64, held_buf: bool, has_acc: bool, out_bits: int,
-                   acc_bits: int, counts: F64) -> None:
+def output_traffic(tiles: I64, ntl: I64, inner: I64, held_buf: bool, has_acc: bool,
+                   out_bits: float, acc_bits: float, counts: F64) -> None:
     """Add the output's deliveries, accumulation read-backs, drains and refills to `counts`.
     The array delivers each fold's increments to the innermost holder, which adds them to what
     it holds (a read for every increment but an element's first); a storage level drains its
@@ -189,17 +201,41 @@ def output_traffic(tiles: I64, ntl: I64, inner: I64, held_buf: bool, has_acc: bo
 
 
 @jit
-def mapping_cycles(tiles: I64, dims: I64, rows: int, cols: int, row_coef: int) -> int:
-    """Compute cycles: every (row fold, column fold, T chunk) is one fold of `fold_length`;
-    with T untiled this is `systolic_gemm`'s count exactly."""
-    sr, sc, t = tiles[0, dims[0]], tiles[0, dims[1]], tiles[0, dims[2]]
-    t0 = tiles[2, dims[2]]
+def dim_pack(d: int, factors: I64) -> int:
+    """Elements of GEMM dimension `d` one PE step covers: m_pack along M, k_pack along K."""
+    if d == 0:
+        return factors[FAC_M_PACK]
+    if d == 2:
+        return factors[FAC_K_PACK]
+    return 1
+
+
+@jit
+def mapping_cycles(tiles: I64, dims: I64, rows: int, cols: int, row_coef: int,
+                   factors: I64) -> int:
+    """Compute cycles: every (row fold, column fold, T chunk) is one fold of `fold_length`,
+    a chunk of t elements streaming ceil(t / pack) steps of t_steps cycles; with T untiled
+    this is `systolic_gemm`'s count exactly."""
+    fr = ceil_div(tiles[0, dims[0]], tiles[2, dims[0]])
+    fc = ceil_div(tiles[0, dims[1]], tiles[2, dims[1]])
+    t, t0 = tiles[0, dims[2]], tiles[2, dims[2]]
+    pack = dim_pack(dims[2], factors)
+    steps, preload = factors[FAC_T_STEPS], factors[FAC_PRELOAD]
     full = t // t0
     rem = t - full * t0
-    per = full * fold_length(row_coef, rows, cols, t0, 1, 1)
+    per = full * fold_length(row_coef, rows, cols, ceil_div(t0, pack), steps, preload)
     if rem > 0:
-        per += fold_length(row_coef, rows, cols, rem, 1, 1)
-    return ceil_div(sr, rows) * ceil_div(sc, cols) * per - 1
+        per += fold_length(row_coef, rows, cols, ceil_div(rem, pack), steps, preload)
+    return fr * fc * per - 1
+
+
+@jit
+def array_elements(tiles: I64, ntl: I64, out: F64) -> None:
+    """The array's A reads, B reads and output writes (elements) at its innermost holders:
+    every fold reads its A and B tiles and delivers its output increments."""
+    out[0] = float(tiles[0, 0] * tiles[0, 2]) * ntl[2, 1]
+    out[1] = float(tiles[0, 2] * tiles[0, 1]) * ntl[2, 0]
+    out[2] = float(tiles[0, 0] * tiles[0, 1]) * ntl[2, 2]
 
 
 @jit
@@ -223,11 +259,11 @@ def tile_count(ntl: I64, level: int) -> int:
 
 
 @jit
-def fits(tiles: I64, dint: I64, dflt: F64, bits: I64, a_tile: int) -> bool:
+def fits(tiles: I64, dint: I64, dflt: F64, bits: F64, a_tile: int) -> bool:
     """Whether the buffer and accumulator hold their (double-buffered when so declared) tiles.
     `a_tile` is the largest A tile of the buffer in elements (its halo for a convolution)."""
     out_w = bits[3] if tiles[0, 2] > tiles[2, 2] else bits[2]
-    need = (float(a_tile) * bits[0], float(tiles[1, 2] * tiles[1, 1]) * bits[1],
+    need = (a_tile * bits[0], float(tiles[1, 2] * tiles[1, 1]) * bits[1],
             float(tiles[1, 0] * tiles[1, 1]) * out_w)
     db = float(dint[D_DB_BUF])
     total = 0.0
@@ -243,12 +279,17 @@ def fits(tiles: I64, dint: I64, dflt: F64, bits: I64, a_tile: int) -> bool:
 
 
 @jit
-def objective_value(objective: int, counts: F64, energy: F64, dflt: F64, macs: float,
-                    cycles: float, stall: float) -> tuple[float, float]:
+def objective_value(objective: int, counts: F64, energy: F64, dflt: F64, fixed_pj: float,
+                    array_pj: F64, array_el: F64, cycles: float,
+                    stall: float) -> tuple[float, float]:
     """(objective, energy in pJ) of one mapping. Energy: every bit read or written at a level
-    times that level's and operand's pJ/bit, plus MACs x MAC energy, plus static energy per
+    times that level's and operand's pJ/bit, plus each element the array reads or writes at
+    its innermost holder times `array_pj` (per A read, B read, output write), plus the energy
+    no mapping changes (`fixed_pj`: MACs and what scales with them), plus static energy per
     cycle (compute and stall)."""
-    pj = macs * dflt[F_MAC_PJ] + (cycles + stall) * dflt[F_STATIC_PJ]
+    pj = fixed_pj + (cycles + stall) * dflt[F_STATIC_PJ]
+    for o in range(3):
+        pj += array_el[o] * array_pj[o]
     for lv in range(3):
         for o in range(3):
             pj += counts[lv, o, 0] * energy[lv, o, 0] + counts[lv, o, 1] * energy[lv, o, 1]
@@ -388,15 +429,16 @@ def order_choices(tiles: I64, level: int, out: I64) -> int:
 
 
 @jit
-def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int) -> None:
-    """Row 2 of `tiles`: one fold, rows x cols x t0 along Sr, Sc, T (clipped to the problem)."""
-    tiles[2, dims[0]] = min(rows, tiles[0, dims[0]])
-    tiles[2, dims[1]] = min(cols, tiles[0, dims[1]])
+def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int, factors: I64) -> None:
+    """Row 2 of `tiles`: one fold, rows x cols PEs (each covering `dim_pack` elements) x t0
+    along Sr, Sc, T (clipped to the problem)."""
+    tiles[2, dims[0]] = min(rows * dim_pack(dims[0], factors), tiles[0, dims[0]])
+    tiles[2, dims[1]] = min(cols * dim_pack(dims[1], factors), tiles[0, dims[1]])
     tiles[2, dims[2]] = t0
 
 
 @jit
-def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits: I64,
+def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits: F64,
                     a_fill: int, cycles: float, counts: F64) -> float:
     """Counts (into `counts`, zeroed first) and stall cycles of one mapping whose compute
     takes `cycles` (`mapping_cycles`); `ntl` from `tile_counts`."""
@@ -414,13 +456,14 @@ def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits
 
 
 @jit
-def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I64,
-               a_fill: int, objective: int, macs: float, cycles: float, scratch: F64,
-               ntl: I64, choices: I64, inner: I64, best: F64, best_map: I64,
-               best_counts: F64) -> None:
+def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
+               a_fill: int, objective: int, fixed_pj: float, array_pj: F64, cycles: float,
+               scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64, best: F64,
+               best_map: I64, best_counts: F64) -> None:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
-    better one in `best` (objective, cycles, stall, energy pJ), `best_map`, `best_counts`."""
+    better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`."""
     tile_counts(tiles, ntl)
+    array_elements(tiles, ntl, array_el)
     n0 = order_choices(tiles, 0, choices[0])
     n1 = order_choices(tiles, 1, choices[1]) if dint[D_HAS_ACC] == 1 else 1
     if dint[D_HAS_ACC] == 0:
@@ -430,21 +473,25 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: I
             inner[0], inner[1] = choices[0, i0], choices[1, i1]
             stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles,
                                     scratch)
-            value, pj = objective_value(objective, scratch, energy, dflt, macs, cycles, stall)
+            value, pj = objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj,
+                                        array_el, cycles, stall)
             if value < best[0]:
-                best[0], best[1], best[2], best[3] = value, cycles, stall, pj
+                best[R_OBJ], best[R_CYCLES], best[R_STALL], best[R_PJ] = value, cycles, stall, pj
+                best[R_ARRAY_A:R_ARRAY_OUT + 1] = array_el
+                best[R_FOLDS] = tile_count(ntl, 2)
                 best_map[0] = tiles[2, dims[2]]
                 best_map[1], best_map[2], best_map[3] = tiles[1, 0], tiles[1, 1], tiles[1, 2]
                 best_map[4], best_map[5] = inner[0], inner[1]
+                best_map[6], best_map[7], best_map[8] = tiles[2, 0], tiles[2, 1], tiles[2, 2]
                 best_counts[:] = scratch
 
 
 @jit
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
-                      halos: I64, dint: I64, dflt: F64, energy: F64, bits: I64, objective: int,
-                      macs: float, cycles: float, bound: float, scratch: F64, ntl: I64,
-                      choices: I64, inner: I64, best: F64, best_map: I64,
-                      best_counts: F64) -> bool:
+                      halos: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
+                      fixed_pj: float, array_pj: F64, cycles: float, bound: float,
+                      scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64,
+                      best: F64, best_map: I64, best_counts: F64) -> bool:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
     `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
     dimension (an unaligned convolution tile, moving its im2col block, needs at least what
@@ -473,8 +520,9 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                     r_state = 2 if r_state == 0 else r_state
                     break
                 r_state = 1
-                try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, macs,
-                           cycles, scratch, ntl, choices, inner, best, best_map, best_counts)
+                try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, fixed_pj,
+                           array_pj, cycles, scratch, ntl, choices, inner, array_el, best,
+                           best_map, best_counts)
                 if best[0] <= bound:
                     return True
             if r_state == 2:
@@ -488,9 +536,9 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
 
 
 @jit
-def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64,
-               role_dims: I64, row_coef: I64, objective: int, best: F64, best_map: I64,
-               best_counts: F64) -> None:
+def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, array_pj: F64,
+               dint: I64, dflt: F64, energy: F64, role_dims: I64, row_coef: I64,
+               objective: int, best: F64, best_map: I64, best_counts: F64) -> None:
     """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
     +inf when no mapping fits."""
     dims = role_dims[dint[D_DATAFLOW]]
@@ -504,21 +552,21 @@ def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64
     choices = np.zeros((2, 3), dtype=np.int64)
     halos = np.zeros((2, MAX_CANDS), dtype=np.int64)
     ntl = np.zeros((3, 3), dtype=np.int64)
+    array_el = np.zeros(3, dtype=np.float64)
     best[:] = np.inf
     t_dim = dims[2]
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
-    floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]))
+    floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
     nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,
                                                    cands[3]), floor)
-    macs = float(mnk[0] * mnk[1] * mnk[2])
     least_dram = dram_floor(mnk, bits, conv)
     for i0 in range(nt0 - 1, -1, -1):
         if cands[3, i0] < floor:
             break
-        set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], cands[3, i0])
+        set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], cands[3, i0], factors)
         cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
-                                      int(row_coef[dint[D_DATAFLOW]])))
-        bound = objective_floor(objective, cycles, macs, dflt, least_dram)
+                                      int(row_coef[dint[D_DATAFLOW]]), factors))
+        bound = objective_floor(objective, cycles, fixed_pj, dflt, least_dram)
         if bound >= best[0]:
             break
         for axis in range(3):
@@ -529,13 +577,13 @@ def search_one(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
         if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
-                             objective, macs, cycles, bound, scratch, ntl, choices, inner,
-                             best, best_map, best_counts):
+                             objective, fixed_pj, array_pj, cycles, bound, scratch, ntl,
+                             choices, inner, array_el, best, best_map, best_counts):
             break
 
 
 @jit
-def dram_floor(mnk: I64, bits: I64, conv: I64) -> float:
+def dram_floor(mnk: I64, bits: F64, conv: I64) -> float:
     """Bytes every mapping moves over DRAM at least: each used input pixel (a convolution) or
     A element, each B element and each output once (at the narrower of the output and
     accumulator widths)."""
@@ -547,7 +595,7 @@ def dram_floor(mnk: I64, bits: I64, conv: I64) -> float:
 
 
 @jit
-def objective_floor(objective: int, cycles: float, macs: float, dflt: F64,
+def objective_floor(objective: int, cycles: float, fixed_pj: float, dflt: F64,
                     least_dram: float) -> float:
     """A lower bound of the objective of every mapping whose compute takes `cycles` or more
     (per-bit energies are non-negative): no stall, no access energy but the MACs' and the
@@ -555,7 +603,7 @@ def objective_floor(objective: int, cycles: float, macs: float, dflt: F64,
     best found reaches the bound of a chunk, no later candidate can beat it."""
     if objective == OBJ_DRAM:
         return least_dram
-    pj = macs * dflt[F_MAC_PJ] + cycles * dflt[F_STATIC_PJ]
+    pj = fixed_pj + cycles * dflt[F_STATIC_PJ]
     if objective == OBJ_ENERGY:
         return pj
     if objective == OBJ_LATENCY:
@@ -564,31 +612,38 @@ def objective_floor(objective: int, cycles: float, macs: float, dflt: F64,
 
 
 @jit_over_designs("dint")
-def search_mappings(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64,
-                    role_dims: I64, row_coef: I64, objective: int) -> tuple[F64, I64, F64]:
+def search_mappings(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: F64,
+                    array_pj: F64, dint: I64, dflt: F64, energy: F64, role_dims: I64,
+                    row_coef: I64, objective: I64) -> tuple[F64, I64, F64]:
     """Best mapping of every problem (P) on every design (D), per GEMM (not times `count`).
 
-    `mnk[P, 3]`, `bits[P, 4]` (A, B, output, accumulator), `conv[P, 14]`; `dint[D, 10]`,
-    `dflt[D, 9]`, `energy[D, 3, 3, 2]` (pJ per bit by level, operand, read/write). Returns
-    ``best[D, P, 4]`` (objective, compute cycles, stall cycles, energy pJ; objective +inf when
-    nothing fits), ``mapping[D, P, 6]`` (t0, buffer tile M, N, K, innermost dims of levels 0
-    and 1) and ``counts[D, P, 3, 3, 2]`` (bits by level, operand, read/write). The (design,
-    problem) pairs run on all cores, or one after another for a single design.
+    `mnk[P, 3]`, `bits[P, 4]` (A, B, output, accumulator), `conv[P, 14]`; per (design,
+    problem): `factors[D, P, 4]`, `fixed_pj[D, P]` (energy no mapping changes),
+    `array_pj[D, P, 3]` (pJ per element the array reads or writes at its innermost holder:
+    A, B, output); per design: `dint[D, 10]`, `dflt[D, 9]`, `energy[D, 3, 3, 2]` (pJ per bit
+    by level, operand, read/write), `objective[D]`. Returns ``best[D, P, RESULT_WIDTH]``
+    (objective, compute cycles, stall cycles, energy pJ, the array's A, B, output accesses,
+    folds; objective +inf when nothing fits), ``mapping[D, P, MAP_WIDTH]`` (t0, buffer tile
+    M, N, K, innermost dims of levels 0 and 1, fold M, N, K) and ``counts[D, P, 3, 3, 2]``
+    (bits by level, operand, read/write). The (design, problem) pairs run on all cores, or
+    one after another for a single design.
     """
     n_designs, n_problems = dint.shape[0], mnk.shape[0]
-    best = np.zeros((n_designs, n_problems, 4), dtype=np.float64)
+    best = np.zeros((n_designs, n_problems, RESULT_WIDTH), dtype=np.float64)
     mapping = np.zeros((n_designs, n_problems, MAP_WIDTH), dtype=np.int64)
     counts = np.zeros((n_designs, n_problems, 3, 3, 2), dtype=np.float64)
     for job in numba.prange(n_designs * n_problems):
         d, p = job // n_problems, job % n_problems
-        search_one(mnk[p], bits[p], conv[p], dint[d], dflt[d], energy[d], role_dims, row_coef,
-                   objective, best[d, p], mapping[d, p], counts[d, p])
+        search_one(mnk[p], bits[p], conv[p], factors[d, p], fixed_pj[d, p], array_pj[d, p],
+                   dint[d], dflt[d], energy[d], role_dims, row_coef, objective[d], best[d, p],
+                   mapping[d, p], counts[d, p])
     return best, mapping, counts
 
 
 @jit
-def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energy: F64,
-                     role_dims: I64, row_coef: I64, objective: int, mapping: I64,
+def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float,
+                     array_pj: F64, dint: I64, dflt: F64, energy: F64, role_dims: I64,
+                     row_coef: I64, objective: int, mapping: I64,
                      counts: F64) -> tuple[int, float, float, float, float]:
     """One given mapping: (status, objective, compute cycles, stall cycles, energy pJ), counts
     into `counts`. Status 0: valid and fits; 1: the tiles break the space's rules
@@ -598,7 +653,7 @@ def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energ
     tiles = np.empty((3, 3), dtype=np.int64)
     tiles[0, :] = mnk
     tiles[1, 0], tiles[1, 1], tiles[1, 2] = mapping[1], mapping[2], mapping[3]
-    set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], mapping[0])
+    set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], mapping[0], factors)
     inner = mapping[4:6].copy()
     if not tiles_valid(tiles):
         return 1, np.inf, 0.0, 0.0, 0.0
@@ -607,10 +662,12 @@ def evaluate_mapping(mnk: I64, bits: I64, conv: I64, dint: I64, dflt: F64, energ
     a_fill, a_tile = a_footprint(tiles, conv, halo, halo_sum, halo_max)
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
-                                  int(row_coef[dint[D_DATAFLOW]])))
+                                  int(row_coef[dint[D_DATAFLOW]]), factors))
     ntl = np.zeros((3, 3), dtype=np.int64)
     tile_counts(tiles, ntl)
     stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles, counts)
-    value, pj = objective_value(objective, counts, energy, dflt,
-                                float(mnk[0] * mnk[1] * mnk[2]), cycles, stall)
+    array_el = np.zeros(3, dtype=np.float64)
+    array_elements(tiles, ntl, array_el)
+    value, pj = objective_value(objective, counts, energy, dflt, fixed_pj, array_pj, array_el,
+                                cycles, stall)
     return status, value, cycles, stall, pj

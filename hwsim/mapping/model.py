@@ -26,7 +26,7 @@ class GemmProblem:
     M: int
     N: int
     K: int
-    bits: tuple[int, int, int, int] = (8, 8, 8, 32)
+    bits: tuple[float, float, float, float] = (8, 8, 8, 32)
     count: int = 1
     conv: ConvGeometry | None = None
 
@@ -110,7 +110,7 @@ class Mapping:
 @dataclass(frozen=True, slots=True)
 class PackedProblems:
     mnk: npt.NDArray[np.int64]
-    bits: npt.NDArray[np.int64]
+    bits: npt.NDArray[np.float64]
     conv: npt.NDArray[np.int64]
     count: npt.NDArray[np.int64]
 
@@ -125,7 +125,7 @@ class PackedDesigns:
 def pack_problems(problems: list[GemmProblem]) -> PackedProblems:
     return PackedProblems(
         np.array([[p.M, p.N, p.K] for p in problems], dtype=np.int64).reshape(-1, 3),
-        np.array([p.bits for p in problems], dtype=np.int64).reshape(-1, 4),
+        np.array([p.bits for p in problems], dtype=np.float64).reshape(-1, 4),
         np.array([NO_CONV if p.conv is None else p.conv.as_row() for p in problems],
                  dtype=np.int64).reshape(-1, 14),
         np.array([p.count for p in problems], dtype=np.int64))

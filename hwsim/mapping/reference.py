@@ -62,12 +62,15 @@ def walk(mnk: tuple[int, ...], buffer_tile: tuple[int, ...], fold: tuple[int, ..
     yield from rec(0)
 
 
-def fold_of(problem: GemmProblem, design: MappingDesign, t0: int) -> tuple[int, int, int]:
+def fold_of(problem: GemmProblem, design: MappingDesign, t0: int,
+            factors: tuple[int, int, int, int] = (1, 1, 1, 1)) -> tuple[int, int, int]:
+    """One fold's M, N, K extents: a PE covers m_pack elements of M and k_pack of K."""
     dims = ROLE_DIMS[DATAFLOW_CODES[design.dataflow]]
     mnk = (problem.M, problem.N, problem.K)
+    pack = (factors[2], 1, factors[0])
     fold = [0, 0, 0]
-    fold[dims[0]] = min(design.rows, mnk[dims[0]])
-    fold[dims[1]] = min(design.cols, mnk[dims[1]])
+    fold[dims[0]] = min(design.rows * pack[dims[0]], mnk[dims[0]])
+    fold[dims[1]] = min(design.cols * pack[dims[1]], mnk[dims[1]])
     fold[dims[2]] = t0
     return fold[0], fold[1], fold[2]
 
@@ -155,12 +158,17 @@ class _Walker:
             self.drain(chain[i], chain[i - 1])
 
 
-def reference_counts(problem: GemmProblem, design: MappingDesign,
-                     mapping: Mapping) -> ReferenceCounts:
-    """Walk `mapping` of one GEMM on `design` (see module docstring)."""
+def reference_counts(problem: GemmProblem, design: MappingDesign, mapping: Mapping,
+                     factors: tuple[int, int, int, int] = (1, 1, 1, 1)) -> ReferenceCounts:
+    """Walk `mapping` of one GEMM on `design` (see module docstring). `factors`: a
+    precision-scalable PE's (k_pack, t_steps, m_pack, preload): a fold streams ceil(t / pack)
+    steps of t_steps cycles (pack the T dimension's k_pack or m_pack) after a preload of
+    (row_coef - 1) x rows x preload cycles."""
     mnk = (problem.M, problem.N, problem.K)
     dims = ROLE_DIMS[DATAFLOW_CODES[design.dataflow]]
-    fold = fold_of(problem, design, mapping.t0)
+    fold = fold_of(problem, design, mapping.t0, factors)
+    k_pack, t_steps, m_pack, preload = factors
+    t_pack = (m_pack, 1, k_pack)[dims[2]]
     tile = tuple(min(t, n) for t, n in zip(mapping.buffer_tile, mnk, strict=True))
     fk = -(-problem.K // fold[2])
     walker = _Walker(problem, design, fk, tile)
@@ -170,8 +178,9 @@ def reference_counts(problem: GemmProblem, design: MappingDesign,
         walker.input_fold(0, r1, r2)
         walker.input_fold(1, r1, r2)
         walker.output_fold(r1, r2)
-        t = r2[dims[2]][1] - r2[dims[2]][0]
-        cycles += row_coef * design.rows + design.cols + t - 2
+        t = -(-(r2[dims[2]][1] - r2[dims[2]][0]) // t_pack)
+        cycles += (row_coef * design.rows + (row_coef - 1) * design.rows * (preload - 1)
+                   + design.cols + t * t_steps - 2)
     walker.finish()
     b = walker.biggest
     return ReferenceCounts(walker.counts, cycles, (b[0], b[1], b[2]), b[3])

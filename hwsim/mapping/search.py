@@ -15,6 +15,8 @@ from hwsim.mapping.model import (OBJECTIVES, GemmProblem, Mapping, MappingDesign
                                  pack_designs, pack_problems)
 
 F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+UNPACKED = (1, 1, 1, 1)   # k_pack, t_steps, m_pack, preload of a bit-parallel PE
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +59,24 @@ def objective_code(objective: str) -> int:
 
 
 def search(problems: list[GemmProblem], designs: list[MappingDesign],
-           objective: str = "energy") -> MappingSearch:
-    """Exhaustive search of the pruned mapping space for every problem on every design."""
+           objective: str = "energy", factors: I64 | None = None) -> MappingSearch:
+    """Exhaustive search of the pruned mapping space for every problem on every design.
+    `factors[D, P, 4]`: precision-scalable PEs' (k_pack, t_steps, m_pack, preload), default
+    all 1 (`hwsim.arrays.throughput`)."""
     code = objective_code(objective)
     pp, pd = pack_problems(problems), pack_designs(designs)
-    best, rows, counts = km.search_mappings(pp.mnk, pp.bits, pp.conv, pd.ints, pd.floats,
-                                            pd.energy, ROLE_DIMS, ROW_COEF, code)
+    shape = (len(designs), len(problems))
+    if factors is None:
+        factors = np.ones((*shape, 4), dtype=np.int64)
+    macs = (pp.mnk[:, 0] * pp.mnk[:, 1] * pp.mnk[:, 2]).astype(np.float64)
+    fixed = macs[None, :] * pd.floats[:, km.F_MAC_PJ][:, None]
+    best, rows, counts = km.search_mappings(
+        pp.mnk, pp.bits, pp.conv, np.ascontiguousarray(factors, dtype=np.int64), fixed,
+        np.zeros((*shape, 3)), pd.ints, pd.floats, pd.energy, ROLE_DIMS, ROW_COEF,
+        np.full(len(designs), code, dtype=np.int64))
+    best = best[:, :, :4]
     count = pp.count.astype(np.float64)[None, :]
-    mappings = [[Mapping.from_row(rows[d, p]) if np.isfinite(best[d, p, 0]) else None
+    mappings = [[Mapping.from_row(rows[d, p, :6]) if np.isfinite(best[d, p, 0]) else None
                  for p in range(len(problems))] for d in range(len(designs))]
     scaled = counts * count[:, :, None, None, None]
     return MappingSearch(best[:, :, 0], mappings, scaled, best[:, :, 1] * count,
@@ -73,25 +85,30 @@ def search(problems: list[GemmProblem], designs: list[MappingDesign],
 
 
 def evaluate(problem: GemmProblem, design: MappingDesign, mapping: Mapping,
-             objective: str = "energy") -> MappingCost:
-    """Counts, cycles and objective of one mapping of one GEMM."""
+             objective: str = "energy",
+             factors: tuple[int, int, int, int] = UNPACKED) -> MappingCost:
+    """Counts, cycles and objective of one mapping of one GEMM (`factors` as in `search`)."""
     pp, pd = pack_problems([problem]), pack_designs([design])
     counts = np.zeros((3, 3, 2), dtype=np.float64)
+    macs = float(problem.M * problem.N * problem.K)
     status, value, cycles, stall, pj = km.evaluate_mapping(
-        pp.mnk[0], pp.bits[0], pp.conv[0] if problem.conv else NO_CONV, pd.ints[0],
+        pp.mnk[0], pp.bits[0], pp.conv[0] if problem.conv else NO_CONV,
+        np.asarray(factors, dtype=np.int64), macs * design.mac_pj, np.zeros(3), pd.ints[0],
         pd.floats[0], pd.energy[0], ROLE_DIMS, ROW_COEF, objective_code(objective),
         mapping.as_row(), counts)
     return MappingCost(int(status), float(value), counts, float(cycles), float(stall),
                        float(pj))
 
 
-def scalesim_mapping(problem: GemmProblem, design: MappingDesign) -> Mapping:
+def scalesim_mapping(problem: GemmProblem, design: MappingDesign,
+                     factors: tuple[int, int, int, int] = UNPACKED) -> Mapping:
     """SCALE-Sim's fold order: the temporal dimension untiled, the buffer holding one fold's
     tiles, column folds outer and row folds inner (the DRAM level's innermost loop is Sr)."""
     dims = ROLE_DIMS[DATAFLOW_CODES[design.dataflow]]
     mnk = (problem.M, problem.N, problem.K)
+    pack = (factors[2], 1, factors[0])     # elements per PE step along M, N, K
     tile = [0, 0, 0]
-    tile[dims[0]] = min(design.rows, mnk[dims[0]])
-    tile[dims[1]] = min(design.cols, mnk[dims[1]])
+    tile[dims[0]] = min(design.rows * pack[dims[0]], mnk[dims[0]])
+    tile[dims[1]] = min(design.cols * pack[dims[1]], mnk[dims[1]])
     tile[dims[2]] = mnk[dims[2]]
     return Mapping(mnk[dims[2]], (tile[0], tile[1], tile[2]), (int(dims[0]), 2))

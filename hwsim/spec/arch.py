@@ -116,6 +116,17 @@ class Memory:
     def unified(self) -> bool:
         return len(self.buffers) == 1
 
+    @property
+    def held_operands(self) -> tuple[str, ...]:
+        """The operands (in `OPERANDS` order) some buffer keeps (`SramBuffer.holds`; by
+        default a unified buffer keeps every operand, a per-operand buffer its own); the
+        others bypass the buffers between DRAM and the array."""
+        held: set[str] = set()
+        for buffer in self.buffers:
+            default = OPERANDS if self.unified else (buffer.name,)
+            held.update(buffer.holds if buffer.holds is not None else default)
+        return tuple(o for o in OPERANDS if o in held)
+
 
 @dataclass(frozen=True, slots=True)
 class BufferEnergy:

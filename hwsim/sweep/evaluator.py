@@ -27,6 +27,7 @@ from hwsim.api import executed_formats
 from hwsim.area import arch_area
 from hwsim.energy.price import COMPONENTS, Executed, price
 from hwsim.energy.table import EnergyTable, energy_table
+from hwsim.energy.mapping_inputs import searched_inputs
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lowering import ProblemTable, lower
 from hwsim.spec.arch import Arch
@@ -109,9 +110,11 @@ class Evaluator:
     def evaluate(self, key: TableKey, archs: list[Arch]) -> Columns:
         """One step of table `key` on every arch: totals per arch."""
         table = self.table(key)
-        counts = run_kernels(table, pack_designs(archs))
         tables = [self._energy_table(a) for a in archs]
         executed = [self._executed_formats(key, a) for a in archs]
+        designs = pack_designs(archs)
+        counts = run_kernels(table, designs, searched_inputs(table, self.plan.workload, designs,
+                                                             archs, tables, executed))
         energy = price(table, counts, archs, tables, executed)
         totals = step_totals(table, problem_costs(table, counts), energy)
         out: Columns = {name: totals[name] for name in INT_TOTALS if name != "dram_bytes"}

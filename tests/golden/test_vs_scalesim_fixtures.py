@@ -11,7 +11,7 @@ import pytest
 
 from hwsim.api import estimate
 from hwsim.precision import parse_format
-from hwsim.spec.arch import Arch, ComputeArray, Memory, SramBuffer, VectorUnit
+from hwsim.spec.arch import Arch, ComputeArray, MappingSpec, Memory, SramBuffer, VectorUnit
 from hwsim.workload.scalesim import SCALESIM_PRECISION
 from hwsim.spec.workload import Conv2d, Linear, Workload
 from tests_paths import SCALESIM_FIXTURES as FIXTURES
@@ -40,7 +40,8 @@ def arch_of(row: dict[str, str]) -> Arch:
     buffers = tuple(SramBuffer(n, 64 * 1024) for n in ("ifmap", "filter", "ofmap"))
     array = ComputeArray("systolic", int(row["array_rows"]), int(row["array_cols"]),
                          row["dataflow"], 1000.0, 8, (parse_format("int8"),))
-    return Arch("fixture", "", array, VectorUnit(8), Memory(buffers, 10.0, "per_operand"))
+    return Arch("fixture", "", array, VectorUnit(8), Memory(buffers, 10.0, "per_operand"),
+                mapping=MappingSpec("scalesim"))
 
 
 def check(row: dict[str, str]) -> None:

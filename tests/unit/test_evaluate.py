@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import fields, is_dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,9 @@ def _arrays(counts, other):
                 for operand in getattr(a, side):
                     yield (f"{a.name} {side} {operand}", getattr(a, side)[operand],
                            getattr(b, side)[operand])
+        elif is_dataclass(a):     # LayerMappings
+            for g in fields(a):
+                yield f"{f.name}.{g.name}", getattr(a, g.name), getattr(b, g.name)
         else:
             yield f.name, a, b
 
@@ -43,7 +46,8 @@ def _arrays(counts, other):
 def test_counts_are_named_per_level_and_operand():
     table = lower(load_workload(WORKLOADS / "resnet18.yaml"), training=TrainingConfig())
     counts = run_kernels(table, pack_designs([load_arch("tpu_like")]))
-    assert [level.name for level in counts.levels] == ["sram", "dram"]
+    assert [level.name for level in counts.levels] == ["register_file", "accumulator", "sram",
+                                                       "dram"]
     for level in counts.levels:
         for side in (level.reads, level.writes):
             assert tuple(side) == OPERANDS
@@ -57,8 +61,12 @@ def test_counts_are_named_per_level_and_operand():
                                   elements * table.vector_read_bits[vector][moved])
     np.testing.assert_array_equal(counts.dram.writes["ofmap"][0, vector][moved],
                                   elements * table.vector_write_bits[vector][moved])
-    # partial sums read back: every output write but each output's last
+    # partial sums read back: every output write of the array but each output's last, at the
+    # accumulator's width (storage levels count bits, the array elements)
     gemm = ~vector
     final = (table.M * table.N * table.count)[gemm]
+    partial = np.maximum(0, counts.array.writes["ofmap"][0, gemm] - final)
     np.testing.assert_array_equal(counts.sram.reads["ofmap"][0, gemm],
-                                  np.maximum(0, counts.sram.writes["ofmap"][0, gemm] - final))
+                                  partial * table.acc_bits[gemm])
+    np.testing.assert_array_equal(counts.sram.writes["ofmap"][0, gemm],
+                                  final * table.out_bits[gemm] + partial * table.acc_bits[gemm])

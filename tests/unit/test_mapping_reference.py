@@ -100,3 +100,33 @@ def test_closed_forms_match_the_loop_nest_walk(dataflow):
         checked["over"] += cost.status == 2
         checked["psum_dram"] += ref.counts_bits[0, 2, 0] > 0
     assert min(checked.values()) >= 20, checked   # every feature was exercised
+
+
+@pytest.mark.parametrize("dataflow", DATAFLOWS)
+def test_closed_forms_match_the_walk_with_throughput_factors(dataflow):
+    """Precision-scalable PEs: a fold spans rows x m_pack (M) or rows x k_pack (K) elements
+    along a packed spatial dimension and streams ceil(t / pack) steps of t_steps cycles after
+    a preload stretched by `preload`; counts and cycles still agree with the walk."""
+    rng = random.Random(f"mapping-factors-{dataflow}")
+    checked = {"k_pack": 0, "t_steps": 0, "m_pack": 0, "preload": 0, "t_tiled": 0}
+    while min(checked.values()) < 20 or sum(checked.values()) < 150:
+        problem = random_problem(rng)
+        design = random_design(rng, dataflow)
+        factors = (rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 3))
+        mnk = (problem.M, problem.N, problem.K)
+        t_dim = {"os": 2, "ws": 0, "is": 1}[dataflow]
+        t0 = rng.randint(1, mnk[t_dim])
+        fold = fold_of(problem, design, t0, factors)
+        tile = tuple(min(e, f * rng.randint(1, -(-e // f) + 1))
+                     for e, f in zip(mnk, fold, strict=True))
+        mapping = Mapping(t0, (tile[0], tile[1], tile[2]), (rng.randint(0, 2), rng.randint(0, 2)))
+        cost = evaluate(problem, design, mapping, factors=factors)
+        if cost.status == 1:
+            continue
+        ref = reference_counts(problem, design, mapping, factors)
+        np.testing.assert_array_equal(cost.counts_bits, ref.counts_bits,
+                                      err_msg=f"{problem} {design} {mapping} {factors}")
+        assert cost.cycles == ref.cycles, (problem, mapping, factors)
+        for name, value in zip(("k_pack", "t_steps", "m_pack", "preload"), factors, strict=True):
+            checked[name] += value > 1
+        checked["t_tiled"] += t0 < mnk[t_dim]

@@ -13,6 +13,7 @@ from hwsim.api import estimate, executed_formats, load_arch, load_workload, ship
 from hwsim.energy import price as price_module
 from hwsim.energy.price import COMPONENTS, mac_unit_pj, price
 from hwsim.energy.table import energy_table
+from hwsim.energy.mapping_inputs import searched_inputs
 from hwsim.evaluate import pack_designs, run_kernels
 from hwsim.lowering import lower
 from hwsim.precision import parse_format
@@ -49,9 +50,11 @@ def test_designs_priced_together_total_as_each_estimate(arch_name):
     archs = _variants(arch_name)
     workload = _mixed_precision(load_workload(WORKLOADS / "resnet18.yaml"), archs[0])
     table = lower(workload, batch=2, training=TrainingConfig())
-    counts = run_kernels(table, pack_designs(archs))
     tables = [energy_table(a) for a in archs]
     executed = [executed_formats(table, workload, a) for a in archs]
+    designs = pack_designs(archs)   # the designs' own mapping strategies, as a sweep runs them
+    counts = run_kernels(table, designs, searched_inputs(table, workload, designs, archs, tables,
+                                                         executed))
     energy = price(table, counts, archs, tables, executed)
     assert tuple(energy) == COMPONENTS
     got = step_totals(table, problem_costs(table, counts), energy)
@@ -82,7 +85,7 @@ def test_mac_energy_runs_once_per_datapath_node_and_distinct_problem(monkeypatch
     calls = []
     real = price_module._mac_pj
     monkeypatch.setattr(price_module, "_mac_pj", lambda *args: calls.append(args) or real(*args))
-    together = mac_unit_pj(table, counts, archs, tables, executed)
+    together = mac_unit_pj(table, counts.k_pack, counts.t_steps, archs, tables, executed)
     gemm = table.is_vector == 0
     distinct = {(int(table.format_index[p]), int(table.from_conv[p]), int(table.K[p]),
                  int(counts.k_pack[0, p]), int(counts.t_steps[0, p]))
@@ -91,7 +94,8 @@ def test_mac_energy_runs_once_per_datapath_node_and_distinct_problem(monkeypatch
     # problem and node, fewer than one per problem
     assert len(calls) == 2 * len(distinct) < 2 * int(gemm.sum())
     for d, arch in enumerate(archs):
-        alone = mac_unit_pj(table, counts.design(d), [arch], [tables[d]], [executed[d]])
+        one = counts.design(d)
+        alone = mac_unit_pj(table, one.k_pack, one.t_steps, [arch], [tables[d]], [executed[d]])
         np.testing.assert_array_equal(together[d], alone[0])
     assert np.all(together[:, gemm] > 0) and np.all(together[:, ~gemm] == 0)
     assert np.all(together[1, gemm] < together[0, gemm])  # 7 nm spends less than 45 nm

@@ -74,7 +74,8 @@ def test_mac_pj_is_the_native_mac_and_scales_other_formats(resnet18):
         table = lower(workload, training=TrainingConfig())
         counts = run_kernels(table, pack_designs([arch]))
         executed = executed_formats(table, workload, arch)
-        unit = mac_unit_pj(table, counts, [arch], [energy_table(arch)], [executed])[0]
+        unit = mac_unit_pj(table, counts.k_pack, counts.t_steps, [arch], [energy_table(arch)],
+                           [executed])[0]
         for p in np.flatnonzero(table.is_vector == 0):
             code = int(table.format_index[p])
             a, b = executed[code]
@@ -97,7 +98,8 @@ def test_designs_differing_only_in_mac_pj_are_priced_apart(resnet18):
     table = lower(resnet18, training=TrainingConfig())
     counts = run_kernels(table, pack_designs(archs))
     executed = [executed_formats(table, resnet18, a) for a in archs]
-    unit = mac_unit_pj(table, counts, archs, [energy_table(a) for a in archs], executed)
+    unit = mac_unit_pj(table, counts.k_pack, counts.t_steps, archs,
+                       [energy_table(a) for a in archs], executed)
     gemm = table.is_vector == 0
     np.testing.assert_array_equal(unit[0, gemm], 2 * unit[1, gemm])
 

@@ -1,0 +1,110 @@
+"""The searched mapping inside an estimate or a sweep: what the search takes beyond a problem
+table.
+
+`MappingInputs` holds the designs as the search models them (`mapping_design`: storage levels,
+capacities and bandwidths from the arch, priced with the energies `hwsim.energy.price` charges,
+assembled by `hwsim.energy.mapping_inputs.searched_inputs`), each GEMM's convolution geometry
+(`conv_rows`) and the per-GEMM energies. `hwsim.evaluate.run_kernels` searches the GEMMs of
+every design whose `Arch.mapping.strategy` is ``searched`` and puts the search's counts, cycles
+and stalls in place of SCALE-Sim's fold order's. Identical GEMMs of a table (the same shape,
+widths, formats, convolution geometry and so the same throughput factors and energies;
+`problem_keys`) are searched once; the (design, problem) pairs run on all cores.
+
+Arch to mapping design:
+
+- an operand is held by the buffer that lists it in `holds` (default: a unified buffer holds
+  every operand, a per-operand buffer its own); the others bypass it;
+- capacities in bits; the buffer and the accumulator are double-buffered;
+- bandwidths in bits per cycle, 0 unlimited: DRAM's, times three with a port per operand;
+  the buffer's (per-operand buffers: the sum of their ports, unlimited if one is);
+  the accumulator's;
+- a GEMM where no mapping fits the capacities keeps SCALE-Sim's fold order (whose model spills
+  instead of refusing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from hwsim.lowering import Pass, ProblemTable
+from hwsim.mapping.geometry import NO_CONV, ConvGeometry
+from hwsim.mapping.model import MappingDesign, PackedDesigns
+from hwsim.spec.arch import OPERANDS, Arch
+from hwsim.spec.workload import Conv2d, Workload
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingInputs:
+    """What the search needs beyond the problem table and the kernels' designs: `conv[P, 14]`
+    (each GEMM's convolution geometry, `NO_CONV` for a plain one), the designs as mapping
+    designs (`designs`, D of them), `fixed_pj[D, P]` (one GEMM's energy no mapping changes)
+    and `array_pj[D, P, 3]` (pJ per element the array reads or writes at its innermost holder)."""
+
+    conv: I64
+    designs: PackedDesigns
+    fixed_pj: F64
+    array_pj: F64
+
+
+def conv_rows(table: ProblemTable, workload: Workload) -> I64:
+    """`ConvGeometry` rows of the forward GEMMs of `table` lowered from a convolution of
+    `workload` (whose im2col view is the GEMM's A); `NO_CONV` for every other problem."""
+    rows = np.tile(NO_CONV, (len(table), 1))
+    forward = Pass.FWD.code
+    for p in np.flatnonzero((table.from_conv == 1) & (table.is_vector == 0)
+                            & (table.pass_code == forward)).tolist():
+        layer = workload.layers[int(table.layer_index[p])]
+        if not isinstance(layer, Conv2d):
+            continue
+        pixels = layer.out_h * layer.out_w
+        if int(table.M[p]) % pixels:
+            continue
+        geo = ConvGeometry.from_layer(layer, int(table.M[p]) // pixels)
+        if geo.gemm == (int(table.M[p]), int(table.K[p])):
+            rows[p] = geo.as_row()
+    return rows
+
+
+def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float) -> MappingDesign:
+    """`arch` as the search models it (module doc), priced with `level_pj_per_bit[3, 3, 2]`."""
+    mem = arch.memory
+    held = mem.held_operands
+    if mem.unified:
+        buffer = mem.buffers[0]
+        caps = (buffer.size_bytes * 8.0,) * 3
+        buffer_bw = buffer.bandwidth_bytes_per_cycle * 8.0
+    else:
+        by_name = {b.name: b for b in mem.buffers}
+        caps = tuple(by_name[o].size_bytes * 8.0 if o in by_name else 0.0 for o in OPERANDS)
+        ports = [b.bandwidth_bytes_per_cycle for b in mem.buffers]
+        buffer_bw = 0.0 if min(ports) <= 0 else sum(ports) * 8.0
+    dram_bw = mem.dram_bandwidth_bytes_per_cycle * 8.0 * (3 if mem.dram_ports == "per_operand"
+                                                          else 1)
+    acc = mem.accumulator
+    return MappingDesign(
+        arch.compute.rows, arch.compute.cols, arch.compute.dataflow,
+        buffer_holds=(OPERANDS[0] in held, OPERANDS[1] in held, OPERANDS[2] in held),
+        unified=mem.unified, buffer_bits=(caps[0], caps[1], caps[2]),
+        accumulator_bits=0.0 if acc is None else acc.size_bytes * 8.0,
+        bandwidth_bits_per_cycle=(dram_bw, buffer_bw,
+                                  0.0 if acc is None else acc.bandwidth_bytes_per_cycle * 8.0),
+        energy_pj_per_bit=level_pj_per_bit, static_pj_per_cycle=static_pj_per_cycle)
+
+
+def problem_keys(table: ProblemTable, conv: I64) -> tuple[I64, I64]:
+    """(first problem of each distinct GEMM, the distinct GEMM of every GEMM problem): GEMMs
+    agree when their shape, widths, formats and convolution geometry do, and so their
+    throughput factors and energies on every design."""
+    gemm = np.flatnonzero(table.is_vector == 0)
+    columns = [table.M, table.N, table.K, table.a_bits, table.b_bits, table.b_store_bits,
+               table.out_bits, table.acc_bits, table.format_index, table.from_conv]
+    keys = np.concatenate([np.stack([np.asarray(c, dtype=np.float64) for c in columns],
+                                    axis=1), conv.astype(np.float64)], axis=1)[gemm]
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return gemm[first], inverse.reshape(-1)
