@@ -4,6 +4,7 @@ re-quantization work, shipped recipes, and their bad-input errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -17,6 +18,7 @@ from hwsim.lowering.block_scaling import QUANTIZE_OPS, REQUANTIZE_OPS, STOCHASTI
 from hwsim.precision import TensorPrecision, parse_format
 from hwsim.precision.schedule import Schedule
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, holds
+from hwsim.spec.arch import MappingSpec
 from hwsim.spec.policy import Policy, load_policy, shipped_policy_names
 from hwsim.spec.workload import Linear, VectorOp, Workload
 from hwsim.training_config import TrainingConfig
@@ -120,9 +122,10 @@ def prec(w: str, a: str, g: str) -> TensorPrecision:
 
 
 def test_folds_halve_from_mxfp8_to_mxfp4_on_the_mx_array():
-    """ws on 16x32 PEs: K = 512 runs over the rows, ceil(512 / k_pack / 16) row folds times
-    ceil(512 / 32) column folds: 32 * 16 at FP8 (k_pack 1), 16 * 16 at FP4 (k_pack 2)."""
-    arch = load_arch("mx_array_like")
+    """ws on 16x32 PEs in SCALE-Sim's fold order: K = 512 runs over the rows, ceil(512 / k_pack
+    / 16) row folds times ceil(512 / 32) column folds: 32 * 16 at FP8 (k_pack 1), 16 * 16 at
+    FP4 (k_pack 2)."""
+    arch = dataclasses.replace(load_arch("mx_array_like"), mapping=MappingSpec("scalesim"))
     fc = {}
     for name in ("mxfp8_e4m3", "mxfp4"):
         layers = estimate(one_linear(prec(name, name, name)), arch).layers
@@ -132,8 +135,9 @@ def test_folds_halve_from_mxfp8_to_mxfp4_on_the_mx_array():
 
 def test_dram_traffic_counts_the_scales():
     """B (512 x 512 weights) moves once: 512*512*4.25 bits for MXFP4 against 512*512*4 for
-    FP4 E2M1 on the same array (promoted to bf16, so only storage differs)."""
-    arch = load_arch("baseline_bf16")
+    FP4 E2M1 on the same array (promoted to bf16, so only storage differs), in SCALE-Sim's
+    fold order (B is fetched once when it fits its buffer)."""
+    arch = dataclasses.replace(load_arch("baseline_bf16"), mapping=MappingSpec("scalesim"))
     mx = estimate(one_linear(prec("mxfp4", "bf16", "bf16")), arch).layers
     plain = estimate(one_linear(prec("fp4_e2m1", "bf16", "bf16")), arch).layers
     fc_mx = next(x for x in mx if x.name == "fc")
