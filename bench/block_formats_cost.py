@@ -164,7 +164,8 @@ def section() -> str:
                   "",
                   "| mapping | recipe | total dram_MB | total dram_% | total energy_% | "
                   "total cycles_% | scales_dram_MB | scales_energy_uJ | scales_mac_uJ | "
-                  "scales_cycles | quant_dram_MB | quant_energy_uJ | quant_cycles | peak_memory_MB |",
+                  "scales_cycles | quant_dram_MB | quant_energy_uJ | quant_cycles | "
+                  "peak_memory_MB |",
                   "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for strategy, recipe in [(s, r) for s in ("searched", "scalesim") for r in RECIPES]:
             mx = dataclasses.replace(archs["mx_array_like"], mapping=MappingSpec(strategy))
