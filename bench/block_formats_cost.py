@@ -109,11 +109,14 @@ def findings(rows: list[tuple[str, str, dict]]) -> list[str]:
     state = min(t["model_state_bytes"] / t["peak_memory_bytes"] for _, _, t in rows)
     stall_pct, dram_pct = math.floor(100 * stall), math.floor(100 * dram)
     state_pct = math.floor(1000 * state) / 10
+    saved = [(ref["energy_breakdown_pj"]["dram"] - t["energy_breakdown_pj"]["dram"]) /
+             (ref["energy_pj"] - t["energy_pj"]) for arch, _, t in rows
+             if arch == "mx_array_like" and t["energy_pj"] < ref["energy_pj"]]
     out.append(f"- At batch 1 and 16 bytes/cycle of DRAM, stalls are at least {stall_pct}% of "
                f"every row's cycles and DRAM at least {dram_pct}% of its energy; the model "
                f"state (weights, gradients, Adam's fp32 master copy and states) is at least "
-               f"{state_pct}% of peak memory. Narrower formats save mostly through traffic "
-               "here, not through MACs.")
+               f"{state_pct}% of peak memory. Of the energy each recipe on mx_array_like saves "
+               f"against bf16, DRAM energy is at least {math.floor(100 * min(saved))}%.")
     return out
 
 
