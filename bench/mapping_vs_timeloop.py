@@ -10,11 +10,11 @@ reproduction. A column gives SCALE-Sim's fold order (`scalesim_mapping`, ws) in 
 model, where it fits the buffer. The buffer is taken single-buffered, as Timeloop's
 capacity check is.
 
-Timeloop's numbers: Timeloop v3.0.3 timeloop-mapper on its Eyeriss-like example, 128 pJ per
-16-bit DRAM word; its per-layer DRAM energies are constants below, converted to words as
-uJ * 1e6 / 128. Timeloop's example layers are its own AlexNet shapes (the original two-tower
-network's channel counts, run ungrouped, inputs given pre-padded); `TIMELOOP_SHAPES` lists
-them: their compulsory traffic (every tensor once) is 4.87 M words, and Timeloop's 12.70 M is
+Timeloop's numbers: Timeloop v3.0.3 timeloop-mapper on its Eyeriss-like example, its DRAM
+words per layer and operand as recorded in tests/data/timeloop_alexnet_eyeriss_like.yaml (with
+their provenance). Timeloop's example layers are its own AlexNet shapes (the original two-tower
+network's channel counts, run ungrouped, inputs given pre-padded), listed there too: their
+compulsory traffic (every tensor once) is 4.87 M words, and Timeloop's 12.70 M is
 2.61x that. hwsim maps those shapes too, and the shapes of workloads/alexnet.yaml
 (torchvision's AlexNet); a workloads/alexnet.yaml layer is paired with a Timeloop layer only
 when their shapes (C, K, P, Q, R, S, stride) agree, never by name.
@@ -26,17 +26,15 @@ import argparse
 import math
 from pathlib import Path
 
-from _common import REPORTS, WORKLOADS, publish
+import yaml
+from _common import REPO, REPORTS, WORKLOADS, publish
 
-# Timeloop v3.0.3 timeloop-mapper on its Eyeriss-like example, 128 pJ per 16-bit DRAM word.
-TIMELOOP_DRAM_UJ = {"conv1": 335.24, "conv2": 779.67, "conv3": 136.30, "conv4": 244.53,
-                    "conv5": 129.84}
-PJ_PER_WORD = 128.0
-# Timeloop's example AlexNet layers: C, K (output channels), P = Q, R = S, stride; the input
-# is (P-1)*stride + R pixels square (padding already applied).
-TIMELOOP_SHAPES = {"conv1": (3, 96, 55, 11, 4), "conv2": (96, 256, 27, 5, 1),
-                   "conv3": (256, 384, 13, 3, 1), "conv4": (384, 384, 13, 3, 1),
-                   "conv5": (384, 256, 13, 3, 1)}
+# Timeloop v3.0.3 timeloop-mapper on its Eyeriss-like example: per layer its shape and DRAM
+# words per operand.
+TIMELOOP = yaml.safe_load((REPO / "tests" / "data" / "timeloop_alexnet_eyeriss_like.yaml")
+                          .read_text())["layers"]
+# C, K (output channels), P = Q, R = S, stride; the input is (P-1)*stride + R pixels square.
+TIMELOOP_SHAPES = {n: tuple(r["shape"].values()) for n, r in TIMELOOP.items()}
 WORD_BITS = 16
 WIDTHS = (WORD_BITS, WORD_BITS, WORD_BITS, WORD_BITS)   # A, B, output, partial sums
 BUFFER_BITS = 108 * 1024 * 8
@@ -129,7 +127,7 @@ def millions(words: float) -> str:
 
 
 def timeloop_words(name: str) -> float:
-    return TIMELOOP_DRAM_UJ[name] * 1e6 / PJ_PER_WORD
+    return float(sum(TIMELOOP[name]["dram_words"].values()))
 
 
 def main() -> int:

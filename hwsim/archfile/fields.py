@@ -89,6 +89,9 @@ ACCUMULATOR_FIELDS = Section((
           from_attr=_bytes_to_kib),
     Field("bandwidth_bytes_per_cycle", "number", "port bandwidth, 0: not limiting",
           "bytes/cycle", default=0.0, minimum=0, write=WRITE_UNLESS_DEFAULT),
+    Field("double_buffered", "boolean", "a searched mapping keeps two tiles (one filling "
+          "while the other is used) in half the capacity; false: one tile in all of it",
+          default=True, write=WRITE_UNLESS_DEFAULT),
 ))
 
 SRAM_BUFFER = ACCUMULATOR_FIELDS + Section((
@@ -118,8 +121,9 @@ ENERGY = Section((
     Field("register_file_pj_per_bit", "operand_numbers", "PE register file access energy "
           "override: one number, or {inputs, weights, outputs}", "pJ/bit", default=None,
           from_attr=_per_operand_yaml, write=WRITE_UNLESS_DEFAULT),
-    Field("forwarding_pj_per_bit", "optional_number", "PE-to-PE forwarding energy override",
-          "pJ/bit", default=None, write=WRITE_UNLESS_DEFAULT),
+    Field("forwarding_pj_per_bit", "optional_number", "PE-to-PE forwarding energy override "
+          "(0: operands move between PEs at no cost)", "pJ/bit", default=None, minimum=0,
+          write=WRITE_UNLESS_DEFAULT),
     Field("static_power_mw", "number", "static (leakage) power", "mW", default=0.0, minimum=0,
           write=WRITE_UNLESS_DEFAULT),
     Field("pe_register_file", "boolean", "MACs read operands from and accumulate in a PE "

@@ -14,7 +14,8 @@ Arch to mapping design:
 
 - an operand is held by the buffer that lists it in `holds` (default: a unified buffer holds
   every operand, a per-operand buffer its own); the others bypass it;
-- capacities in bits; the buffer and the accumulator are double-buffered;
+- capacities in bits; the buffer and the accumulator are double-buffered unless the arch says
+  `double_buffered: false` (per-operand buffers: double-buffered if any of them is);
 - bandwidths in bits per cycle, 0 unlimited: DRAM's, times three with a port per operand;
   the buffer's (per-operand buffers: the sum of their ports, unlimited if one is);
   the accumulator's;
@@ -92,6 +93,8 @@ def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float
         buffer_holds=(OPERANDS[0] in held, OPERANDS[1] in held, OPERANDS[2] in held),
         unified=mem.unified, buffer_bits=(caps[0], caps[1], caps[2]),
         accumulator_bits=0.0 if acc is None else acc.size_bytes * 8.0,
+        double_buffer=any(b.double_buffered for b in mem.buffers),
+        double_buffer_accumulator=acc is None or acc.double_buffered,
         bandwidth_bits_per_cycle=(dram_bw, buffer_bw,
                                   0.0 if acc is None else acc.bandwidth_bytes_per_cycle * 8.0),
         energy_pj_per_bit=level_pj_per_bit, static_pj_per_cycle=static_pj_per_cycle)

@@ -78,6 +78,9 @@ class SramBuffer:
     # Operands (`OPERANDS` names) the buffer keeps; the others bypass it between DRAM and the
     # array. None: the default, every operand for a unified buffer, its own for a per-operand one.
     holds: tuple[str, ...] | None = None
+    # Whether the searched mapping keeps two tiles per operand (one filling while the other is
+    # used): capacity for tiles is then half the size. SCALE-Sim's fold order always double-buffers.
+    double_buffered: bool = True
 
     @property
     def held(self) -> tuple[str, ...]:
@@ -95,6 +98,7 @@ class Accumulator:
 
     size_bytes: int
     bandwidth_bytes_per_cycle: float = 0.0
+    double_buffered: bool = True   # as `SramBuffer.double_buffered`
 
 
 @dataclass(frozen=True, slots=True)

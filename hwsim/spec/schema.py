@@ -117,7 +117,7 @@ class Field:
     """One key of a spec mapping.
 
     `kind` picks the `Fields` accessor: ``integer`` (from `minimum`), ``number`` (> 0, or >= 0
-    when `minimum` is 0), ``optional_number`` (a positive number or absent: None), ``string``,
+    when `minimum` is 0), ``optional_number`` (the same, or absent: None), ``string``,
     ``choice`` (one of `options`), ``boolean``, ``pair`` (an integer or ``[h, w]``, two
     attributes), ``formats`` (a non-empty list of number formats, or their names joined by
     commas), ``operand_numbers`` (`read_operand_numbers`: a positive number or one per
@@ -163,7 +163,8 @@ class Field:
         elif self.kind == "number":
             value = f.number(self.key, default, positive=self.minimum > 0)
         elif self.kind == "optional_number":
-            value = f.number(self.key) if f.has(self.key) else f.raw(self.key, None)
+            value = (f.number(self.key, positive=self.minimum > 0) if f.has(self.key)
+                     else f.raw(self.key, None))
         elif self.kind == "string":
             value = f.string(self.key, default)
         elif self.kind == "choice":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from hwsim.api import load_arch, load_workload
@@ -187,3 +188,37 @@ def test_scalesim_cfg_missing_field(tmp_path):
     errs = errors_of(tmp_path, "[architecture_presets]\nArrayHeight: 8\n", load_arch, "c.cfg")
     assert f"{tmp_path}/c.cfg: architecture_presets.ArrayWidth: required field is missing" \
         in errs
+
+
+def test_forwarding_energy_may_be_zero_but_not_negative(tmp_path):
+    """A zero PE-to-PE forwarding energy states a network that costs nothing (Timeloop's
+    Eyeriss-like example charges none); a negative one is an error."""
+    (tmp_path / "a.yaml").write_text(GOOD_ARCH + "energy: {forwarding_pj_per_bit: 0}\n")
+    assert load_arch(tmp_path / "a.yaml").energy.forwarding_pj_per_bit == 0.0
+    errs = errors_of(tmp_path, GOOD_ARCH + "energy: {forwarding_pj_per_bit: -1}\n",
+                     loader=load_arch, name="a.yaml")
+    assert errs == [f"{tmp_path}/a.yaml:8: energy.forwarding_pj_per_bit: expected a "
+                    "non-negative number, got -1"]
+
+
+def test_double_buffered_defaults_true_and_reaches_the_mapping_design(tmp_path):
+    """`double_buffered: false` on a buffer or the accumulator gives the searched mapping one
+    tile in the whole capacity (Timeloop's single-buffered levels); the default keeps two."""
+    from hwsim.mapping.layers import mapping_design
+    from hwsim.archfile.io import arch_to_yaml
+    zeros = np.zeros((3, 3, 2))
+    (tmp_path / "a.yaml").write_text(GOOD_ARCH)
+    default = load_arch(tmp_path / "a.yaml")
+    design = mapping_design(default, zeros, 0.0)
+    assert design.double_buffer and design.double_buffer_accumulator
+    assert "double_buffered" not in arch_to_yaml(default)
+    single = GOOD_ARCH.replace(
+        "  sram: {ifmap: {size_kib: 1}, filter: {size_kib: 1}, ofmap: {size_kib: 1}}",
+        "  sram: {unified: {size_kib: 3, double_buffered: false}}\n"
+        "  accumulator: {size_kib: 1, double_buffered: false}")
+    (tmp_path / "s.yaml").write_text(single)
+    arch = load_arch(tmp_path / "s.yaml")
+    design = mapping_design(arch, zeros, 0.0)
+    assert not design.double_buffer and not design.double_buffer_accumulator
+    (tmp_path / "back.yaml").write_text(arch_to_yaml(arch))
+    assert load_arch(tmp_path / "back.yaml").memory.accumulator.double_buffered is False
