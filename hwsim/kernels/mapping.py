@@ -55,6 +55,10 @@ RESULT_WIDTH = 8
 FAC_K_PACK, FAC_T_STEPS, FAC_M_PACK, FAC_PRELOAD = range(4)
 # Candidate lists hold at most this many sizes per dimension.
 MAX_CANDS = 64
+# `inner[0]` of a lower bound over every loop order (`least_reuse`).
+LEAST = -1
+# Fitting buffer tiles of one fold chunk the search lists with their lower bounds.
+BOUND_SLOTS = 1024
 
 
 @jit
@@ -141,10 +145,28 @@ def tile_counts(tiles: I64, ntl: I64) -> None:
 
 
 @jit
+def least_reuse(e: int, level: int, ntl: I64) -> int:
+    """The smallest `reuse_mult` of any loop order: e's loop innermost at every level above
+    `level`. Any other order meets a relevant loop no later and so stops at a level no further
+    out, and tiles per dimension only grow inwards (ntl[j + 1, e] >= ntl[j, e])."""
+    jstar = level
+    for j in range(level - 1, -1, -1):
+        if ntl[j + 1, e] > ntl[j, e]:
+            jstar = j
+        for d in range(3):
+            if d != e and ntl[j + 1, d] > ntl[j, d]:
+                return ntl[jstar, e]
+    return ntl[jstar, e]
+
+
+@jit
 def reuse_mult(e: int, level: int, ntl: I64, inner: I64) -> int:
     """How many times each element of an operand held at storage `level` is filled, given that
     `e` is the dimension it does not depend on: the number of e-tiles at the granularity of the
-    outermost e-loop that sits inside every relevant loop (trip > 1) of the levels above it."""
+    outermost e-loop that sits inside every relevant loop (trip > 1) of the levels above it.
+    ``inner[0] == LEAST`` asks for the least count over every loop order (`least_reuse`)."""
+    if inner[0] == LEAST:
+        return least_reuse(e, level, ntl)
     jstar = level
     for j in range(level - 1, -1, -1):
         for pos in range(3):
@@ -458,10 +480,13 @@ def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits
 @jit
 def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
                a_fill: int, objective: int, fixed_pj: float, array_pj: F64, cycles: float,
-               scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64, best: F64,
-               best_map: I64, best_counts: F64) -> None:
+               scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64, ties: bool,
+               best: F64, best_map: I64, best_counts: F64) -> bool:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
-    better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`."""
+    better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`, or with `ties`
+    (the tile comes before the best found's in the scan order) the first equal one. Returns
+    whether `best` changed."""
+    replaced = False
     tile_counts(tiles, ntl)
     array_elements(tiles, ntl, array_el)
     n0 = order_choices(tiles, 0, choices[0])
@@ -475,7 +500,8 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
                                     scratch)
             value, pj = objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj,
                                         array_el, cycles, stall)
-            if value < best[0]:
+            if value < best[0] or (ties and value == best[0]):
+                ties, replaced = False, True
                 best[R_OBJ], best[R_CYCLES], best[R_STALL], best[R_PJ] = value, cycles, stall, pj
                 best[R_ARRAY_A:R_ARRAY_OUT + 1] = array_el
                 best[R_FOLDS] = tile_count(ntl, 2)
@@ -484,24 +510,68 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
                 best_map[4], best_map[5] = inner[0], inner[1]
                 best_map[6], best_map[7], best_map[8] = tiles[2, 0], tiles[2, 1], tiles[2, 2]
                 best_counts[:] = scratch
+    return replaced
+
+
+@jit
+def order_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, a_fill: int,
+                objective: int, fixed_pj: float, array_pj: F64, cycles: float, scratch: F64,
+                ntl: I64, least: I64, array_el: F64) -> float:
+    """A lower bound of the objective of every loop order of the buffer tile in `tiles`: the
+    objective of the counts with each operand's least reuse count (`least_reuse`, `least[0]`
+    is `LEAST`). Every count and so every stall grows with the reuse counts, the per-bit
+    energies are non-negative, and the bound runs the same arithmetic as `try_orders` on
+    smaller or equal operands, so (rounding being monotone) it never exceeds any order's
+    objective as computed there. Fills `ntl` and `array_el` for the tile."""
+    tile_counts(tiles, ntl)
+    array_elements(tiles, ntl, array_el)
+    stall = evaluate_counts(tiles, ntl, least, dint, dflt, bits, a_fill, cycles, scratch)
+    return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
+                           cycles, stall)[0]
+
+
+@jit
+def chunk_bound(tiles: I64, conv: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
+                objective: int, fixed_pj: float, array_pj: F64, cycles: float,
+                whole_a: int, scratch: F64, ntl: I64, least: I64, array_el: F64) -> float:
+    """A lower bound of the objective of every mapping of the current fold chunk (row 2 of
+    `tiles`): the whole problem as one buffer tile, each operand moved once (reuse count 1),
+    A's fill its compulsory halo `whole_a` (-1: plain, M*K), no stall. Every mapping of the
+    chunk has the same compute cycles and array accesses and at least these fills, drains and
+    read-backs (a sum of tile halos covers the whole halo; an im2col block covers every pixel
+    it reads), so, as in `order_bound`, the bound never exceeds a mapping's objective. Row 1
+    of `tiles` is left as the whole problem."""
+    tiles[1, :] = tiles[0, :]
+    tile_counts(tiles, ntl)
+    array_elements(tiles, ntl, array_el)
+    evaluate_counts(tiles, ntl, least, dint, dflt, bits, whole_a, cycles, scratch)
+    return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
+                           cycles, 0.0)[0]
 
 
 @jit
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
                       halos: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
                       fixed_pj: float, array_pj: F64, cycles: float, bound: float,
+                      collect: bool, bounds: F64, slots: I64,
                       scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64,
-                      best: F64, best_map: I64, best_counts: F64) -> bool:
+                      best: F64, best_map: I64, best_counts: F64) -> int:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
     `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
     dimension (an unaligned convolution tile, moving its im2col block, needs at least what
     any smaller tile's halo needs), so a tile that overflows ends its Sc scan, and when the
     first valid Sc extent already overflows, the Sr scan (or, at the first valid Sr, the T
-    scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned tile may
-    need less. Returns
-    True, ending the search, once the best objective reaches `bound` (`objective_floor`).
-    `halos` holds `halo_table` of the M dimension's candidate row."""
+    scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned one may
+    need less. `halos` holds `halo_table` of the M dimension's candidate row.
+
+    With `collect`, only lists the fitting tiles: in visiting order, each one's `order_bound`
+    in `bounds` and its buffer M, N, K extents and A's fill (`a_footprint`) in `slots`, as far
+    as they have room; returns how many fit. Otherwise evaluates the loop orders of every
+    fitting tile whose bound (from `bounds` where the listing kept it) is below the best found
+    (none of the others can be strictly better) and returns 1, ending the search, once the
+    best objective reaches `bound` (`objective_floor`), else 0."""
     m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+    visit = 0
     for it in range(ns[2]):
         tiles[1, dims[2]] = cands[2, it]
         t_state = 0                     # 0: nothing valid yet, 1: something fit, 2: overflow
@@ -520,11 +590,27 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                     r_state = 2 if r_state == 0 else r_state
                     break
                 r_state = 1
+                slot = visit
+                visit += 1
+                if collect or slot >= bounds.shape[0]:
+                    inner[0] = LEAST
+                    lb = order_bound(tiles, dint, dflt, energy, bits, a_fill, objective,
+                                     fixed_pj, array_pj, cycles, scratch, ntl, inner, array_el)
+                else:
+                    lb = bounds[slot]
+                if collect:
+                    if slot < bounds.shape[0]:
+                        bounds[slot] = lb
+                        slots[slot, 0], slots[slot, 1] = tiles[1, 0], tiles[1, 1]
+                        slots[slot, 2], slots[slot, 3] = tiles[1, 2], a_fill
+                    continue
+                if lb >= best[0]:
+                    continue
                 try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, fixed_pj,
-                           array_pj, cycles, scratch, ntl, choices, inner, array_el, best,
-                           best_map, best_counts)
+                           array_pj, cycles, scratch, ntl, choices, inner, array_el, False,
+                           best, best_map, best_counts)
                 if best[0] <= bound:
-                    return True
+                    return 1
             if r_state == 2:
                 t_state = 2 if t_state == 0 else t_state
                 break
@@ -532,7 +618,7 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 t_state = 1
         if t_state == 2:
             break
-    return False
+    return visit if collect else 0
 
 
 @jit
@@ -540,7 +626,14 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
                dint: I64, dflt: F64, energy: F64, role_dims: I64, row_coef: I64,
                objective: int, best: F64, best_map: I64, best_counts: F64) -> None:
     """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
-    +inf when no mapping fits."""
+    +inf when no mapping fits.
+
+    Per fold chunk t0 (descending), unless its `chunk_bound` cannot beat the best found: the
+    fitting buffer tiles are listed with their `order_bound` (`scan_buffer_tiles`), then
+    evaluated in ascending bound until a bound exceeds the best found. A tile listed earlier
+    than the best found's wins on an equal objective, one listed later only on a better one,
+    so the result is the first best mapping of the scan order, as without the bounds. A chunk
+    with more fitting tiles than `BOUND_SLOTS` is scanned in order instead."""
     dims = role_dims[dint[D_DATAFLOW]]
     halo = conv[0] > 0 and dint[D_HOLD_A] == 1
     tiles = np.empty((3, 3), dtype=np.int64)
@@ -553,6 +646,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     halos = np.zeros((2, MAX_CANDS), dtype=np.int64)
     ntl = np.zeros((3, 3), dtype=np.int64)
     array_el = np.zeros(3, dtype=np.float64)
+    bounds = np.empty(BOUND_SLOTS, dtype=np.float64)
+    slots = np.empty((BOUND_SLOTS, 4), dtype=np.int64)
     best[:] = np.inf
     t_dim = dims[2]
     grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
@@ -560,6 +655,7 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,
                                                    cands[3]), floor)
     least_dram = dram_floor(mnk, bits, conv)
+    whole_a = conv[11] * m_tile_halo(mnk[0], conv)[0] if halo else -1
     for i0 in range(nt0 - 1, -1, -1):
         if cands[3, i0] < floor:
             break
@@ -569,6 +665,10 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         bound = objective_floor(objective, cycles, fixed_pj, dflt, least_dram)
         if bound >= best[0]:
             break
+        inner[0] = LEAST
+        if chunk_bound(tiles, conv, dint, dflt, energy, bits, objective, fixed_pj, array_pj,
+                       cycles, whole_a, scratch, ntl, inner, array_el) >= best[0]:
+            continue
         for axis in range(3):
             d = dims[axis]
             ns[axis] = size_candidates(int(mnk[d]), tiles[2, d], alignment(d, tiles[2, d], conv,
@@ -576,9 +676,30 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         if halo:
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
-        if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy, bits,
-                             objective, fixed_pj, array_pj, cycles, bound, scratch, ntl,
-                             choices, inner, array_el, best, best_map, best_counts):
+        listed = scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt,
+                                   energy, bits, objective, fixed_pj, array_pj, cycles, bound,
+                                   True, bounds, slots, scratch, ntl, choices, inner, array_el,
+                                   best, best_map, best_counts)
+        if listed > BOUND_SLOTS:
+            if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy,
+                                 bits, objective, fixed_pj, array_pj, cycles, bound, False,
+                                 bounds, slots, scratch, ntl, choices, inner, array_el, best,
+                                 best_map, best_counts):
+                break
+            continue
+        best_slot = -1                  # the best found comes from an earlier chunk
+        for slot in np.argsort(bounds[:listed], kind="mergesort"):
+            lb = bounds[slot]
+            if lb > best[0]:
+                break
+            if lb == best[0] and slot > best_slot:
+                continue                # it could only tie, and comes later
+            tiles[1, 0], tiles[1, 1], tiles[1, 2] = slots[slot, 0], slots[slot, 1], slots[slot, 2]
+            if try_orders(tiles, dims, dint, dflt, energy, bits, slots[slot, 3], objective,
+                          fixed_pj, array_pj, cycles, scratch, ntl, choices, inner, array_el,
+                          slot < best_slot, best, best_map, best_counts):
+                best_slot = slot
+        if best[0] <= bound:
             break
 
 

@@ -58,23 +58,38 @@ def objective_code(objective: str) -> int:
     return OBJECTIVES[objective]
 
 
+def distinct_problems(mnk: I64, bits: F64, conv: I64, factors: I64) -> tuple[I64, I64]:
+    """(first problem of each distinct one, the distinct problem of every problem): problems
+    with the same shape, widths, convolution geometry and throughput factors on every design
+    (`factors[D, P, 4]`) have the same search on every design, so each is searched once."""
+    per_problem = np.moveaxis(factors, 1, 0).reshape(mnk.shape[0], factors.shape[0] * 4)
+    keys = np.concatenate([mnk, bits, conv, per_problem], axis=1, dtype=np.float64)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
 def search(problems: list[GemmProblem], designs: list[MappingDesign],
            objective: str = "energy", factors: I64 | None = None) -> MappingSearch:
     """Exhaustive search of the pruned mapping space for every problem on every design.
     `factors[D, P, 4]`: precision-scalable PEs' (k_pack, t_steps, m_pack, preload), default
-    all 1 (`hwsim.arrays.throughput`)."""
+    all 1 (`hwsim.arrays.throughput`). Identical problems are searched once
+    (`distinct_problems`)."""
     code = objective_code(objective)
     pp, pd = pack_problems(problems), pack_designs(designs)
     shape = (len(designs), len(problems))
     if factors is None:
         factors = np.ones((*shape, 4), dtype=np.int64)
-    macs = (pp.mnk[:, 0] * pp.mnk[:, 1] * pp.mnk[:, 2]).astype(np.float64)
+    factors = np.asarray(factors, dtype=np.int64)
+    first, inverse = distinct_problems(pp.mnk, pp.bits, pp.conv, factors)
+    mnk = pp.mnk[first]
+    macs = (mnk[:, 0] * mnk[:, 1] * mnk[:, 2]).astype(np.float64)
     fixed = macs[None, :] * pd.floats[:, km.F_MAC_PJ][:, None]
     best, rows, counts = km.search_mappings(
-        pp.mnk, pp.bits, pp.conv, np.ascontiguousarray(factors, dtype=np.int64), fixed,
-        np.zeros((*shape, 3)), pd.ints, pd.floats, pd.energy, ROLE_DIMS, ROW_COEF,
-        np.full(len(designs), code, dtype=np.int64))
-    best = best[:, :, :4]
+        np.ascontiguousarray(mnk), np.ascontiguousarray(pp.bits[first]),
+        np.ascontiguousarray(pp.conv[first]), np.ascontiguousarray(factors[:, first]), fixed,
+        np.zeros((len(designs), first.size, 3)), pd.ints, pd.floats, pd.energy, ROLE_DIMS,
+        ROW_COEF, np.full(len(designs), code, dtype=np.int64))
+    best, rows, counts = best[:, inverse, :4], rows[:, inverse], counts[:, inverse]
     count = pp.count.astype(np.float64)[None, :]
     mappings = [[Mapping.from_row(rows[d, p, :6]) if np.isfinite(best[d, p, 0]) else None
                  for p in range(len(problems))] for d in range(len(designs))]
