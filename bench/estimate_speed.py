@@ -1,34 +1,42 @@
 """Time `hwsim.estimate` per problem on already-loaded specs: microseconds of Python and kernels
 per lowered problem of a training step.
 
+    python bench/estimate_speed.py [--repeats 5] [--min-seconds 2] [--layers 5760] [--threads N]
+        -> reports/estimate_speed.md
+
 Two workloads, both on tpu_like, training step (forward, backward, optimizer update):
 
 1. ResNet-50 (workloads/resnet50.yaml), about 450 problems;
 2. a GPT-3-shaped workload: workloads/gpt2_seq1024.yaml's layers repeated (renamed
-   ``r<i>.<name>``) until there are at least `--layers` of them (default 5,760), about 21,000
+   ``r<i>.<name>``) until there are at least `--layers` of them (default 5,760), about 17,000
    problems.
 
-Each is estimated once to warm up (Numba compilation, caches) and then `--repeats` times; the
-best time is reported, divided by the number of problems (`len(result.layers)`): wall-clock
-time, and the process's CPU time, which a machine shared with other jobs inflates less (a
-parallel kernel launch waits for every Numba thread to be scheduled; `--threads 1` runs the
-kernels on one).
-
-    python bench/estimate_speed.py [--repeats 5] [--layers 5760] [--threads N]
+Each is estimated once to warm up (Numba compilation or kernel-cache loading) and then at least
+`--repeats` times and for at least `--min-seconds` (a ResNet-50 estimate takes milliseconds, so
+one repeat is at the mercy of the scheduler); the best time is reported, divided by the number
+of problems (`len(result.layers)`): wall-clock time, and the process's CPU time, which a machine
+shared with other jobs inflates less (a parallel kernel launch waits for every Numba thread to be
+scheduled; `--threads 1` runs the kernels on one). The machine's load average is recorded before
+and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
-from _common import WORKLOADS
+from _common import REPORTS, WORKLOADS, publish
 
 import hwsim
-from hwsim.training_config import TrainingConfig
 from hwsim.api import load_arch, load_workload
+from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Workload
+from hwsim.training_config import TrainingConfig
 
 
 def repeated(workload: Workload, layers: int) -> Workload:
@@ -39,26 +47,30 @@ def repeated(workload: Workload, layers: int) -> Workload:
     return replace(workload, name=f"{workload.name}_x{copies}", layers=out)
 
 
-def us_per_problem(workload: Workload, arch: object,
-                   repeats: int) -> tuple[float, float, int]:
-    """(best wall-clock and best CPU microseconds per problem, problems) of a training-step
-    estimate."""
+def us_per_problem(workload: Workload, arch: Arch, repeats: int,
+                   min_seconds: float) -> tuple[float, float, int, int]:
+    """(best wall-clock and best CPU microseconds per problem, problems, repeats run) of a
+    training-step estimate."""
     problems = len(hwsim.estimate(workload, arch, training=TrainingConfig()).layers)
     wall = cpu = float("inf")
-    for _ in range(repeats):
+    runs, deadline = 0, time.perf_counter() + min_seconds
+    while runs < repeats or time.perf_counter() < deadline:
         start, start_cpu = time.perf_counter(), time.process_time()
         hwsim.estimate(workload, arch, training=TrainingConfig())
         wall = min(wall, time.perf_counter() - start)
         cpu = min(cpu, time.process_time() - start_cpu)
-    return wall / problems * 1e6, cpu / problems * 1e6, problems
+        runs += 1
+    return wall / problems * 1e6, cpu / problems * 1e6, problems, runs
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Microseconds per problem of hwsim.estimate.")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--min-seconds", type=float, default=2.0)
     parser.add_argument("--layers", type=int, default=5760)
     parser.add_argument("--threads", type=int, default=None,
                         help="Numba threads for the kernels (default: Numba's)")
+    parser.add_argument("--output", type=Path, default=REPORTS / "estimate_speed.md")
     args = parser.parse_args()
     if args.threads:
         import numba
@@ -67,12 +79,37 @@ def main() -> None:
     cases = [("ResNet-50 training step", load_workload(WORKLOADS / "resnet50.yaml")),
              (f"GPT-2 layers x >= {args.layers} training step",
               repeated(load_workload(WORKLOADS / "gpt2_seq1024.yaml"), args.layers))]
-    print(f"{'workload':<40} {'problems':>9} {'wall_us_per_problem':>20} "
-          f"{'cpu_us_per_problem':>19} {'wall_total_ms':>14}")
+    load_start = os.getloadavg()
+    rows = []
     for label, workload in cases:
-        wall, cpu, problems = us_per_problem(workload, arch, args.repeats)
-        print(f"{label:<40} {problems:>9} {wall:>20.2f} {cpu:>19.2f} "
-              f"{wall * problems / 1e3:>14.1f}")
+        wall, cpu, problems, runs = us_per_problem(workload, arch, args.repeats,
+                                                   args.min_seconds)
+        rows.append(f"| {label} | {problems} | {runs} | {wall:.2f} | {cpu:.2f} | "
+                    f"{wall * problems / 1e3:.1f} |")
+        print(rows[-1], file=sys.stderr)
+    load_end = os.getloadavg()
+    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in
+                     (("repeats", args.repeats), ("min_seconds", args.min_seconds),
+                      ("layers", args.layers), ("threads", args.threads)) if v is not None)
+    lines = [
+        "# Time per problem of `hwsim.estimate`",
+        "",
+        f"Command: `python bench/estimate_speed.py {flags}`; machine: {os.cpu_count()} cores "
+        f"(nproc) ({platform.machine()}), Python {platform.python_version()}; load average "
+        f"(1 min) {load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end.",
+        "",
+        "A training step (forward, backward, optimizer update) on tpu_like, specs already "
+        "loaded, kernels compiled; the best of the repeats (at least "
+        f"{args.repeats}, and at least {args.min_seconds:g} s of them) per problem. CPU "
+        "microseconds are the process's user + system time; wall microseconds stretch with "
+        "the machine's other load.",
+        "",
+        "| workload | problems | repeats | wall us per problem | CPU us per problem | "
+        "wall ms per estimate |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+    publish(args.output, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Start-up time: how long a user waits for `hwsim estimate` on a fresh install and afterwards.
 
-    python bench/startup_speed.py [--repeats 3] [--base REV]  -> reports/startup_speed.md
+    python bench/startup_speed.py [--repeats 3] [--base REV] [--mapping]
+        -> reports/startup_speed.md
 
 Each measurement is a fresh Python process started from the repository root with ``PYTHONPATH``
 at the tree under test:
@@ -8,7 +9,10 @@ at the tree under test:
 (a) first run: ``python -m hwsim estimate workloads/resnet50.yaml`` with ``NUMBA_CACHE_DIR`` set
     to a new, empty temporary directory, so every kernel the estimate needs is compiled;
 (b) cached run: the same command again with the same cache directory (kernels loaded);
-(c) import: ``python -c "import hwsim"``.
+(c) import: ``python -c "import hwsim"``;
+(d) with `--mapping`, first mapping search: one `hwsim.mapping.search` of one GEMM on one
+    design with a new, empty ``NUMBA_CACHE_DIR`` (the mapping kernels compiled; they are not
+    part of `estimate` yet, and take tens of seconds to compile, so the case is opt-in).
 
 Each repeat uses a new empty cache directory; the report gives the median and the range of the
 repeats in wall-clock seconds, and the median CPU seconds (user + system) of the process. On a
@@ -35,7 +39,11 @@ from _common import REPO, REPORTS, publish
 
 ESTIMATE = ["-m", "hwsim", "estimate", "workloads/resnet50.yaml"]
 IMPORT = ["-c", "import hwsim"]
-CASES = ("first run", "cached run", "import hwsim")
+MAPPING = ["-c", "import numpy as np; "
+           "from hwsim.mapping import GemmProblem, MappingDesign, search; "
+           "search([GemmProblem(128, 64, 256)], "
+           "[MappingDesign(32, 32, 'ws', energy_pj_per_bit=np.ones((3, 3, 2)))])"]
+CASES = ("first run", "cached run", "import hwsim", "first mapping search")
 
 
 def timed(tree: Path, args: list[str], cache_dir: str) -> tuple[float, float]:
@@ -51,17 +59,22 @@ def timed(tree: Path, args: list[str], cache_dir: str) -> tuple[float, float]:
     return wall, cpu
 
 
-def one_round(tree: Path) -> dict[str, tuple[float, float]]:
-    """(wall, CPU) seconds of each case, with a new empty kernel cache."""
+def one_round(tree: Path, mapping: bool) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds of each case, with a new empty kernel cache (another one for the
+    mapping search)."""
     with tempfile.TemporaryDirectory(prefix="hwsim-numba-") as cache_dir:
-        return {"first run": timed(tree, ESTIMATE, cache_dir),
-                "cached run": timed(tree, ESTIMATE, cache_dir),
-                "import hwsim": timed(tree, IMPORT, cache_dir)}
+        out = {"first run": timed(tree, ESTIMATE, cache_dir),
+               "cached run": timed(tree, ESTIMATE, cache_dir),
+               "import hwsim": timed(tree, IMPORT, cache_dir)}
+    if mapping:
+        with tempfile.TemporaryDirectory(prefix="hwsim-numba-") as cache_dir:
+            out["first mapping search"] = timed(tree, MAPPING, cache_dir)
+    return out
 
 
 def summary_rows(label: str, rounds: list[dict[str, tuple[float, float]]]) -> list[str]:
     rows = []
-    for case in CASES:
+    for case in (c for c in CASES if c in rounds[0]):
         walls = [r[case][0] for r in rounds]
         cpus = [r[case][1] for r in rounds]
         rows.append(f"| {label} | {case} | {statistics.median(walls):.2f} | {min(walls):.2f} - "
@@ -73,6 +86,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Start-up time of `hwsim estimate`.")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--base", help="also measure this git revision (before/after)")
+    parser.add_argument("--mapping", action="store_true",
+                        help="also time a first mapping search (empty kernel cache)")
     parser.add_argument("--output", type=Path, default=REPORTS / "startup_speed.md")
     args = parser.parse_args()
 
@@ -88,7 +103,7 @@ def main() -> int:
     try:
         for i in range(args.repeats):
             for label, tree in trees.items():
-                rounds[label].append(one_round(tree))
+                rounds[label].append(one_round(tree, args.mapping))
                 seconds = ", ".join(f"{case} {wall:.2f} s" for case, (wall, _) in
                                     rounds[label][-1].items())
                 print(f"[{i + 1}/{args.repeats}] {label}: {seconds}", file=sys.stderr)
@@ -99,7 +114,8 @@ def main() -> int:
             scratch.cleanup()
     load_end = os.getloadavg()
 
-    base_flag = f" --base {args.base}" if args.base else ""
+    base_flag = (f" --base {args.base}" if args.base else "") + \
+        (" --mapping" if args.mapping else "")
     lines = [
         "# Start-up time of `hwsim estimate`",
         "",
@@ -111,7 +127,9 @@ def main() -> int:
         "- first run: `python -m hwsim estimate workloads/resnet50.yaml` with an empty "
         "temporary `NUMBA_CACHE_DIR` (all kernels it needs compiled);",
         "- cached run: the same command again, same cache directory (kernels loaded);",
-        "- import hwsim: `python -c \"import hwsim\"`.",
+        "- import hwsim: `python -c \"import hwsim\"`"
+        + (";\n- first mapping search: one `hwsim.mapping.search` (one GEMM, one design) with "
+           "an empty temporary `NUMBA_CACHE_DIR`." if args.mapping else "."),
         "",
         f"Each a fresh process; median and range over {args.repeats} repeats, each repeat with "
         "a new cache directory. CPU seconds are user + system time of the process; wall "

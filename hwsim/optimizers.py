@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from hwsim.precision import NumberFormat, parse_format
 from hwsim.spec.workload import Conv2d, Embedding, Layer, Linear
@@ -26,10 +27,16 @@ class Optimizer:
         the weights when they are stored narrower than fp32 (mixed-precision training keeps
         one, Micikevicius et al., ICLR 2018, Sec. 3.1; ZeRO's K = 12 for Adam is 4 + 4 + 4)."""
         master = MASTER_BITS if self.master_weights and weights.bits < MASTER_BITS else 0
-        return self.state_tensors * parse_format(self.state_format).bits + master
+        return self.state_tensors * _format_bits(self.state_format) + master
 
 
 MASTER_BITS = 32
+
+
+@cache
+def _format_bits(name: str) -> int:
+    """Bits of the named format (parsed once: every parameter-holding layer asks)."""
+    return parse_format(name).bits
 
 # SGD with momentum: v = mu v + g + wd w; w -= lr v (4 operations, 1 state).
 # Adam: m, v moving averages, bias corrections, sqrt, divide, update (12 operations, 2 states).

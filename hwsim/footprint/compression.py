@@ -41,4 +41,4 @@ MERGE_OPS = 3
 def compresses(prec: TensorPrecision, split: FrequencySplit | None) -> bool:
     """Whether a layer stores its saved activations compressed: split by frequency, or in a
     `saved` format other than the activations' own."""
-    return split is not None or prec.saved_activations != prec.activations
+    return split is not None or (prec.saved is not None and prec.saved != prec.activations)

@@ -44,13 +44,17 @@ def model_state(workload: Workload, optimizer: str,
                 shares: StateShares = WHOLE_STATE) -> tuple[LayerState, ...]:
     """Model state one device holds of every layer that has parameters, in layer order."""
     opt = OPTIMIZERS[optimizer]
+    state_bits: dict[int, int] = {}   # by weights format object (layers share a few)
     out = []
     for index, layer in enumerate(workload.layers):
         count = parameters(layer)
         if not count:
             continue
         prec = workload.layer_precision(layer)
+        bits = state_bits.get(id(prec.weights))
+        if bits is None:
+            bits = state_bits[id(prec.weights)] = opt.state_bits(prec.weights)
         out.append(LayerState(index, count, shares.weights * count * prec.weights.storage_bits / 8,
                               shares.gradients * count * prec.gradients.storage_bits / 8,
-                              shares.optimizer * count * opt.state_bits(prec.weights) / 8))
+                              shares.optimizer * count * bits / 8))
     return tuple(out)

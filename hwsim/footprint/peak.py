@@ -21,6 +21,7 @@ largest batch that fits a device is the smallest per-step bound (no search neede
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +29,11 @@ import numpy.typing as npt
 
 from hwsim.footprint.model_state import WHOLE_STATE, StateShares, model_state
 from hwsim.footprint.saved import SavedTensor, input_elements, output_elements, saved_tensors
+from hwsim.precision import TensorPrecision
 from hwsim.spec.errors import SpecError
-from hwsim.spec.workload import Workload
-from hwsim.training_config import DEFAULT_TRAINING, TrainingConfig
+from hwsim.spec.layer_shape import shape_key
+from hwsim.spec.workload import Layer, Workload
+from hwsim.training_config import DEFAULT_TRAINING, FrequencySplit, TrainingConfig
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -41,18 +44,26 @@ class Footprint:
 
     `steps` names each point of the timeline; `fixed_bytes` and `per_sample_bytes` give the
     memory live there as ``fixed + per_sample * batch``. `saved` are one micro-batch's saved
-    tensors, of which `in_flight` micro-batches are held.
+    tensors (`saved_by_layer`: each layer's name and its tensors, named after the first layer
+    of its shape), of which `in_flight` micro-batches are held.
     """
 
     batch: int
     weights_bytes: float
     gradients_bytes: float
     optimizer_state_bytes: float
-    saved: tuple[SavedTensor, ...]
+    saved_by_layer: tuple[tuple[str, tuple[SavedTensor, ...]], ...]
     steps: tuple[str, ...]
     fixed_bytes: FloatArray
     per_sample_bytes: FloatArray
     in_flight: int = 1
+
+    @property
+    def saved(self) -> tuple[SavedTensor, ...]:
+        """One micro-batch's saved tensors, each named after its layer."""
+        return tuple(SavedTensor(name, t.what, t.elements, t.bits, t.per_sample, t.compressible,
+                                 t.aliases_input)
+                     for name, tensors in self.saved_by_layer for t in tensors)
 
     @property
     def model_state_bytes(self) -> float:
@@ -61,7 +72,8 @@ class Footprint:
     def activation_bytes(self, batch: int | None = None) -> float:
         """All saved activations of the micro-batches in flight (live together at the end of the
         forward pass)."""
-        return sum(t.bytes(batch or self.batch) for _ in range(self.in_flight) for t in self.saved)
+        return sum(t.bytes(batch or self.batch) for _ in range(self.in_flight)
+                   for _, tensors in self.saved_by_layer for t in tensors)
 
     def memory_bytes(self, batch: int | None = None) -> FloatArray:
         """Bytes live at each step."""
@@ -86,6 +98,31 @@ class Footprint:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class _LayerMemory:
+    """What one distinct layer (`hwsim.spec.layer_shape`) adds to the timeline, per sample
+    unless fixed (bytes): its saved tensors (`saved`, named after the first such layer), their
+    fixed and per-sample bytes, and the working tensors of its forward and backward steps."""
+
+    saved: tuple[SavedTensor, ...]
+    saved_fixed: float
+    saved_per_sample: float
+    forward_work: float
+    backward_work: float
+
+    @staticmethod
+    def of(layer: Layer, prec: TensorPrecision, split: FrequencySplit | None) -> _LayerMemory:
+        saved = saved_tensors(layer, prec, split)
+        fixed = sum(t.bytes(1) for t in saved if not t.per_sample)
+        per_sample = sum(t.bytes(1) for t in saved if t.per_sample)
+        work = output_elements(layer) * prec.activations.storage_bits / 8
+        if not any(t.aliases_input for t in saved):
+            work += input_elements(layer) * prec.activations.storage_bits / 8
+        backward = (output_elements(layer) + input_elements(layer)) * \
+            prec.gradients.storage_bits / 8
+        return _LayerMemory(saved, fixed, per_sample, work, backward)
+
+
 def footprint(workload: Workload, *, training: TrainingConfig = DEFAULT_TRAINING,
               batch: int | None = None, shares: StateShares = WHOLE_STATE,
               in_flight: int = 1) -> Footprint:
@@ -97,48 +134,49 @@ def footprint(workload: Workload, *, training: TrainingConfig = DEFAULT_TRAINING
     states = model_state(workload, training.optimizer, shares)
     grad_at = {s.layer_index: s.gradients_bytes for s in states}
     always = sum(s.weights_bytes + s.optimizer_bytes for s in states)
-    saved = [saved_tensors(layer, workload.layer_precision(layer), split) for layer in layers]
+    by_shape: dict[Hashable, _LayerMemory] = {}
+    memory: list[_LayerMemory] = []
+    for layer in layers:   # each distinct layer's memory once (see `_LayerMemory`)
+        key = shape_key(layer)
+        one = by_shape.get(key)
+        if one is None:
+            one = by_shape[key] = _LayerMemory.of(layer, workload.layer_precision(layer), split)
+        memory.append(one)
 
-    def saved_split(index: int) -> tuple[float, float]:
-        fixed = sum(t.bytes(1) for t in saved[index] if not t.per_sample)
-        return fixed, sum(t.bytes(1) for t in saved[index] if t.per_sample)
-
-    names: list[str] = []
-    fixed: list[float] = []
-    per_sample: list[float] = []
-    live_fixed, live_sample = always, 0.0
-    for i, layer in enumerate(layers):                       # forward
-        prec = workload.layer_precision(layer)
-        f, s = saved_split(i)
-        live_fixed, live_sample = live_fixed + f, live_sample + s
-        aliased = any(t.aliases_input for t in saved[i])
-        work = output_elements(layer) * prec.activations.storage_bits / 8
-        if not aliased:
-            work += input_elements(layer) * prec.activations.storage_bits / 8
-        names.append(f"{layer.name}.fwd")
-        fixed.append(live_fixed)
-        per_sample.append(live_sample + work)
-    for i in reversed(range(len(layers))):                   # backward
-        layer = layers[i]
-        g_bits = workload.layer_precision(layer).gradients.storage_bits
-        live_fixed += grad_at.get(i, 0.0)
-        work = (output_elements(layer) + input_elements(layer)) * g_bits / 8
-        names.append(f"{layer.name}.bwd")
-        fixed.append(live_fixed)
-        per_sample.append(live_sample + work)
-        f, s = saved_split(i)                                # freed after its backward
-        live_fixed, live_sample = live_fixed - f, live_sample - s
+    # The live bytes step by step, as running sums: forward steps add each layer's saved
+    # tensors; a backward step first adds the layer's weight gradient, then frees its saved
+    # tensors. np.cumsum adds in order, one value at a time, as a loop would.
+    n = len(layers)
+    saved_fixed = np.asarray([m.saved_fixed for m in memory], dtype=np.float64)
+    saved_sample = np.asarray([m.saved_per_sample for m in memory], dtype=np.float64)
+    grads = np.zeros(n)
+    grads[list(grad_at)] = list(grad_at.values())
+    fixed_fwd = np.cumsum(np.concatenate([[always], saved_fixed]))
+    sample_fwd = np.cumsum(np.concatenate([[0.0], saved_sample]))
+    steps_back = np.empty(2 * n)          # last layer first: + gradient, - saved, ...
+    steps_back[0::2], steps_back[1::2] = grads[::-1], -saved_fixed[::-1]
+    fixed_back = np.cumsum(np.concatenate([fixed_fwd[-1:], steps_back]))
+    sample_back = np.cumsum(np.concatenate([sample_fwd[-1:], -saved_sample[::-1]]))
+    work_fwd = np.asarray([m.forward_work for m in memory], dtype=np.float64)
+    work_back = np.asarray([m.backward_work for m in memory[::-1]], dtype=np.float64)
+    names = [f"{layer.name}.fwd" for layer in layers]
+    names += [f"{layer.name}.bwd" for layer in reversed(layers)]
     names.append("update")
-    fixed.append(live_fixed)
-    per_sample.append(max(0.0, live_sample))
-    one = tuple(t for ts in saved for t in ts)
-    waiting = in_flight - 1
-    waiting_fixed = waiting * sum(t.bytes(1) for t in one if not t.per_sample)
-    waiting_sample = waiting * sum(t.bytes(1) for t in one if t.per_sample)
+    fixed = np.concatenate([fixed_fwd[1:], fixed_back[1::2], fixed_back[-1:]])
+    per_sample = np.concatenate([sample_fwd[1:] + work_fwd, sample_back[:-1] + work_back,
+                                 [max(0.0, float(sample_back[-1]))]])
+    saved = tuple((layer.name, mem.saved) for layer, mem in zip(layers, memory, strict=True))
+    waiting = in_flight - 1     # earlier micro-batches' saved tensors, at every step
+    waiting_fixed = waiting_sample = 0.0
+    if waiting:
+        waiting_fixed = waiting * sum(t.bytes(1) for mem in memory for t in mem.saved
+                                      if not t.per_sample)
+        waiting_sample = waiting * sum(t.bytes(1) for mem in memory for t in mem.saved
+                                       if t.per_sample)
     return Footprint(batch or workload.batch,
                      sum(s.weights_bytes for s in states), sum(grad_at.values()),
-                     sum(s.optimizer_bytes for s in states), one, tuple(names),
-                     np.asarray(fixed) + waiting_fixed, np.asarray(per_sample) + waiting_sample,
+                     sum(s.optimizer_bytes for s in states), saved, tuple(names),
+                     fixed + waiting_fixed, per_sample + waiting_sample,
                      in_flight)
 
 

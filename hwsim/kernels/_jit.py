@@ -6,21 +6,30 @@ Numba's user-wide cache directory instead: files written at run time inside an i
 are not pip's to remove, so uninstalling would leave an ``hwsim/`` folder behind, which Python
 then imports as an empty namespace package ahead of a later editable install.
 
-Compile time is what a first run waits for, so the policy keeps specialisations few:
+Compile time is what a first run waits for (Numba compiles every function a kernel calls as
+a module of its own), so the policy keeps compiled code small and few:
 
+- a kernel called from another kernel (`jit`) is compiled without the CPython and C entry
+  points a call from Python needs, and is not cached on its own: its callers' cached code
+  contains it. A call from Python compiles (and caches) a second variant with entry points;
 - a kernel called from another kernel is compiled for its argument types, not their values
   (Numba would otherwise compile ``tile_elements(0, 1, ...)`` and ``tile_elements(0, 2, ...)``
   separately, one specialisation per literal constant);
 - a kernel over designs (`jit_over_designs`) is compiled from one body twice: serially for a
   call on a single design (an estimate), where Numba's parallel lowering and thread pool cost
   far more than they save, and with its ``prange`` loop on all cores for more (a sweep). Each
-  variant compiles only when first called.
+  variant compiles only when first called;
+- Numba's CPU target, set up on the first compile or cache load, probes for a BLAS by importing
+  ``scipy.linalg`` (about 0.4 s) to choose how ``np.correlate`` and ``np.convolve`` multiply;
+  no kernel uses them, so the probe is skipped (`_skip_blas_probe`). Functions that need a
+  BLAS (``np.dot``, ``np.linalg``) still find it when they are compiled.
 """
 
 from __future__ import annotations
 
 import inspect
 import site
+import sys
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +42,27 @@ from numba.core.registry import CPUDispatcher
 
 F = TypeVar("F", bound=Callable[..., Any])
 OPTIONS = {"nopython": True, "error_model": "numpy", "nogil": True}
+
+
+def _skip_blas_probe() -> None:
+    """Import Numba's NumPy math implementations with their BLAS probe answered "none" (see
+    the module doc); Numba's own BLAS check is restored for every later caller."""
+    if "numba.np.arraymath" in sys.modules:
+        return
+    import numba.np.linalg as linalg
+
+    def no_blas() -> None:
+        raise ImportError("BLAS probe skipped: no kernel uses np.correlate or np.convolve")
+
+    probe = linalg.ensure_blas
+    linalg.ensure_blas = no_blas
+    try:
+        import numba.np.arraymath  # noqa: F401  (runs the probe once, at import)
+    finally:
+        linalg.ensure_blas = probe
+
+
+_skip_blas_probe()
 
 
 def _installed(py_file: str) -> bool:
@@ -55,20 +85,26 @@ class _KernelCacheImpl(CompileResultCacheImpl):
     _locator_classes = (UserProvidedCacheLocator, _CheckoutLocator, UserWideCacheLocator)
 
 
-class _SerialKernelCacheImpl(_KernelCacheImpl):
-    """Cache files of the serial variant of a parallel kernel: Numba's cache index is keyed by
-    argument types and bytecode, not compile options, so the variant needs files of its own."""
+def _variant_cache(suffix: str) -> type[FunctionCache]:
+    """A cache whose files are named ``<function>.<suffix>``: Numba's cache index is keyed by
+    argument types and bytecode, not compile options, so each variant of a function compiled
+    with other options needs files of its own."""
+    class Impl(_KernelCacheImpl):
+        def get_filename_base(self, fullname: str, abiflags: str) -> str:
+            return super().get_filename_base(f"{fullname}.{suffix}", abiflags)
 
-    def get_filename_base(self, fullname: str, abiflags: str) -> str:
-        return super().get_filename_base(f"{fullname}.serial", abiflags)
+    class Cache(FunctionCache):
+        _impl_class = Impl
+
+    return Cache
 
 
 class _KernelCache(FunctionCache):
     _impl_class = _KernelCacheImpl
 
 
-class _SerialKernelCache(FunctionCache):
-    _impl_class = _SerialKernelCacheImpl
+_SerialKernelCache = _variant_cache("serial")
+_PythonCallCache = _variant_cache("python")
 
 
 class _KernelDispatcher(CPUDispatcher):
@@ -79,16 +115,39 @@ class _KernelDispatcher(CPUDispatcher):
                                          {k: types.unliteral(v) for k, v in kws.items()})
 
 
-def _compile(func: F, cache: type[FunctionCache] = _KernelCache, **options: Any) -> F:
-    dispatcher: Any = _KernelDispatcher(py_func=func, locals={},
-                                        targetoptions={**OPTIONS, **options})
-    dispatcher._cache = cache(func)  # Dispatcher.enable_caching, our locators
+class _InnerDispatcher(_KernelDispatcher):
+    """A kernel as other kernels call it: compiled without the CPython and C entry points a
+    call from Python needs (Numba builds both for every function it compiles, and they cost
+    about as much to compile as a small kernel's body). A call from Python compiles a second
+    variant with them (`python_call`), cached under its own file names."""
+
+    _python: Any = None
+
+    def python_call(self) -> Any:
+        """The variant of this kernel callable from Python (a Numba dispatcher)."""
+        if self._python is None:
+            self._python = _compile(self.py_func, _PythonCallCache)
+        return self._python
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.python_call()(*args, **kwargs)
+
+
+def _compile(func: F, cache: type[FunctionCache] | None = _KernelCache,
+             dispatcher_class: type[CPUDispatcher] = _KernelDispatcher, **options: Any) -> F:
+    dispatcher: Any = dispatcher_class(py_func=func, locals={},
+                                       targetoptions={**OPTIONS, **options})
+    if cache is not None:
+        dispatcher._cache = cache(func)  # Dispatcher.enable_caching, our locators
     return dispatcher  # type: ignore[return-value]
 
 
 def jit(func: F) -> F:
-    """Compile `func` in nopython mode with the project's options."""
-    return _compile(func)
+    """Compile `func` in nopython mode with the project's options, for calls from other
+    kernels (compiled without Python entry points) and from Python (compiled with them, on
+    the first such call)."""
+    return _compile(func, None, dispatcher_class=_InnerDispatcher, no_cpython_wrapper=True,
+                    no_cfunc_wrapper=True)
 
 
 class OverDesigns:

@@ -11,7 +11,8 @@ becomes problems is in `hwsim.lowering.forward` (forward pass), `hwsim.lowering.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from operator import attrgetter
 
@@ -69,22 +70,17 @@ class ProblemKind(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class ProblemTable:
-    """One row per problem; every array has the same length. Counts are int64; the widths
-    memory moves (`a_store_bits`, `b_store_bits`, `out_store_bits`, `vector_read_bits`,
-    `vector_write_bits`) are float64, since a block-scaled format stores a fraction of a bit
-    per value for its scales (MXFP4: 4.25); they hold whole numbers for every other format
-    (exact in float64 below 2^53, so every count derived from them is as in int64).
+    """One row per problem; every array has the same length. Counts are int64.
 
     `format_set` holds the distinct tuples of formats of operand A, operand B, the output and
-    the accumulator, `format_index` each problem's (`formats` per problem); `a_bits` ..
-    `acc_bits` are their (element) widths, which set compute and price the problem's
-    arithmetic, and `a_store_bits`, `out_store_bits` the widths A and the output are stored and
-    moved in (`NumberFormat.storage_bits`). `source` names the workload file in errors. Vector
+    the accumulator, `format_index` each problem's (`formats` per problem); the bit widths
+    below are theirs, and they price the problem's energy. `source` names the workload file
+    in errors. Vector
     problems move `vector_read_bits` and `vector_write_bits` per element; those with
     `vector_in_dram` keep their tensors in DRAM (optimizer state) and always move them.
     `b_store_bits` is the width operand B is stored and moved in (DRAM traffic, SRAM reads):
-    B's storage width unless the layer's weights are stored wider than used (`stored_weights`,
-    read by MSB truncation), when `b_bits` is the used width that sets compute. `pass_code` and
+    `b_bits` unless the layer's weights are stored wider than used (`stored_weights`, read by
+    MSB truncation), when `b_bits` is the used width that sets compute. `pass_code` and
     `problem_kind` hold `Pass.code` and `ProblemKind` values; `is_vector` is 1 for every problem
     on the vector unit (the kernels' view of the kind).
     """
@@ -174,7 +170,7 @@ def gemm(name: str, index: int, pass_name: Pass, formats: Formats, m: int, n: in
 
 
 def vector(name: str, index: int, pass_name: Pass, formats: Formats, elements: int, ops: int,
-           read_bits: float, write_bits: float, in_dram: bool = False,
+           read_bits: int, write_bits: int, in_dram: bool = False,
            kind: ProblemKind = ProblemKind.VECTOR) -> Problem:
     return Problem(name, index, pass_name, formats, vector_elements=elements,
                    vector_ops_per_element=ops, vector_read_bits=read_bits,
@@ -209,13 +205,14 @@ def format_count(value: int) -> str:
     return f"{value:.1e}".replace("e+", "e")
 
 
-def _guard_counts(problems: list[Problem], widths: FloatArray, cols: dict[str, FloatArray],
-                  source: str) -> None:
+def _guard_counts(problem: Callable[[int], Problem], widths: FloatArray,
+                  cols: dict[str, FloatArray], source: str) -> None:
     """Refuse a problem whose counts exceed int64, the kernels' and totals' integer type:
     MACs, BitOPs (MACs x A bits x B bits), the elements of each operand, vector operations,
     and the bits it moves (at most one access per MAC and operand, at the operand's width; a
     vector problem's elements x the bits it reads and writes). Screened in float64, checked
-    exactly with Python ints where close; a SpecError names the first one found."""
+    exactly with Python ints where close; a SpecError names the first one found (`problem(j)`
+    is the table's problem j)."""
     f = {k: v.astype(np.float64) for k, v in cols.items()}
     a, b, out, acc, b_store = (w.astype(np.float64) for w in widths)
     macs = f["M"] * f["N"] * f["K"] * f["count"]
@@ -226,19 +223,18 @@ def _guard_counts(problems: list[Problem], widths: FloatArray, cols: dict[str, F
                 elements * (f["vector_read_bits"] + f["vector_write_bits"])]
     suspect = np.flatnonzero(np.any(np.stack(screened) >= 2.0**62, axis=0))
     for i in suspect.tolist():
-        _refuse_overflow(problems[i], source)
+        _refuse_overflow(problem(i), source)
 
 
 def _refuse_overflow(p: Problem, source: str) -> None:
     """SpecError if one of `_guard_counts`' quantities of `p`, in Python ints, exceeds int64
     (the first in the order listed there)."""
     a, b, out, acc = (f.bits for f in p.formats)
-    b_store = p.b_store_bits or p.formats[1].storage_bits
     macs = p.M * p.N * p.K * p.count
     quantities = [
         ("macs", macs), ("bitops", macs * a * b), ("A elements", p.M * p.K * p.count),
         ("B elements", p.K * p.N * p.count), ("output elements", p.M * p.N * p.count),
-        ("bits moved", macs * (a + b_store + out + acc)),
+        ("bits moved", macs * (a + (p.b_store_bits or p.formats[1].storage_bits) + out + acc)),
         ("vector elements", p.vector_elements),
         ("vector operations", p.vector_elements * p.vector_ops_per_element),
         ("bits moved", p.vector_elements * (p.vector_read_bits + p.vector_write_bits))]
@@ -257,36 +253,57 @@ PROBLEM_WIDTHS = ("vector_read_bits", "vector_write_bits", "b_store_bits")
 def pack(problems: list[Problem], source: str = "") -> ProblemTable:
     """Struct-of-arrays view of a problem list, built column by column. Counts that exceed
     int64 are a SpecError naming `source` (the workload file) and the layer."""
-    distinct, codes = _format_codes(problems)
-    format_index = np.asarray(codes, dtype=np.int64)
-    # bits of A, B, output, accumulator per distinct format tuple, then per problem: the
-    # (element) widths compute at, and the widths memory stores
-    widths = np.asarray([[f.bits for f in fmts] for fmts in distinct],
+    return pack_repeated(problems, list(range(len(problems))),
+                         [p.layer_index for p in problems], [p.name for p in problems], source)
+
+
+def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[int] | IntArray,
+                  names: list[str], source: str = "") -> ProblemTable:
+    """The table whose problem j is ``distinct[rows[j]]`` with layer index `layer_index[j]` and
+    name `names[j]` (layers alike share their problems: `hwsim.lowering.network`), built column
+    by column: each distinct problem is read once. Counts that exceed int64 are a SpecError
+    naming `source` (the workload file) and the layer."""
+    def problem(j: int) -> Problem:
+        return replace(distinct[rows[j]], name=names[j], layer_index=int(layer_index[j]))
+
+    take = np.asarray(rows, dtype=np.int64)
+    distinct_formats, codes = _format_codes(distinct)
+    # the table's format tuples in first-appearance order, as `_format_codes` orders them
+    used, first = np.unique(np.asarray(codes, dtype=np.int64)[take], return_index=True)
+    order = used[np.argsort(first, kind="stable")]
+    renumber = np.zeros(len(distinct_formats), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    format_set = tuple(distinct_formats[c] for c in order.tolist())
+    format_index = renumber[np.asarray(codes, dtype=np.int64)][take]
+    # bits of A, B, output, accumulator per distinct format tuple, then per problem
+    widths = np.asarray([[f.bits for f in fmts] for fmts in format_set],
                         dtype=np.int64).reshape(-1, 4).T[:, format_index]
-    stored = np.asarray([[f.storage_bits for f in fmts] for fmts in distinct],
+    # the widths memory stores them in (a block format's scales included)
+    stored = np.asarray([[f.storage_bits for f in fmts] for fmts in format_set],
                         dtype=np.float64).reshape(-1, 4).T[:, format_index]
     get = attrgetter(*PROBLEM_FIELDS)
     try:
-        values = np.asarray([get(p) for p in problems],
-                            dtype=np.int64).reshape(-1, len(PROBLEM_FIELDS)).T
+        values = np.asarray([get(p) for p in distinct],
+                            dtype=np.int64).reshape(-1, len(PROBLEM_FIELDS)).T[:, take]
     except OverflowError:  # a size beyond int64 itself: name it
-        for p in problems:
-            _refuse_overflow(p, source)
+        for j in range(len(rows)):
+            _refuse_overflow(problem(j), source)
         raise
     cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
-    moved = np.asarray([[getattr(p, f) for f in PROBLEM_WIDTHS] for p in problems],
-                       dtype=np.float64).reshape(-1, len(PROBLEM_WIDTHS)).T
+    cols["layer_index"] = np.asarray(layer_index, dtype=np.int64)
+    moved = np.asarray([[getattr(p, f) for f in PROBLEM_WIDTHS] for p in distinct],
+                       dtype=np.float64).reshape(-1, len(PROBLEM_WIDTHS)).T[:, take]
     floats: dict[str, FloatArray] = dict(zip(PROBLEM_WIDTHS, moved, strict=True))
     b_store = np.where(moved[2] > 0, moved[2], stored[1])
-    _guard_counts(problems, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
+    _guard_counts(problem, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
                   {**{k: v.astype(np.float64) for k, v in cols.items()}, **floats}, source)
-    pass_codes = np.asarray([p.pass_name.code for p in problems], dtype=np.int64)
-    kinds = np.asarray([p.kind for p in problems], dtype=np.int64)
+    pass_codes = np.asarray([p.pass_name.code for p in distinct], dtype=np.int64)[take]
+    kinds = np.asarray([p.kind for p in distinct], dtype=np.int64)[take]
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
                 a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3])
     floats.update(b_store_bits=b_store, a_store_bits=stored[0], out_store_bits=stored[2])
-    return ProblemTable(names=tuple(p.name for p in problems), format_set=distinct,
+    return ProblemTable(names=tuple(names), format_set=format_set,
                         format_index=format_index, source=source,
                         **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS},
                         vector_read_bits=np.ascontiguousarray(floats["vector_read_bits"]),

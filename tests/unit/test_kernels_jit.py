@@ -49,6 +49,27 @@ def test_a_kernel_called_with_different_constants_compiles_once():
     assert [str(s) for s in _add_jit.signatures] == ["(int64, int64)"]
 
 
+def _double(x: int) -> int:
+    return 2 * x
+
+
+_double_jit: Any = jit(_double)
+
+
+def test_a_kernel_called_from_kernels_compiles_without_python_entry_points():
+    """Compiled for a call from another kernel (asked the way a calling kernel's type
+    inference asks), a kernel has no CPython or C wrapper: they cost compile time and only
+    Python calls need them. A call from Python compiles (or loads) its own variant with them."""
+    _double_jit.get_call_template([types.int64], {})
+    assert [str(s) for s in _double_jit.signatures] == ["(int64,)"]
+    assert _double_jit.targetoptions["no_cpython_wrapper"]
+    assert _double_jit.targetoptions["no_cfunc_wrapper"]
+    assert _double_jit(5) == 10
+    python = _double_jit.python_call()
+    assert [str(s) for s in python.signatures] == ["(int64,)"]
+    assert not python.targetoptions.get("no_cpython_wrapper", False)
+
+
 def _scale_designs(rows: np.ndarray, factor: float) -> np.ndarray:
     out = np.zeros(rows.shape[0], dtype=np.float64)
     for d in numba.prange(rows.shape[0]):
