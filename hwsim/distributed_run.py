@@ -231,7 +231,7 @@ def _gradient_payload(workload: Workload, parallel: Parallelism,
     grads = [(parameters(x), workload.layer_precision(x).gradients)
              for x in workload.layers[layers.start:layers.stop]]
     count = sum(n for n, _ in grads)
-    raw_bits = sum(n * g.bits for n, g in grads)
+    raw_bits = sum(n * g.storage_bits for n, g in grads)
     if parallel.grad_codec == "natural":
         last = grads[-1][1]
         if last.kind != "fp":
@@ -240,7 +240,7 @@ def _gradient_payload(workload: Workload, parallel: Parallelism,
         return count, natural_compression_bytes(count, last.exponent_bits), NATURAL
     if parallel.grad_bits is None:
         return count, raw_bits / 8, NONE
-    meta = raw_bits // count if count else 32
+    meta = int(raw_bits // count) if count else 32
     return count, bucketed_quantized_bytes(count, parallel.grad_bits, meta_bits=meta), MAXMIN
 
 
@@ -262,7 +262,7 @@ def _data_parallel(workload: Workload, arch: Arch, par: Parallelism, step: Resul
     shares = StateShares(*device_shares(scheme, d))
     update_share = shares.optimizer
     count, grad_bytes, codec = _gradient_payload(workload, par, range(len(workload.layers)))
-    weight_bytes = sum(parameters(x) * workload.layer_precision(x).weights.bits / 8
+    weight_bytes = sum(parameters(x) * workload.layer_precision(x).weights.storage_bits / 8
                        for x in workload.layers)
     collectives = zero_collectives(scheme, d, weight_bytes, grad_bytes)
     codec_s, codec_pj = _codec_cost(arch, workload, _all_reduce_codec_ops(count, d, codec))
@@ -288,9 +288,9 @@ def _boundary(workload: Workload, par: Parallelism, last: int, batch: int) -> tu
     n = output_elements(layer) * batch
     channels = layer.out_channels if isinstance(layer, Conv2d) else \
         layer.out_features if isinstance(layer, Linear) else 1
-    fwd = n * prec.activations.bits / 8 if par.act_bits is None else \
+    fwd = n * prec.activations.storage_bits / 8 if par.act_bits is None else \
         acsgd_message_bytes(n, par.act_bits, channels)
-    bwd = n * prec.gradients.bits / 8 if par.act_grad_bits is None else \
+    bwd = n * prec.gradients.storage_bits / 8 if par.act_grad_bits is None else \
         acsgd_message_bytes(n, par.act_grad_bits, channels)
     ops = 0.0
     for bits, codec in ((par.act_bits, ACSGD_DELTA), (par.act_grad_bits, ACSGD_DIRECT)):

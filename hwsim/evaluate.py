@@ -205,11 +205,13 @@ def run_kernels(table: ProblemTable, designs: DesignArrays,
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
         designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK, k_pack, t_steps,
         m_pack, preload)
-    # memory moves B at its stored width; compute (above) uses the width it is used at
-    bits = np.stack([table.a_bits, table.b_store_bits, table.out_bits, table.acc_bits], axis=1)
+    # memory moves operands at their stored widths (float64: block formats' scales add a
+    # fraction of a bit); compute (above) uses the widths they are used at
+    bits = np.stack([table.a_store_bits, table.b_store_bits, table.out_store_bits,
+                     table.acc_bits], axis=1).astype(np.float64)
     vec = np.stack([table.vector_elements, table.vector_ops_per_element,
                     table.vector_read_bits + table.vector_write_bits, table.vector_in_dram],
-                   axis=1)
+                   axis=1).astype(np.float64)
     dram_bits, stall, vector_cycles = memory_model(
         table.M, table.N, table.K, table.count, table.is_vector, table.a_unique,
         np.ascontiguousarray(bits), np.ascontiguousarray(vec), sram_counts, designs.rows,
@@ -243,15 +245,16 @@ def _named(table: ProblemTable, designs: DesignArrays, sram_counts: I64, ratios:
                         writes={"ifmap": np.zeros_like(sram_counts[:, :, 2]),
                                 "filter": np.zeros_like(sram_counts[:, :, 3]),
                                 "ofmap": sram_counts[:, :, 4]})
-    # the buffer in bits: each output's final write at the output width, the earlier partial
+    # the buffer in bits (A and the output at their stored widths: a block format's scales
+    # included): each output's final write at the output width, the earlier partial
     # sums' writes and their read-backs at the accumulator's; a vector problem's inputs and
     # outputs at the bits it reads and writes per element
     elements = table.vector_elements.astype(np.float64)
-    final_bits = final * table.out_bits
+    final_bits = final * table.out_store_bits
     partial = np.maximum(0, sram_counts[:, :, 4] - final).astype(np.float64) * table.acc_bits
     sram = LevelCounts("sram", "bits",
                        reads={"ifmap": np.where(vector, elements * table.vector_read_bits,
-                                                (sram_counts[:, :, 2] * table.a_bits)
+                                                (sram_counts[:, :, 2] * table.a_store_bits)
                                                 .astype(np.float64)),
                               "filter": np.where(vector, 0.0,
                                                  (sram_counts[:, :, 3] * table.b_store_bits)
@@ -302,8 +305,8 @@ def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingI
     first, inverse = problem_keys(table, inputs.conv)
     if not sel.size or not first.size:
         return counts
-    bits = np.stack([table.a_bits, table.b_store_bits, table.out_bits, table.acc_bits],
-                    axis=1).astype(np.float64)[first]
+    bits = np.stack([table.a_store_bits, table.b_store_bits, table.out_store_bits,
+                     table.acc_bits], axis=1).astype(np.float64)[first]
     mnk = np.stack([table.M, table.N, table.K], axis=1).astype(np.int64)[first]
     packed = np.stack(factors, axis=-1)[np.ix_(sel, first)]
     dp = inputs.designs

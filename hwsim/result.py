@@ -219,9 +219,9 @@ def _precision(table: ProblemTable, p: int, code: int,
         for key, stored, ran in (("a", a, executed[code][0]), ("b", b, executed[code][1])):
             if ran != stored:
                 info[f"{key}_executed_as"] = ran.name
-    stored_bits = int(table.b_store_bits[p])
-    if stored_bits and stored_bits != int(table.b_bits[p]):
-        info["b_stored_bits"] = str(stored_bits)   # stored wider, used MSB-truncated
+    stored_bits = float(table.b_store_bits[p])
+    if stored_bits != b.storage_bits:
+        info["b_stored_bits"] = f"{stored_bits:g}"   # stored wider, used MSB-truncated
     return info
 
 

@@ -66,7 +66,8 @@ def problem_costs(table: ProblemTable, counts: KernelCounts) -> ProblemCosts:
     streams = (dram.reads["ifmap"], dram.reads["filter"], dram.writes["ofmap"],
                dram.reads["ofmap"])
     elements = table.vector_elements
-    vector_reads = elements * table.vector_read_bits // np.maximum(1, table.a_bits)
+    vector_reads = np.floor_divide(elements * table.vector_read_bits,
+                                   np.maximum(1, table.a_store_bits)).astype(np.int64)
     array = counts.array
     return ProblemCosts(
         compute_cycles=np.where(vector, _whole(table, np.floor(counts.vector_cycles),

@@ -7,9 +7,10 @@ module with its `KIND` object (and its data) plus one line in `_SHIPPED` (docs/a
 
 from hwsim.arrays.base import (ArrayKind, MacProblem, UnknownArrayKindError, array_kind,
                                kind_names, mac_datapath_key, register)
-from hwsim.arrays import bitfusion, bitserial, lns, systolic
+from hwsim.arrays import bitfusion, bitserial, lns, mx, systolic
 
-_SHIPPED: tuple[ArrayKind, ...] = (systolic.KIND, bitserial.KIND, bitfusion.KIND, lns.KIND)
+_SHIPPED: tuple[ArrayKind, ...] = (systolic.KIND, bitserial.KIND, bitfusion.KIND, lns.KIND,
+                                   mx.KIND)
 for _kind in _SHIPPED:
     register(_kind)
 

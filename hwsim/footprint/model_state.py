@@ -54,7 +54,7 @@ def model_state(workload: Workload, optimizer: str,
         bits = state_bits.get(id(prec.weights))
         if bits is None:
             bits = state_bits[id(prec.weights)] = opt.state_bits(prec.weights)
-        out.append(LayerState(index, count, shares.weights * count * prec.weights.bits / 8,
-                              shares.gradients * count * prec.gradients.bits / 8,
+        out.append(LayerState(index, count, shares.weights * count * prec.weights.storage_bits / 8,
+                              shares.gradients * count * prec.gradients.storage_bits / 8,
                               shares.optimizer * count * bits / 8))
     return tuple(out)

@@ -115,10 +115,11 @@ class _LayerMemory:
         saved = saved_tensors(layer, prec, split)
         fixed = sum(t.bytes(1) for t in saved if not t.per_sample)
         per_sample = sum(t.bytes(1) for t in saved if t.per_sample)
-        work = output_elements(layer) * prec.activations.bits / 8
+        work = output_elements(layer) * prec.activations.storage_bits / 8
         if not any(t.aliases_input for t in saved):
-            work += input_elements(layer) * prec.activations.bits / 8
-        backward = (output_elements(layer) + input_elements(layer)) * prec.gradients.bits / 8
+            work += input_elements(layer) * prec.activations.storage_bits / 8
+        backward = (output_elements(layer) + input_elements(layer)) * \
+            prec.gradients.storage_bits / 8
         return _LayerMemory(saved, fixed, per_sample, work, backward)
 
 

@@ -81,7 +81,8 @@ def saved_tensors(layer: Layer, prec: TensorPrecision,
                   split: FrequencySplit | None = None) -> tuple[SavedTensor, ...]:
     """The tensors `layer` keeps for its backward pass, at their stored widths."""
     compressed = compresses(prec, split)
-    bits = split.bits_per_element() if split is not None else float(prec.saved_activations.bits)
+    bits = split.bits_per_element() if split is not None else \
+        float(prec.saved_activations.storage_bits)
     if compressed and split is None:
         bits += GROUP_META_BITS / GROUP_SIZE
     name = layer.name

@@ -117,13 +117,14 @@ def fold_fetch_bits(cls: int, keep: bool, tile: float, first_col_fold: bool,
 
 
 @jit
-def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: I64, rows: int, cols: int,
+def gemm_memory(m: int, n: int, k: int, a_unique: int, bits: F64, rows: int, cols: int,
                 df: int, role_dims: I64, row_coef: I64, caps_bits: F64, unified: bool,
                 bw_bits: float, per_operand: bool, k_pack: int = 1, t_steps: int = 1,
                 m_pack: int = 1, preload: int = 1) -> tuple[float, float, float, float, float]:
     """One GEMM: DRAM bits (A read, B read, output written, partial sums read) and stalls.
 
-    `bits` holds the element widths of A, B, the output and the accumulator; `k_pack`,
+    `bits` holds the stored widths of A, B, the output and the accumulator (float: a
+    block-scaled format's scales add a fraction of a bit per element); `k_pack`,
     `t_steps`, `m_pack` and `preload` are the precision-scalable factors of `systolic_gemm`
     (folds over ceil(K/k_pack), `t_steps` cycles per streaming step; A and B tiles hold k_pack
     elements per position).
@@ -175,7 +176,7 @@ def _repeats(cls: int, fr: int, fc: int) -> int:
 
 
 @jit
-def vector_memory(elements: int, ops: int, bits_per_element: int, in_dram: bool, lanes: int,
+def vector_memory(elements: int, ops: int, bits_per_element: float, in_dram: bool, lanes: int,
                   act_cap_bits: float, bw_bits: float) -> tuple[float, float, float]:
     """Vector op: (cycles, DRAM bits moved, stall cycles).
 
@@ -192,7 +193,7 @@ def vector_memory(elements: int, ops: int, bits_per_element: int, in_dram: bool,
 
 
 @jit
-def sram_stall(accesses: tuple[int, int, int], bits: I64, compute_cycles: int,
+def sram_stall(accesses: tuple[int, int, int], bits: F64, compute_cycles: int,
                sram_bw_bits: F64, unified: bool) -> float:
     """Cycles beyond `compute_cycles` the SRAM ports need for A reads, B reads and output
     writes (`accesses` in elements, widths `bits`); a port of bandwidth 0 never limits."""
@@ -210,14 +211,15 @@ def sram_stall(accesses: tuple[int, int, int], bits: I64, compute_cycles: int,
 
 @jit_over_designs("rows")
 def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I64,
-                 bits: I64, vec: I64, sram_counts: I64, rows: I64, cols: I64, dataflow: I64,
+                 bits: F64, vec: F64, sram_counts: I64, rows: I64, cols: I64, dataflow: I64,
                  caps_bits: F64, sram_bw_bits: F64, unified: I64, dram_bw_bits: F64,
                  per_operand: I64, lanes: I64, role_dims: I64, row_coef: I64, k_pack: I64,
                  t_steps: I64, m_pack: I64, preload: I64) -> tuple[F64, F64, F64]:
     """All problems (P) on all designs (D).
 
-    `bits[P, 4]`: A, B, output, accumulator widths; `vec[P, 4]`: vector elements, ops per
-    element, bits read and written per element, 1 if its tensors live in DRAM;
+    `bits[P, 4]`: A, B, output, accumulator stored widths; `vec[P, 4]` (float64, the counts
+    whole numbers): vector elements, ops per element, bits read and written per element, 1 if
+    its tensors live in DRAM;
     `sram_counts[D, P, 5]` from `systolic_compute`; the packing factors are [D, P]. Returns
     ``dram_bits[D, P, 4]`` (A read, B read, output write, partial-sum read), ``stall[D, P]``
     (DRAM plus SRAM-port stall cycles) and ``vector_cycles[D, P]``.
@@ -231,7 +233,8 @@ def memory_model(m: I64, n: I64, k: I64, count: I64, is_vector: I64, a_unique: I
         for p in range(n_problems):
             if is_vector[p]:
                 act_cap = caps_bits[d, 0] + (0.0 if uni else caps_bits[d, 2])
-                cyc, moved, st = vector_memory(vec[p, 0], vec[p, 1], vec[p, 2], vec[p, 3] == 1,
+                cyc, moved, st = vector_memory(int(vec[p, 0]), int(vec[p, 1]),
+                                               vec[p, 2], vec[p, 3] == 1,
                                                lanes[d], act_cap, dram_bw_bits[d])
                 vector_cycles[d, p] = cyc
                 dram[d, p, 0] = moved

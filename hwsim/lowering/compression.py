@@ -29,7 +29,7 @@ from hwsim.spec.workload import Layer, VectorOp
 
 
 def _work(name: str, index: int, pass_name: Pass, formats: Formats, elements: int, ops: int,
-          read_bits: int, write_bits: int, in_dram: bool = False) -> Problem:
+          read_bits: float, write_bits: float, in_dram: bool = False) -> Problem:
     """Vector work of the compression scheme, marked `ProblemKind.COMPRESSION` so results can
     total it apart from the network's own work."""
     return vector(name, index, pass_name, formats, elements, ops, read_bits, write_bits, in_dram,
@@ -49,7 +49,7 @@ def compression_problems(layer: Layer, index: int, prec: TensorPrecision, batch:
     formats: Formats = (a, a, a, prec.accumulator)
     name = layer.name
     if split is None:
-        bits = prec.saved_activations.bits
+        bits = prec.saved_activations.storage_bits
         return ([_work(f"{name}.compress", index, Pass.FWD, formats, elements, QUANTIZE_OPS, 0,
                        bits, in_dram=True)],
                 [_work(f"{name}.decompress", index, Pass.DGRAD, formats, elements,
@@ -64,13 +64,13 @@ def compression_problems(layer: Layer, index: int, prec: TensorPrecision, batch:
                    0, in_dram=True)])
 
 
-def stored_operand_bits(prec: TensorPrecision, split: FrequencySplit | None) -> int:
+def stored_operand_bits(prec: TensorPrecision, split: FrequencySplit | None) -> float:
     """Width a backward GEMM reads a saved activation operand at: the high-frequency bits of a
     split, the `saved` format's width when it differs from the activations', else 0 (the
     activations' own width)."""
     if split is not None:
         return split.hfc_bits
-    return prec.saved_activations.bits if compresses(prec, None) else 0
+    return prec.saved_activations.storage_bits if compresses(prec, None) else 0
 
 
 def saved_read_bits(layer: VectorOp, prec: TensorPrecision,
@@ -78,7 +78,7 @@ def saved_read_bits(layer: VectorOp, prec: TensorPrecision,
     """Bits a vector op's backward reads per output element of what its forward saved (a 1-bit
     ReLU mask, a stored input or output, ...), rounded up: the payload, not the quantisation
     groups' metadata; a split's low-frequency component is read by its own problem."""
-    payload = split.hfc_bits if split is not None else prec.saved_activations.bits
+    payload = split.hfc_bits if split is not None else prec.saved_activations.storage_bits
     tensors = [t for t in saved_tensors(layer, prec, split) if t.per_sample]
     bits = sum(t.elements * (payload if t.compressible else t.bits) for t in tensors)
     return math.ceil(bits / max(1, layer.elements) - 1e-9)

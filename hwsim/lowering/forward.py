@@ -46,9 +46,10 @@ def _forward_problem(layer: Layer, index: int, formats: Formats, batch: int) -> 
                     batch * layer.count)
     if isinstance(layer, Embedding):
         return vector(layer.name, index, Pass.FWD, formats,
-                      batch * layer.tokens * layer.embedding_dim, 0, a.bits, out.bits)
+                      batch * layer.tokens * layer.embedding_dim, 0, a.storage_bits,
+                      out.storage_bits)
     return vector(layer.name, index, Pass.FWD, formats, batch * layer.elements,
-                  layer.ops_per_element, layer.inputs * a.bits, out.bits)
+                  layer.ops_per_element, layer.inputs * a.storage_bits, out.storage_bits)
 
 
 def operand_formats(layer: Layer, workload: Workload) -> Formats:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hwsim.lowering.block_scaling import quantize_outputs, requantize_operands
 from hwsim.lowering.compression import compression_problems
 from hwsim.lowering.forward import forward_problem, operand_formats, weight_store_bits
 from hwsim.lowering.problem import Pass, Problem, ProblemTable, pack_repeated
@@ -65,18 +66,20 @@ def lower(workload: Workload, *, batch: int | None = None,
         fwd = forward_problem(layer, index, operand_formats(layer, workload), batch,
                               weight_store_bits(layer, workload))
         if training is None:
-            return _LayerProblems(add(layer, [fwd]), (), (), ())
+            return _LayerProblems(add(layer, quantize_outputs([fwd])), (), (), ())
         prec = workload.layer_precision(layer)
         compress, decompress = compression_problems(layer, index, prec, batch, training.split)
-        backward = backward_problems(layer, index, fwd, prec, training.split)
+        backward = quantize_outputs(requantize_operands(
+            backward_problems(layer, index, fwd, prec, training.split), fwd))
         update = optimizer_update(layer, index, prec, training.optimizer)
-        forward_ids = add(layer, [fwd, *compress])
+        forward_ids = add(layer, quantize_outputs([fwd, *compress]))
         decompress_ids = add(layer, decompress)
         backward_ids = add(layer, backward)
         first = tuple(i for i, p in zip(backward_ids, backward, strict=True)
                       if p.pass_name is not Pass.DGRAD)
         return _LayerProblems(forward_ids, decompress_ids + backward_ids, decompress_ids + first,
-                              add(layer, [update]) if update is not None else ())
+                              add(layer, quantize_outputs([update]))
+                              if update is not None else ())
 
     per_layer = []
     for index, layer in enumerate(workload.layers):

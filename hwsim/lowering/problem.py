@@ -23,6 +23,7 @@ from hwsim.precision import NumberFormat
 from hwsim.spec.errors import SpecError
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 Formats = tuple[NumberFormat, NumberFormat, NumberFormat, NumberFormat]
 
 
@@ -102,11 +103,13 @@ class ProblemTable:
     acc_bits: IntArray
     vector_elements: IntArray
     vector_ops_per_element: IntArray
-    vector_read_bits: IntArray
-    vector_write_bits: IntArray
+    vector_read_bits: FloatArray
+    vector_write_bits: FloatArray
     vector_in_dram: IntArray
     from_conv: IntArray
-    b_store_bits: IntArray
+    b_store_bits: FloatArray
+    a_store_bits: FloatArray
+    out_store_bits: FloatArray
     source: str = ""
 
     def __len__(self) -> int:
@@ -130,8 +133,7 @@ class ProblemTable:
 
 INT_FIELDS = ("layer_index", "pass_code", "problem_kind", "is_vector", "M", "N", "K", "count",
               "a_unique", "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
-              "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
-              "vector_in_dram", "from_conv", "b_store_bits")
+              "vector_ops_per_element", "vector_in_dram", "from_conv")
 
 
 @dataclass(slots=True)
@@ -149,11 +151,11 @@ class Problem:
     a_unique: int = 0
     vector_elements: int = 0
     vector_ops_per_element: int = 0
-    vector_read_bits: int = 0
-    vector_write_bits: int = 0
+    vector_read_bits: float = 0
+    vector_write_bits: float = 0
     vector_in_dram: int = 0
     from_conv: int = 0
-    b_store_bits: int = 0          # 0: operand B is stored at its own width
+    b_store_bits: float = 0        # 0: operand B is stored at its own storage width
     kind: ProblemKind = ProblemKind.GEMM
 
     @property
@@ -203,8 +205,8 @@ def format_count(value: int) -> str:
     return f"{value:.1e}".replace("e+", "e")
 
 
-def _guard_counts(problem: Callable[[int], Problem], widths: IntArray,
-                  cols: dict[str, IntArray], source: str) -> None:
+def _guard_counts(problem: Callable[[int], Problem], widths: FloatArray,
+                  cols: dict[str, FloatArray], source: str) -> None:
     """Refuse a problem whose counts exceed int64, the kernels' and totals' integer type:
     MACs, BitOPs (MACs x A bits x B bits), the elements of each operand, vector operations,
     and the bits it moves (at most one access per MAC and operand, at the operand's width; a
@@ -232,7 +234,7 @@ def _refuse_overflow(p: Problem, source: str) -> None:
     quantities = [
         ("macs", macs), ("bitops", macs * a * b), ("A elements", p.M * p.K * p.count),
         ("B elements", p.K * p.N * p.count), ("output elements", p.M * p.N * p.count),
-        ("bits moved", macs * (a + (p.b_store_bits or b) + out + acc)),
+        ("bits moved", macs * (a + (p.b_store_bits or p.formats[1].storage_bits) + out + acc)),
         ("vector elements", p.vector_elements),
         ("vector operations", p.vector_elements * p.vector_ops_per_element),
         ("bits moved", p.vector_elements * (p.vector_read_bits + p.vector_write_bits))]
@@ -244,8 +246,8 @@ def _refuse_overflow(p: Problem, source: str) -> None:
 
 
 PROBLEM_FIELDS = ("layer_index", "M", "N", "K", "count", "a_unique", "vector_elements",
-                  "vector_ops_per_element", "vector_read_bits", "vector_write_bits",
-                  "vector_in_dram", "from_conv", "b_store_bits")
+                  "vector_ops_per_element", "vector_in_dram", "from_conv")
+PROBLEM_WIDTHS = ("vector_read_bits", "vector_write_bits", "b_store_bits")
 
 
 def pack(problems: list[Problem], source: str = "") -> ProblemTable:
@@ -276,6 +278,9 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
     # bits of A, B, output, accumulator per distinct format tuple, then per problem
     widths = np.asarray([[f.bits for f in fmts] for fmts in format_set],
                         dtype=np.int64).reshape(-1, 4).T[:, format_index]
+    # the widths memory stores them in (a block format's scales included)
+    stored = np.asarray([[f.storage_bits for f in fmts] for fmts in format_set],
+                        dtype=np.float64).reshape(-1, 4).T[:, format_index]
     get = attrgetter(*PROBLEM_FIELDS)
     try:
         values = np.asarray([get(p) for p in distinct],
@@ -286,14 +291,23 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
         raise
     cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
     cols["layer_index"] = np.asarray(layer_index, dtype=np.int64)
-    b_store = np.where(cols["b_store_bits"] > 0, cols["b_store_bits"], widths[1])
-    _guard_counts(problem, np.vstack([widths, b_store[None, :]]), cols, source)
+    moved = np.asarray([[getattr(p, f) for f in PROBLEM_WIDTHS] for p in distinct],
+                       dtype=np.float64).reshape(-1, len(PROBLEM_WIDTHS)).T[:, take]
+    floats: dict[str, FloatArray] = dict(zip(PROBLEM_WIDTHS, moved, strict=True))
+    b_store = np.where(moved[2] > 0, moved[2], stored[1])
+    _guard_counts(problem, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
+                  {**{k: v.astype(np.float64) for k, v in cols.items()}, **floats}, source)
     pass_codes = np.asarray([p.pass_name.code for p in distinct], dtype=np.int64)[take]
     kinds = np.asarray([p.kind for p in distinct], dtype=np.int64)[take]
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
-                a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3],
-                b_store_bits=b_store)
+                a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3])
+    floats.update(b_store_bits=b_store, a_store_bits=stored[0], out_store_bits=stored[2])
     return ProblemTable(names=tuple(names), format_set=format_set,
                         format_index=format_index, source=source,
-                        **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS})
+                        **{f: np.ascontiguousarray(cols[f]) for f in INT_FIELDS},
+                        vector_read_bits=np.ascontiguousarray(floats["vector_read_bits"]),
+                        vector_write_bits=np.ascontiguousarray(floats["vector_write_bits"]),
+                        b_store_bits=np.ascontiguousarray(floats["b_store_bits"]),
+                        a_store_bits=np.ascontiguousarray(floats["a_store_bits"]),
+                        out_store_bits=np.ascontiguousarray(floats["out_store_bits"]))

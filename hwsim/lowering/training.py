@@ -70,11 +70,12 @@ def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecis
         return problems
     if isinstance(layer, Embedding):
         return [vector(f"{name}.wgrad", index, Pass.WGRAD, (g, w, w, acc), fwd.vector_elements,
-                       1, g.bits + w.bits, w.bits)]
+                       1, g.storage_bits + w.storage_bits, w.storage_bits)]
     assert isinstance(layer, VectorOp)
     ops = VECTOR_OP_SPECS[layer.op].backward_ops
     return [vector(f"{name}.dgrad", index, Pass.DGRAD, (g, a, g, acc), fwd.vector_elements, ops,
-                   g.bits + saved_read_bits(layer, prec, split), layer.inputs * g.bits)]
+                   g.storage_bits + saved_read_bits(layer, prec, split),
+                   layer.inputs * g.storage_bits)]
 
 
 def optimizer_update(layer: Layer, index: int, prec: TensorPrecision,
@@ -86,7 +87,7 @@ def optimizer_update(layer: Layer, index: int, prec: TensorPrecision,
     opt = OPTIMIZERS[optimizer]
     w, g = prec.weights, prec.gradients
     state_bits = opt.state_bits(w)
-    reads = w.bits + g.bits + state_bits
-    writes = w.bits + state_bits
+    reads = w.storage_bits + g.storage_bits + state_bits
+    writes = w.storage_bits + state_bits
     return vector(f"{layer.name}.update", index, Pass.UPDATE, (w, g, w, prec.accumulator), count,
                   opt.ops_per_parameter, reads, writes, in_dram=True)

@@ -47,19 +47,12 @@ from hwsim.numerics.floats import (
     float_layout,
 )
 from hwsim.numerics.rounding import FloatArray, stochastic_up
+from hwsim.precision.formats import BLOCK_FORMATS
 
 IntArray = npt.NDArray[np.int64]
 
-#: OCP MX v1.0 Table 1 (block 32) and NVFP4 (block 16), by name.
-CONCRETE = {
-    "mxfp8_e4m3": ("fp8_e4m3", 32, "e8m0"),
-    "mxfp8_e5m2": ("fp8_e5m2", 32, "e8m0"),
-    "mxfp6_e3m2": ("fp6_e3m2", 32, "e8m0"),
-    "mxfp6_e2m3": ("fp6_e2m3", 32, "e8m0"),
-    "mxfp4": ("fp4_e2m1", 32, "e8m0"),
-    "mxint8": ("int8", 32, "e8m0"),
-    "nvfp4": ("fp4_e2m1", 16, "e4m3_fp32"),
-}
+#: OCP MX v1.0 Table 1 (block 32) and NVFP4 (block 16), by name (`hwsim.precision.formats`).
+CONCRETE = BLOCK_FORMATS
 _NAME = re.compile(r"(mx|nv)(fp\d+(?:_e\d+m\d+)?|int\d+)_b(\d+)")
 _FP = re.compile(r"fp(\d+)(?:_e(\d+)m(\d+))?")
 INT_BITS = range(2, 17)

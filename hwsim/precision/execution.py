@@ -18,7 +18,22 @@ LOG_KINDS = ("lns", "luq")
 
 
 def holds(native: NumberFormat, fmt: NumberFormat) -> bool:
-    """True when every value of `fmt` is representable in `native`."""
+    """True when every value of `fmt` is representable in `native`.
+
+    A block format is held by a block format of the same scale and block size whose element
+    holds its element, and by a plain fp format of at least 8 exponent bits whose significand
+    holds the element's (bf16, fp32: the dequantized values, whose range is the E8M0 scale's);
+    a plain format is never held by a block format (its tensors carry no scales)."""
+    fmt = fmt.deterministic
+    if fmt.is_block or native.is_block:
+        if not fmt.is_block:
+            return False
+        if native.is_block:
+            return native.scale == fmt.scale and native.block == fmt.block and \
+                holds(native.element, fmt.element)
+        return native.kind == "fp" and native.exponent_bits >= 8 and \
+            holds(NumberFormat("fp", 1 + native.exponent_bits + native.mantissa_bits,
+                               fmt.element.exponent_bits, native.mantissa_bits), fmt.element)
     if fmt.kind in INTEGER_KINDS:
         if native.kind == "int":  # uint needs a sign bit more, binary's +-1 two bits
             return native.bits >= fmt.bits + (fmt.kind in ("uint", "binary"))
@@ -54,9 +69,11 @@ class UnsupportedFormatError(ValueError):
 def execution_format(fmt: NumberFormat, natives: Sequence[NumberFormat],
                      promote: bool) -> NumberFormat:
     """The format the array executes `fmt` in; raises UnsupportedFormatError."""
-    if fmt in natives:
+    if fmt.deterministic in natives:  # the rounding of its quantization is not the MAC's
         return fmt
     names = ", ".join(n.name for n in natives)
+    if fmt.is_block and not any(n.is_block for n in natives):
+        names += "; compute.native_formats has no block-scaled format"
     candidates = sorted((n for n in natives if holds(n, fmt)), key=lambda n: n.bits)
     if not promote:
         hint = f" (or set compute.unsupported_formats: promote to run it as " \

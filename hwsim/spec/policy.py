@@ -13,12 +13,17 @@ and from the command line, ``--precision w=int4,a=int4,g=int8,acc=int32`` sets t
 (``s=int2`` or ``saved: int2`` stores the activations kept for the backward pass at 2 bits;
 ``sw=int8`` or ``stored_weights: int8`` stores int8 weights used at the ``w`` width).
 A rule that matches no layer is reported (`unmatched_rules`) so the CLI can warn about it.
+
+Shipped policies (``hwsim/policies/*.yaml``, loaded by name: ``--policy nvfp4``) are the
+block-scaled training recipes ``mxfp8``, ``mxfp4_fwd_mxfp8_bwd`` and ``nvfp4``; each file cites
+its recipe.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 
 from hwsim.precision.formats import NumberFormat, parse_format
@@ -100,9 +105,19 @@ def parse_precision_flag(text: str) -> dict[str, NumberFormat]:
     return out
 
 
+def shipped_policy_names() -> list[str]:
+    """Names of the policies that ship with hwsim (``policies/*.yaml``)."""
+    folder = resources.files("hwsim") / "policies"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
 def load_policy(path: str | Path) -> Policy:
-    """Read and validate a policy YAML file."""
-    top, log, _ = open_document(Path(path))
+    """Read and validate a policy YAML file, or a shipped policy by name."""
+    path = Path(path)
+    if not path.exists() and path.suffix == "" and str(path) in shipped_policy_names():
+        with resources.as_file(resources.files("hwsim") / "policies" / f"{path}.yaml") as file:
+            return load_policy(file)
+    top, log, _ = open_document(path)
     block = top.mapping("default", required=False)
     default = tensor_formats(block) if block is not None else {}
     rules: list[Rule] = []

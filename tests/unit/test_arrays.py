@@ -11,12 +11,12 @@ from hwsim.precision import parse_format
 
 def test_shipped_kinds_in_code_order():
     # the order is the kernels' kind codes (hwsim.arrays.throughput.KIND_CODES)
-    assert kind_names() == ("systolic", "bitserial", "bitfusion", "lns")
+    assert kind_names() == ("systolic", "bitserial", "bitfusion", "lns", "mx")
 
 
 def test_unknown_kind_suggests_the_closest():
     with pytest.raises(UnknownArrayKindError, match=r"unknown array kind 'bitfusoin'; expected "
-                       r"one of systolic, bitserial, bitfusion, lns \(did you mean "
+                       r"one of systolic, bitserial, bitfusion, lns, mx \(did you mean "
                        r"'bitfusion'\?\)"):
         array_kind("bitfusoin")
 

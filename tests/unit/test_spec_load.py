@@ -121,7 +121,7 @@ def test_unknown_array_kind_suggests(tmp_path):
     errs = errors_of(tmp_path, GOOD_ARCH.replace("kind: systolic", "kind: bitserail"),
                      load_arch, "a.yaml")
     assert errs == [f"{tmp_path}/a.yaml:3: compute.kind: expected one of systolic, bitserial, "
-                    "bitfusion, lns, got 'bitserail' (did you mean 'bitserial'?)"]
+                    "bitfusion, lns, mx, got 'bitserail' (did you mean 'bitserial'?)"]
 
 
 def test_field_of_another_array_kind_is_named(tmp_path):
