@@ -170,7 +170,7 @@ def gemm(name: str, index: int, pass_name: Pass, formats: Formats, m: int, n: in
 
 
 def vector(name: str, index: int, pass_name: Pass, formats: Formats, elements: int, ops: int,
-           read_bits: int, write_bits: int, in_dram: bool = False,
+           read_bits: float, write_bits: float, in_dram: bool = False,
            kind: ProblemKind = ProblemKind.VECTOR) -> Problem:
     return Problem(name, index, pass_name, formats, vector_elements=elements,
                    vector_ops_per_element=ops, vector_read_bits=read_bits,
