@@ -61,6 +61,13 @@ FORWARD, BACKWARD, UPDATE = (Pass.FWD,), (Pass.DGRAD, Pass.WGRAD), (Pass.UPDATE,
 TRAIN = FORWARD + BACKWARD
 
 
+def _check_choice(field: str, value: str, options: tuple[str, ...]) -> None:
+    """Refuse a `Parallelism` field whose value is not one of `options`."""
+    if value not in options:
+        raise SpecError.single(PARALLELISM, field, f"expected one of {', '.join(options)}, "
+                               f"got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Parallelism:
     """How a step is spread over `devices` and what its links and messages are; checked when
@@ -85,18 +92,14 @@ class Parallelism:
                 or self.devices < 1:
             raise SpecError.single(PARALLELISM, "devices", f"expected a positive integer, got "
                                    f"{self.devices}")
-        if self.scheme not in SCHEMES:
-            raise SpecError.single(PARALLELISM, "scheme", f"expected one of "
-                                   f"{', '.join(SCHEMES)}, got {self.scheme!r}")
+        _check_choice("scheme", self.scheme, SCHEMES)
         if self.stages < 1 or self.devices % self.stages:
             raise SpecError.single(PARALLELISM, "stages", f"expected a divisor of the "
                                    f"{self.devices} devices, got {self.stages}")
         if self.micro_batches < 0:
             raise SpecError.single(PARALLELISM, "micro_batches", f"expected an integer >= 0, "
                                    f"got {self.micro_batches}")
-        if self.schedule not in SCHEDULES:
-            raise SpecError.single(PARALLELISM, "schedule", f"expected one of "
-                                   f"{', '.join(SCHEDULES)}, got {self.schedule!r}")
+        _check_choice("schedule", self.schedule, SCHEDULES)
         for name, bits in (("grad_bits", self.grad_bits), ("act_bits", self.act_bits),
                            ("act_grad_bits", self.act_grad_bits)):
             if bits is not None and not 1 <= bits <= 32:

@@ -188,6 +188,13 @@ def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
     )
 
 
+def stored_widths(table: ProblemTable) -> F64:
+    """[P, 4] bits per element that memory moves for A, B, the output and the partial sums:
+    stored widths (float64: block formats' scales add a fraction of a bit)."""
+    return np.stack([table.a_store_bits, table.b_store_bits, table.out_store_bits,
+                     table.acc_bits], axis=1).astype(np.float64)
+
+
 def run_kernels(table: ProblemTable, designs: DesignArrays,
                 mapping: MappingInputs | None = None) -> KernelCounts:
     """Evaluate every problem of `table` on every design: GEMMs in SCALE-Sim's fold order
@@ -207,8 +214,7 @@ def run_kernels(table: ProblemTable, designs: DesignArrays,
         m_pack, preload)
     # memory moves operands at their stored widths (float64: block formats' scales add a
     # fraction of a bit); compute (above) uses the widths they are used at
-    bits = np.stack([table.a_store_bits, table.b_store_bits, table.out_store_bits,
-                     table.acc_bits], axis=1).astype(np.float64)
+    bits = stored_widths(table)
     vec = np.stack([table.vector_elements, table.vector_ops_per_element,
                     table.vector_read_bits + table.vector_write_bits, table.vector_in_dram],
                    axis=1).astype(np.float64)
@@ -222,7 +228,8 @@ def run_kernels(table: ProblemTable, designs: DesignArrays,
                     k_pack, t_steps)
     if mapping is None or not designs.searched.any():
         return counts
-    return searched_counts(table, designs, mapping, counts, (k_pack, t_steps, m_pack, preload))
+    return searched_counts(table, designs, mapping, counts, bits,
+                           (k_pack, t_steps, m_pack, preload))
 
 
 def _named(table: ProblemTable, designs: DesignArrays, sram_counts: I64, ratios: F64,
@@ -295,9 +302,11 @@ def _named(table: ProblemTable, designs: DesignArrays, sram_counts: I64, ratios:
 
 
 def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingInputs,
-                    counts: KernelCounts, factors: tuple[I64, I64, I64, I64]) -> KernelCounts:
+                    counts: KernelCounts, bits: F64,
+                    factors: tuple[I64, I64, I64, I64]) -> KernelCounts:
     """`counts` (SCALE-Sim's fold order for every design) with the GEMMs of the searched
-    designs replaced by their searched mappings' counts, cycles and stalls."""
+    designs replaced by their searched mappings' counts, cycles and stalls; `bits` are the
+    problems' `stored_widths`."""
     from hwsim.kernels.mapping import (R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_CYCLES, R_FOLDS,
                                        R_STALL, search_mappings)
     from hwsim.mapping.layers import problem_keys
@@ -305,8 +314,7 @@ def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingI
     first, inverse = problem_keys(table, inputs.conv)
     if not sel.size or not first.size:
         return counts
-    bits = np.stack([table.a_store_bits, table.b_store_bits, table.out_store_bits,
-                     table.acc_bits], axis=1).astype(np.float64)[first]
+    bits = bits[first]
     mnk = np.stack([table.M, table.N, table.K], axis=1).astype(np.int64)[first]
     packed = np.stack(factors, axis=-1)[np.ix_(sel, first)]
     dp = inputs.designs
