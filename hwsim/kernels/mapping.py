@@ -6,7 +6,7 @@ docstring) and docs/mapping.md; these kernels are its closed forms. Conventions 
 kernels:
 
 - GEMM dimensions 0 = M, 1 = N, 2 = K; operands 0 = A (M x K), 1 = B (K x N), 2 = output
-  (M x N). `IRRELEVANT[o]` is the one dimension operand o does not depend on.
+  (M x N). Operand o does not depend on one dimension: A on N, B on M, the output on K.
 - Storage levels 0 = DRAM, 1 = on-chip buffer, 2 = accumulator (output only).
 - `tiles[3, 3]`: tile extents in elements per level of loops and dimension: row 0 the whole
   problem, row 1 the buffer tile, row 2 one fold (rows x cols x t0 in Sr, Sc, T). Loops of
@@ -36,7 +36,6 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 OP_A, OP_B, OP_OUT = 0, 1, 2
-IRRELEVANT = np.array([1, 0, 2], dtype=np.int64)   # A ignores N, B ignores M, output ignores K
 OBJ_ENERGY, OBJ_LATENCY, OBJ_EDP, OBJ_DRAM = 0, 1, 2, 3
 # Design integer columns.
 D_ROWS, D_COLS, D_DATAFLOW, D_HOLD_A, D_HOLD_B, D_HOLD_OUT, D_UNIFIED, D_HAS_ACC, D_DB_BUF, \
@@ -143,91 +142,50 @@ def copy_row(tiles: I64, dst: int, src: I64) -> None:
 
 
 @jit
-def tile_counts(tiles: I64, ntl: I64) -> None:
-    """ntl[j, d] = ceil(extent_d / tiles[j, d]), the number of level-j tiles along d. With
-    tiles nested regularly, the level-j loop over d has a trip count above 1 exactly when
-    ntl[j + 1, d] > ntl[j, d]."""
-    for j in range(3):
-        for d in range(3):
-            ntl[j, d] = ceil_div(tiles[0, d], tiles[j, d])
+def tile_counts(tiles: I64) -> tuple[int, int, int, int, int, int, int, int, int]:
+    """ntl[3*j + d] = ceil(extent_d / tiles[j, d]), the number of level-j tiles along d (1 at
+    level 0, the whole problem). With tiles nested regularly, the level-j loop over d has a
+    trip count above 1 exactly when ntl[3*(j + 1) + d] > ntl[3*j + d]. A tuple, not an array:
+    the functions taking it pay no reference counting."""
+    return (1, 1, 1, ceil_div(tiles[0, 0], tiles[1, 0]), ceil_div(tiles[0, 1], tiles[1, 1]),
+            ceil_div(tiles[0, 2], tiles[1, 2]), ceil_div(tiles[0, 0], tiles[2, 0]),
+            ceil_div(tiles[0, 1], tiles[2, 1]), ceil_div(tiles[0, 2], tiles[2, 2]))
 
 
 @jit
-def least_reuse(e: int, level: int, ntl: I64) -> int:
+def least_reuse(e: int, level: int, ntl: tuple[int, ...]) -> int:
     """The smallest `reuse_mult` of any loop order: e's loop innermost at every level above
     `level`. Any other order meets a relevant loop no later and so stops at a level no further
-    out, and tiles per dimension only grow inwards (ntl[j + 1, e] >= ntl[j, e])."""
+    out, and tiles per dimension only grow inwards (ntl[3*(j + 1) + e] >= ntl[3*j + e])."""
     jstar = level
     for j in range(level - 1, -1, -1):
-        if ntl[j + 1, e] > ntl[j, e]:
+        if ntl[3 * j + 3 + e] > ntl[3 * j + e]:
             jstar = j
         for d in range(3):
-            if d != e and ntl[j + 1, d] > ntl[j, d]:
-                return ntl[jstar, e]
-    return ntl[jstar, e]
+            if d != e and ntl[3 * j + 3 + d] > ntl[3 * j + d]:
+                return ntl[3 * jstar + e]
+    return ntl[3 * jstar + e]
 
 
 @jit
-def reuse_mult(e: int, level: int, ntl: I64, inner: I64) -> int:
+def reuse_mult(e: int, level: int, ntl: tuple[int, ...], inner0: int, inner1: int) -> int:
     """How many times each element of an operand held at storage `level` is filled, given that
     `e` is the dimension it does not depend on: the number of e-tiles at the granularity of the
     outermost e-loop that sits inside every relevant loop (trip > 1) of the levels above it.
-    ``inner[0] == LEAST`` asks for the least count over every loop order (`least_reuse`)."""
-    if inner[0] == LEAST:
+    `inner0`, `inner1`: the innermost loop dims of levels 0 and 1 (`tile_counts` gives `ntl`);
+    ``inner0 == LEAST`` asks for the least count over every loop order (`least_reuse`)."""
+    if inner0 == LEAST:
         return least_reuse(e, level, ntl)
     jstar = level
     for j in range(level - 1, -1, -1):
         for pos in range(3):
-            d = loop_dim(inner[j], pos)
-            if ntl[j + 1, d] <= ntl[j, d]:
+            d = loop_dim(inner0 if j == 0 else inner1, pos)
+            if ntl[3 * j + 3 + d] <= ntl[3 * j + d]:
                 continue
             if d != e:
-                return ntl[jstar, e]
+                return ntl[3 * jstar + e]
             jstar = j
-    return ntl[jstar, e]
-
-
-@jit
-def input_traffic(o: int, tiles: I64, ntl: I64, inner: I64, held: bool, bits: float,
-                  a_fill: int, counts: F64) -> None:
-    """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (>= 0 for a
-    convolution's A, -1 otherwise) replaces the plain fill elements of the buffer by their
-    halo."""
-    e = IRRELEVANT[o]
-    elems = tiles[0, 0] * tiles[0, 1] * tiles[0, 2] // tiles[0, e]
-    h = 0
-    if held:
-        fill = float(a_fill if a_fill >= 0 else elems) * reuse_mult(e, 1, ntl, inner)
-        counts[0, o, 0] += fill * bits
-        counts[1, o, 1] += fill * bits
-        h = 1
-    counts[h, o, 0] += float(elems) * ntl[2, e] * bits
-
-
-@jit
-def output_traffic(tiles: I64, ntl: I64, inner: I64, held_buf: bool, has_acc: bool,
-                   out_bits: float, acc_bits: float, counts: F64) -> None:
-    """Add the output's deliveries, accumulation read-backs, drains and refills to `counts`.
-    The array delivers each fold's increments to the innermost holder, which adds them to what
-    it holds (a read for every increment but an element's first); a storage level drains its
-    tile to its parent when the tile is replaced (final values at the output width, partial
-    sums at the accumulator width) and reads partial sums back when a tile returns."""
-    mn = float(tiles[0, 0] * tiles[0, 1])
-    fk = ntl[2, 2]
-    h = 2 if has_acc else (1 if held_buf else 0)
-    counts[h, OP_OUT, 1] += mn * fk * (acc_bits if fk > 1 else out_bits)
-    counts[h, OP_OUT, 0] += mn * (fk - 1) * acc_bits
-    parent = 0
-    for level in range(1, 3):
-        if (level == 1 and not held_buf) or (level == 2 and not has_acc):
-            continue
-        back = mn * reuse_mult(2, level, ntl, inner) - mn
-        counts[parent, OP_OUT, 0] += back * acc_bits
-        counts[level, OP_OUT, 1] += back * acc_bits
-        drain = mn * out_bits + back * acc_bits
-        counts[level, OP_OUT, 0] += drain
-        counts[parent, OP_OUT, 1] += drain
-        parent = level
+    return ntl[3 * jstar + e]
 
 
 @jit
@@ -260,12 +218,11 @@ def mapping_cycles(tiles: I64, dims: I64, rows: int, cols: int, row_coef: int,
 
 
 @jit
-def array_elements(tiles: I64, ntl: I64, out: F64) -> None:
+def array_elements(tiles: I64, ntl: tuple[int, ...]) -> tuple[float, float, float]:
     """The array's A reads, B reads and output writes (elements) at its innermost holders:
     every fold reads its A and B tiles and delivers its output increments."""
-    out[0] = float(tiles[0, 0] * tiles[0, 2]) * ntl[2, 1]
-    out[1] = float(tiles[0, 2] * tiles[0, 1]) * ntl[2, 0]
-    out[2] = float(tiles[0, 0] * tiles[0, 1]) * ntl[2, 2]
+    return (float(tiles[0, 0] * tiles[0, 2]) * ntl[7], float(tiles[0, 2] * tiles[0, 1]) * ntl[6],
+            float(tiles[0, 0] * tiles[0, 1]) * ntl[8])
 
 
 @jit
@@ -283,9 +240,9 @@ def level_stall(moved_bits: float, steps: int, bw_bits: float, cycles: float,
 
 
 @jit
-def tile_count(ntl: I64, level: int) -> int:
+def tile_count(ntl: tuple[int, ...], level: int) -> int:
     """Number of tiles of `level` in the whole problem."""
-    return ntl[level, 0] * ntl[level, 1] * ntl[level, 2]
+    return ntl[3 * level] * ntl[3 * level + 1] * ntl[3 * level + 2]
 
 
 @jit
@@ -338,14 +295,68 @@ def copy_counts(dst: F64, src: F64) -> None:
 
 
 @jit
-def objective_value(objective: int, counts: F64, energy: F64, dflt: F64, fixed_pj: float,
-                    array_pj: F64, array_el: F64, cycles: float,
-                    stall: float) -> tuple[float, float]:
-    """(objective, energy in pJ) of one mapping. Energy: every bit read or written at a level
-    times that level's and operand's pJ/bit, plus each element the array reads or writes at
-    its innermost holder times `array_pj` (per A read, B read, output write), plus the energy
-    no mapping changes (`fixed_pj`: MACs and what scales with them), plus static energy per
-    cycle (compute and stall)."""
+def mapping_cost(tiles: I64, inner0: int, inner1: int, dint: I64, dflt: F64, energy: F64,
+                 bits: F64, a_fill: int, objective: int, fixed_pj: float, array_pj: F64,
+                 cycles: float, stalls: bool, counts: F64) -> tuple[float, float, float]:
+    """(objective, energy pJ, stall cycles) of the mapping in `tiles` with innermost loops
+    `inner0`, `inner1` (``inner0 == LEAST``: each operand's least reuse over every loop order,
+    see `reuse_mult`) whose compute takes `cycles` (`mapping_cycles`); its counts into `counts`
+    (zeroed first). Without `stalls` the objective counts no stall.
+
+    Inputs (A, B): a held operand's fills are read at DRAM and written to the buffer, `a_fill`
+    (>= 0 for a convolution's A, else -1) replacing A's plain fill elements by their halo; the
+    array reads each fold's tile from the innermost holder. Output: the array delivers each
+    fold's increments to the innermost holder, which adds them to what it holds (a read for
+    every increment but an element's first); a storage level drains its tile to its parent
+    when the tile is replaced (final values at the output width, partial sums at the
+    accumulator width) and reads partial sums back when a tile returns. Energy: every bit read
+    or written at a level times that level's and operand's pJ/bit, plus each element the array
+    reads or writes at its innermost holder times `array_pj` (per A read, B read, output
+    write), plus the energy no mapping changes (`fixed_pj`: MACs and what scales with them),
+    plus static energy per cycle (compute and stall).
+
+    One function calling only functions of scalars and tuples: Numba counts references to
+    every array argument of a function that calls another kernel, which would cost more than
+    this arithmetic."""
+    ntl = tile_counts(tiles)
+    fill_counts(counts, 0.0)
+    for o in range(2):                  # A ignores N, B ignores M
+        e = 1 - o
+        elems = tiles[0, 0] * tiles[0, 1] * tiles[0, 2] // tiles[0, e]
+        h = 0
+        if dint[D_HOLD_A + o] == 1:
+            plain = a_fill < 0 or o == OP_B
+            fill = float(elems if plain else a_fill) * reuse_mult(e, 1, ntl, inner0, inner1)
+            counts[0, o, 0] += fill * bits[o]
+            counts[1, o, 1] += fill * bits[o]
+            h = 1
+        counts[h, o, 0] += float(elems) * ntl[6 + e] * bits[o]
+    held_buf, has_acc = dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1
+    out_bits, acc_bits = bits[2], bits[3]
+    mn = float(tiles[0, 0] * tiles[0, 1])
+    fk = ntl[8]
+    h = 2 if has_acc else (1 if held_buf else 0)
+    counts[h, OP_OUT, 1] += mn * fk * (acc_bits if fk > 1 else out_bits)
+    counts[h, OP_OUT, 0] += mn * (fk - 1) * acc_bits
+    parent = 0
+    for level in range(1, 3):
+        if (level == 1 and not held_buf) or (level == 2 and not has_acc):
+            continue
+        back = mn * reuse_mult(2, level, ntl, inner0, inner1) - mn
+        counts[parent, OP_OUT, 0] += back * acc_bits
+        counts[level, OP_OUT, 1] += back * acc_bits
+        drain = mn * out_bits + back * acc_bits
+        counts[level, OP_OUT, 0] += drain
+        counts[parent, OP_OUT, 1] += drain
+        parent = level
+    stall = 0.0
+    if stalls:
+        folds = tile_count(ntl, 2)
+        stall = level_stall(level_bits(counts, 0), tile_count(ntl, 1), dflt[F_BW_DRAM], cycles,
+                            dint[D_DB_BUF] == 2)
+        stall += level_stall(level_bits(counts, 1), folds, dflt[F_BW_BUF], cycles, True)
+        stall += level_stall(level_bits(counts, 2), folds, dflt[F_BW_ACC], cycles, True)
+    array_el = array_elements(tiles, ntl)
     pj = fixed_pj + (cycles + stall) * dflt[F_STATIC_PJ]
     for o in range(3):
         pj += array_el[o] * array_pj[o]
@@ -353,16 +364,16 @@ def objective_value(objective: int, counts: F64, energy: F64, dflt: F64, fixed_p
         for o in range(3):
             pj += counts[lv, o, 0] * energy[lv, o, 0] + counts[lv, o, 1] * energy[lv, o, 1]
     if objective == OBJ_ENERGY:
-        return pj, pj
+        return pj, pj, stall
     if objective == OBJ_LATENCY:
-        return cycles + stall, pj
+        return cycles + stall, pj, stall
     if objective == OBJ_EDP:
-        return pj * (cycles + stall), pj
+        return pj * (cycles + stall), pj, stall
     reads, writes = 0.0, 0.0
     for o in range(3):
         reads += counts[0, o, 0]
         writes += counts[0, o, 1]
-    return (reads + writes) / 8.0, pj
+    return (reads + writes) / 8.0, pj, stall
 
 
 @jit
@@ -458,7 +469,7 @@ def a_footprint(tiles: I64, conv: I64, halo: bool, halo_sum: int,
     """(fill elements of A over the problem per pass, largest A tile) at the buffer, given the
     pixels per channel of the buffer's M tiles (`m_tile_halo`: summed, largest; -1 when the
     M extent is not aligned). A plain GEMM's fill, or an unaligned convolution tile's
-    (`a_aligned`), is -1: counted as the im2col block, M*K, by `input_traffic`."""
+    (`a_aligned`), is -1: counted as the im2col block, M*K, by `mapping_cost`."""
     if not halo or halo_sum < 0 or tiles[1, 2] % (conv[3] * conv[4]) != 0:
         return -1, tiles[1, 0] * tiles[1, 2]
     return conv[11] * halo_sum, tiles[1, 2] // (conv[3] * conv[4]) * halo_max
@@ -477,18 +488,17 @@ def halo_table(sizes: I64, n: int, conv: I64, out: I64) -> None:
 
 
 @jit
-def order_choices(tiles: I64, level: int, out: I64) -> int:
-    """Innermost-loop dimensions of one level worth trying: those with a trip count above 1
-    (each gives a distinct reuse class), or just K when every loop of the level is trivial."""
-    n = 0
+def order_choices(tiles: I64, level: int) -> tuple[int, tuple[int, int, int]]:
+    """(n, dims): the innermost-loop dimensions of one level worth trying, dims[:n]: those
+    with a trip count above 1 (each gives a distinct reuse class), or just K when every loop
+    of the level is trivial."""
+    n, dims = 0, (2, 2, 2)
     for d in range(3):
         if ceil_div(tiles[level, d], tiles[level + 1, d]) > 1:
-            out[n] = d
+            dims = (d, dims[0], dims[1]) if n == 0 else (
+                (dims[0], d, dims[2]) if n == 1 else (dims[0], dims[1], d))
             n += 1
-    if n == 0:
-        out[0] = 2
-        n = 1
-    return n
+    return max(n, 1), dims
 
 
 @jit
@@ -501,102 +511,58 @@ def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int, factors: I64)
 
 
 @jit
-def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits: F64,
-                    a_fill: int, cycles: float, counts: F64) -> float:
-    """Counts (into `counts`, zeroed first) and stall cycles of one mapping whose compute
-    takes `cycles` (`mapping_cycles`); `ntl` from `tile_counts`."""
-    fill_counts(counts, 0.0)
-    input_traffic(OP_A, tiles, ntl, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
-    input_traffic(OP_B, tiles, ntl, inner, dint[D_HOLD_B] == 1, bits[1], -1, counts)
-    output_traffic(tiles, ntl, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2],
-                   bits[3], counts)
-    folds = tile_count(ntl, 2)
-    stall = level_stall(level_bits(counts, 0), tile_count(ntl, 1), dflt[F_BW_DRAM], cycles,
-                        dint[D_DB_BUF] == 2)
-    stall += level_stall(level_bits(counts, 1), folds, dflt[F_BW_BUF], cycles, True)
-    stall += level_stall(level_bits(counts, 2), folds, dflt[F_BW_ACC], cycles, True)
-    return stall
-
-
-@jit
 def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
                a_fill: int, objective: int, fixed_pj: float, array_pj: F64, cycles: float,
-               scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64, ties: bool,
-               best: F64, best_map: I64, best_counts: F64) -> bool:
+               scratch: F64, ties: bool, best: F64, best_map: I64, best_counts: F64) -> bool:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
     better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`, or with `ties`
     (the tile comes before the best found's in the scan order) the first equal one. Returns
     whether `best` changed."""
     replaced = False
-    tile_counts(tiles, ntl)
-    array_elements(tiles, ntl, array_el)
-    n0 = order_choices(tiles, 0, choices[0])
-    n1 = order_choices(tiles, 1, choices[1]) if dint[D_HAS_ACC] == 1 else 1
-    if dint[D_HAS_ACC] == 0:
-        choices[1, 0] = 2
+    n0, choices0 = order_choices(tiles, 0)
+    n1, choices1 = order_choices(tiles, 1) if dint[D_HAS_ACC] == 1 else (1, (2, 2, 2))
     for i0 in range(n0):
         for i1 in range(n1):
-            inner[0], inner[1] = choices[0, i0], choices[1, i1]
-            stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles,
-                                    scratch)
-            value, pj = objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj,
-                                        array_el, cycles, stall)
+            inner0, inner1 = choices0[i0], choices1[i1]
+            value, pj, stall = mapping_cost(tiles, inner0, inner1, dint, dflt, energy, bits,
+                                            a_fill, objective, fixed_pj, array_pj, cycles,
+                                            True, scratch)
             if value < best[0] or (ties and value == best[0]):
                 ties, replaced = False, True
+                ntl = tile_counts(tiles)
+                array_el = array_elements(tiles, ntl)
                 best[R_OBJ], best[R_CYCLES], best[R_STALL], best[R_PJ] = value, cycles, stall, pj
-                best[R_ARRAY_A], best[R_ARRAY_B], best[R_ARRAY_OUT] = (array_el[0], array_el[1],
-                                                                     array_el[2])
+                best[R_ARRAY_A], best[R_ARRAY_B], best[R_ARRAY_OUT] = array_el
                 best[R_FOLDS] = tile_count(ntl, 2)
                 best_map[0] = tiles[2, dims[2]]
                 best_map[1], best_map[2], best_map[3] = tiles[1, 0], tiles[1, 1], tiles[1, 2]
-                best_map[4], best_map[5] = inner[0], inner[1]
+                best_map[4], best_map[5] = inner0, inner1
                 best_map[6], best_map[7], best_map[8] = tiles[2, 0], tiles[2, 1], tiles[2, 2]
                 copy_counts(best_counts, scratch)
     return replaced
 
 
 @jit
-def order_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, a_fill: int,
-                objective: int, fixed_pj: float, array_pj: F64, cycles: float, scratch: F64,
-                ntl: I64, least: I64, array_el: F64) -> float:
-    """A lower bound of the objective of every loop order of the buffer tile in `tiles`: the
-    objective of the counts with each operand's least reuse count (`least_reuse`, `least[0]`
-    is `LEAST`). Every count and so every stall grows with the reuse counts, the per-bit
-    energies are non-negative, and the bound runs the same arithmetic as `try_orders` on
-    smaller or equal operands, so (rounding being monotone) it never exceeds any order's
-    objective as computed there. Fills `ntl` and `array_el` for the tile."""
-    tile_counts(tiles, ntl)
-    array_elements(tiles, ntl, array_el)
-    stall = evaluate_counts(tiles, ntl, least, dint, dflt, bits, a_fill, cycles, scratch)
-    return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
-                           cycles, stall)[0]
-
-
-@jit
-def chunk_bound(tiles: I64, conv: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
-                objective: int, fixed_pj: float, array_pj: F64, cycles: float,
-                whole_a: int, scratch: F64, ntl: I64, least: I64, array_el: F64) -> float:
+def chunk_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
+                fixed_pj: float, array_pj: F64, cycles: float, whole_a: int,
+                scratch: F64) -> float:
     """A lower bound of the objective of every mapping of the current fold chunk (row 2 of
     `tiles`): the whole problem as one buffer tile, each operand moved once (reuse count 1),
     A's fill its compulsory halo `whole_a` (-1: plain, M*K), no stall. Every mapping of the
     chunk has the same compute cycles and array accesses and at least these fills, drains and
     read-backs (a sum of tile halos covers the whole halo; an im2col block covers every pixel
-    it reads), so, as in `order_bound`, the bound never exceeds a mapping's objective. Row 1
-    of `tiles` is left as the whole problem."""
+    it reads), so, as the tile bound of `scan_buffer_tiles`, the bound never exceeds a
+    mapping's objective. Row 1 of `tiles` is left as the whole problem."""
     copy_row(tiles, 1, tiles[0])
-    tile_counts(tiles, ntl)
-    array_elements(tiles, ntl, array_el)
-    evaluate_counts(tiles, ntl, least, dint, dflt, bits, whole_a, cycles, scratch)
-    return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
-                           cycles, 0.0)[0]
+    return mapping_cost(tiles, LEAST, LEAST, dint, dflt, energy, bits, whole_a, objective,
+                        fixed_pj, array_pj, cycles, False, scratch)[0]
 
 
 @jit
 def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
                       halos: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
                       fixed_pj: float, array_pj: F64, cycles: float, bound: float,
-                      collect: bool, bounds: F64, slots: I64,
-                      scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64,
+                      collect: bool, bounds: F64, slots: I64, scratch: F64,
                       best: F64, best_map: I64, best_counts: F64) -> int:
     """All buffer tiles of the current fold: T, Sr, Sc extents ascending (rows 2, 0, 1 of
     `cands`; Sc innermost). Capacity needs grow with every extent and validity is decided per
@@ -606,8 +572,14 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
     scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned one may
     need less. `halos` holds `halo_table` of the M dimension's candidate row.
 
-    With `collect`, only lists the fitting tiles: in visiting order, each one's `order_bound`
-    in `bounds` and its buffer M, N, K extents and A's fill (`a_footprint`) in `slots`, as far
+    A tile's bound is the objective of the counts with each operand's least reuse count over
+    the loop orders (`mapping_cost` with `LEAST`): every count and so every stall grows with
+    the reuse counts, the per-bit energies are non-negative, and the bound runs the same
+    arithmetic as `try_orders` on smaller or equal operands, so (rounding being monotone) it
+    never exceeds any order's objective as computed there.
+
+    With `collect`, only lists the fitting tiles: in visiting order, each one's bound in
+    `bounds` and its buffer M, N, K extents and A's fill (`a_footprint`) in `slots`, as far
     as they have room; returns how many fit. Otherwise evaluates the loop orders of every
     fitting tile whose bound (from `bounds` where the listing kept it) is below the best found
     (none of the others can be strictly better) and returns 1, ending the search, once the
@@ -635,9 +607,8 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 slot = visit
                 visit += 1
                 if collect or slot >= bounds.shape[0]:
-                    inner[0] = LEAST
-                    lb = order_bound(tiles, dint, dflt, energy, bits, a_fill, objective,
-                                     fixed_pj, array_pj, cycles, scratch, ntl, inner, array_el)
+                    lb = mapping_cost(tiles, LEAST, LEAST, dint, dflt, energy, bits, a_fill,
+                                      objective, fixed_pj, array_pj, cycles, True, scratch)[0]
                 else:
                     lb = bounds[slot]
                 if collect:
@@ -649,8 +620,7 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 if lb >= best[0]:
                     continue
                 try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, fixed_pj,
-                           array_pj, cycles, scratch, ntl, choices, inner, array_el, False,
-                           best, best_map, best_counts)
+                           array_pj, cycles, scratch, False, best, best_map, best_counts)
                 if best[0] <= bound:
                     return 1
             if r_state == 2:
@@ -690,32 +660,22 @@ def stable_order(keys: F64, n: int, order: I64, work: I64) -> None:
 @jit
 def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, array_pj: F64,
                dint: I64, dflt: F64, energy: F64, role_dims: I64, row_coef: I64,
-               objective: int, best: F64, best_map: I64, best_counts: F64) -> None:
+               objective: int, least_dram: float, whole_halo: int, tiles: I64, scratch: F64,
+               cands: I64, ns: I64, halos: I64, bounds: F64, slots: I64, order: I64,
+               work: I64, best: F64, best_map: I64, best_counts: F64) -> None:
     """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
-    +inf when no mapping fits.
+    +inf when no mapping fits. `least_dram` is the problem's `dram_floor`, `whole_halo` its
+    A's compulsory fill (`whole_halos`); `tiles` to `work` are scratch (`Workspace`).
 
     Per fold chunk t0 (descending), unless its `chunk_bound` cannot beat the best found: the
-    fitting buffer tiles are listed with their `order_bound` (`scan_buffer_tiles`), then
-    evaluated in ascending bound until a bound exceeds the best found. A tile listed earlier
-    than the best found's wins on an equal objective, one listed later only on a better one,
-    so the result is the first best mapping of the scan order, as without the bounds. A chunk
-    with more fitting tiles than `BOUND_SLOTS` is scanned in order instead."""
+    fitting buffer tiles are listed with their bounds (`scan_buffer_tiles`), then evaluated
+    in ascending bound until a bound exceeds the best found. A tile listed earlier than the
+    best found's wins on an equal objective, one listed later only on a better one, so the
+    result is the first best mapping of the scan order, as without the bounds. A chunk with
+    more fitting tiles than `BOUND_SLOTS` is scanned in order instead."""
     dims = role_dims[dint[D_DATAFLOW]]
     halo = conv[0] > 0 and dint[D_HOLD_A] == 1
-    tiles = np.empty((3, 3), dtype=np.int64)
     copy_row(tiles, 0, mnk)
-    inner = np.zeros(2, dtype=np.int64)
-    scratch = np.zeros((3, 3, 2), dtype=np.float64)
-    cands = np.zeros((4, MAX_CANDS), dtype=np.int64)
-    ns = np.zeros(3, dtype=np.int64)
-    choices = np.zeros((2, 3), dtype=np.int64)
-    halos = np.zeros((2, MAX_CANDS), dtype=np.int64)
-    ntl = np.zeros((3, 3), dtype=np.int64)
-    array_el = np.zeros(3, dtype=np.float64)
-    bounds = np.empty(BOUND_SLOTS, dtype=np.float64)
-    slots = np.empty((BOUND_SLOTS, 4), dtype=np.int64)
-    order = np.zeros(BOUND_SLOTS, dtype=np.int64)
-    work = np.zeros(BOUND_SLOTS, dtype=np.int64)
     for r in range(best.shape[0]):
         best[r] = np.inf
     t_dim = dims[2]
@@ -723,8 +683,7 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
     nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,
                                                    cands[3]), floor)
-    least_dram = dram_floor(mnk, bits, conv)
-    whole_a = conv[11] * m_tile_halo(mnk[0], conv)[0] if halo else -1
+    whole_a = whole_halo if halo else -1
     for i0 in range(nt0 - 1, -1, -1):
         if cands[3, i0] < floor:
             break
@@ -734,9 +693,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         bound = objective_floor(objective, cycles, fixed_pj, dflt, least_dram)
         if bound >= best[0]:
             break
-        inner[0] = LEAST
-        if chunk_bound(tiles, conv, dint, dflt, energy, bits, objective, fixed_pj, array_pj,
-                       cycles, whole_a, scratch, ntl, inner, array_el) >= best[0]:
+        if chunk_bound(tiles, dint, dflt, energy, bits, objective, fixed_pj, array_pj, cycles,
+                       whole_a, scratch) >= best[0]:
             continue
         for axis in range(3):
             d = dims[axis]
@@ -747,18 +705,17 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
         listed = scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt,
                                    energy, bits, objective, fixed_pj, array_pj, cycles, bound,
-                                   True, bounds, slots, scratch, ntl, choices, inner, array_el,
-                                   best, best_map, best_counts)
+                                   True, bounds, slots, scratch, best, best_map, best_counts)
         if listed > BOUND_SLOTS:
             if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy,
                                  bits, objective, fixed_pj, array_pj, cycles, bound, False,
-                                 bounds, slots, scratch, ntl, choices, inner, array_el, best,
-                                 best_map, best_counts):
+                                 bounds, slots, scratch, best, best_map, best_counts):
                 break
             continue
         best_slot = -1                  # the best found comes from an earlier chunk
         stable_order(bounds, listed, order, work)
-        for slot in order[:listed]:
+        for i in range(listed):
+            slot = order[i]
             lb = bounds[slot]
             if lb > best[0]:
                 break
@@ -766,21 +723,30 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
                 continue                # it could only tie, and comes later
             tiles[1, 0], tiles[1, 1], tiles[1, 2] = slots[slot, 0], slots[slot, 1], slots[slot, 2]
             if try_orders(tiles, dims, dint, dflt, energy, bits, slots[slot, 3], objective,
-                          fixed_pj, array_pj, cycles, scratch, ntl, choices, inner, array_el,
-                          slot < best_slot, best, best_map, best_counts):
+                          fixed_pj, array_pj, cycles, scratch, slot < best_slot, best, best_map,
+                          best_counts):
                 best_slot = slot
         if best[0] <= bound:
             break
 
 
 @jit
-def dram_floor(mnk: I64, bits: F64, conv: I64) -> float:
-    """Bytes every mapping moves over DRAM at least: each used input pixel (a convolution) or
-    A element, each B element and each output once (at the narrower of the output and
-    accumulator widths)."""
-    a = float(mnk[0] * mnk[2])
-    if conv[0] > 0:
-        a = float(conv[11] * m_tile_halo(mnk[0], conv)[0])
+def whole_halos(mnk: I64, conv: I64) -> I64:
+    """Per problem, the input elements of a convolution's A read at least once (channels times
+    `m_tile_halo` of the whole M), -1 for a plain GEMM: the compulsory fill of A, the same on
+    every design."""
+    out = np.empty(mnk.shape[0], dtype=np.int64)
+    for p in range(mnk.shape[0]):
+        out[p] = conv[p, 11] * m_tile_halo(mnk[p, 0], conv[p])[0] if conv[p, 0] > 0 else -1
+    return out
+
+
+@jit
+def dram_floor(mnk: I64, bits: F64, whole_halo: int) -> float:
+    """Bytes every mapping moves over DRAM at least: each used input pixel (a convolution,
+    `whole_halo` of them; -1 for a plain GEMM) or A element, each B element and each output
+    once (at the narrower of the output and accumulator widths)."""
+    a = float(mnk[0] * mnk[2]) if whole_halo < 0 else float(whole_halo)
     return (a * bits[0] + float(mnk[2] * mnk[1]) * bits[1] +
             float(mnk[0] * mnk[1]) * min(bits[2], bits[3])) / 8.0
 
@@ -820,14 +786,28 @@ def search_mappings(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: F64,
     one after another for a single design.
     """
     n_designs, n_problems = dint.shape[0], mnk.shape[0]
-    best = np.zeros((n_designs, n_problems, RESULT_WIDTH), dtype=np.float64)
+    best = np.empty((n_designs, n_problems, RESULT_WIDTH), dtype=np.float64)
     mapping = np.zeros((n_designs, n_problems, MAP_WIDTH), dtype=np.int64)
     counts = np.zeros((n_designs, n_problems, 3, 3, 2), dtype=np.float64)
-    for job in numba.prange(n_designs * n_problems):
-        d, p = job // n_problems, job % n_problems
-        search_one(mnk[p], bits[p], conv[p], factors[d, p], fixed_pj[d, p], array_pj[d, p],
-                   dint[d], dflt[d], energy[d], role_dims, row_coef, objective[d], best[d, p],
-                   mapping[d, p], counts[d, p])
+    halos = whole_halos(mnk, conv)
+    floors = np.empty(n_problems, dtype=np.float64)
+    for p in range(n_problems):
+        floors[p] = dram_floor(mnk[p], bits[p], halos[p])
+    for d in numba.prange(n_designs):
+        tiles = np.empty((3, 3), dtype=np.int64)
+        scratch = np.empty((3, 3, 2), dtype=np.float64)
+        cands = np.empty((4, MAX_CANDS), dtype=np.int64)
+        ns = np.empty(3, dtype=np.int64)
+        halo_rows = np.empty((2, MAX_CANDS), dtype=np.int64)
+        bounds = np.empty(BOUND_SLOTS, dtype=np.float64)
+        slots = np.empty((BOUND_SLOTS, 4), dtype=np.int64)
+        order = np.empty(BOUND_SLOTS, dtype=np.int64)
+        work = np.empty(BOUND_SLOTS, dtype=np.int64)
+        for p in range(n_problems):
+            search_one(mnk[p], bits[p], conv[p], factors[d, p], fixed_pj[d, p], array_pj[d, p],
+                       dint[d], dflt[d], energy[d], role_dims, row_coef, objective[d],
+                       floors[p], halos[p], tiles, scratch, cands, ns, halo_rows, bounds,
+                       slots, order, work, best[d, p], mapping[d, p], counts[d, p])
     return best, mapping, counts
 
 
@@ -845,8 +825,6 @@ def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: flo
     copy_row(tiles, 0, mnk)
     tiles[1, 0], tiles[1, 1], tiles[1, 2] = mapping[1], mapping[2], mapping[3]
     set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], mapping[0], factors)
-    inner = np.zeros(2, dtype=np.int64)
-    inner[0], inner[1] = mapping[4], mapping[5]
     if not tiles_valid(tiles):
         return 1, np.inf, 0.0, 0.0, 0.0
     halo_sum, halo_max = (m_tile_halo(tiles[1, 0], conv) if halo and a_aligned(tiles, conv)
@@ -855,11 +833,6 @@ def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: flo
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
                                   int(row_coef[dint[D_DATAFLOW]]), factors))
-    ntl = np.zeros((3, 3), dtype=np.int64)
-    tile_counts(tiles, ntl)
-    stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles, counts)
-    array_el = np.zeros(3, dtype=np.float64)
-    array_elements(tiles, ntl, array_el)
-    value, pj = objective_value(objective, counts, energy, dflt, fixed_pj, array_pj, array_el,
-                                cycles, stall)
+    value, pj, stall = mapping_cost(tiles, mapping[4], mapping[5], dint, dflt, energy, bits,
+                                    a_fill, objective, fixed_pj, array_pj, cycles, True, counts)
     return status, value, cycles, stall, pj
