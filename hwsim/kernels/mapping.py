@@ -295,10 +295,12 @@ def copy_counts(dst: F64, src: F64) -> None:
 
 
 @jit
-def mapping_cost(tiles: I64, inner0: int, inner1: int, dint: I64, dflt: F64, energy: F64,
-                 bits: F64, a_fill: int, objective: int, fixed_pj: float, array_pj: F64,
-                 cycles: float, stalls: bool, counts: F64) -> tuple[float, float, float]:
-    """(objective, energy pJ, stall cycles) of the mapping in `tiles` with innermost loops
+def mapping_cost(tiles: I64, ntl: tuple[int, ...], inner0: int, inner1: int, dint: I64,
+                 dflt: F64, energy: F64, bits: F64, a_fill: int, objective: int,
+                 fixed_pj: float, array_pj: F64, cycles: float, stalls: bool,
+                 counts: F64) -> tuple[float, float, float]:
+    """(objective, energy pJ, stall cycles) of the mapping in `tiles` (`ntl`: its
+    `tile_counts`) with innermost loops
     `inner0`, `inner1` (``inner0 == LEAST``: each operand's least reuse over every loop order,
     see `reuse_mult`) whose compute takes `cycles` (`mapping_cycles`); its counts into `counts`
     (zeroed first). Without `stalls` the objective counts no stall.
@@ -318,11 +320,10 @@ def mapping_cost(tiles: I64, inner0: int, inner1: int, dint: I64, dflt: F64, ene
     One function calling only functions of scalars and tuples: Numba counts references to
     every array argument of a function that calls another kernel, which would cost more than
     this arithmetic."""
-    ntl = tile_counts(tiles)
     fill_counts(counts, 0.0)
     for o in range(2):                  # A ignores N, B ignores M
         e = 1 - o
-        elems = tiles[0, 0] * tiles[0, 1] * tiles[0, 2] // tiles[0, e]
+        elems = tiles[0, 0] * tiles[0, 2] if o == OP_A else tiles[0, 2] * tiles[0, 1]
         h = 0
         if dint[D_HOLD_A + o] == 1:
             plain = a_fill < 0 or o == OP_B
@@ -443,15 +444,32 @@ def tiles_valid(tiles: I64) -> bool:
     """The buffer tile nests the folds regularly (a multiple of the fold extent or the whole
     dimension) and its edge tile keeps more than one fold wherever a full tile has more than
     one."""
-    for d in range(3):
-        whole, buf, fold = tiles[0, d], tiles[1, d], tiles[2, d]
-        if buf != whole and buf % fold != 0:
+    return (axis_valid(tiles[0, 0], tiles[1, 0], tiles[2, 0]) and
+            axis_valid(tiles[0, 1], tiles[1, 1], tiles[2, 1]) and
+            axis_valid(tiles[0, 2], tiles[1, 2], tiles[2, 2]))
+
+
+@jit
+def axis_valid(whole: int, buf: int, fold: int) -> bool:
+    """`tiles_valid` along one dimension of extent `whole`, buffer tile `buf`, fold `fold`."""
+    if buf != whole and buf % fold != 0:
+        return False
+    if ceil_div(buf, fold) > 1:
+        edge = whole - (ceil_div(whole, buf) - 1) * buf
+        if edge <= fold:
             return False
-        if ceil_div(buf, fold) > 1:
-            edge = whole - (ceil_div(whole, buf) - 1) * buf
-            if edge <= fold:
-                return False
     return True
+
+
+@jit
+def axis_tables(whole: int, fold: int, sizes: I64, n: int, axis: int, out: I64) -> None:
+    """For each of the first `n` buffer tile extents in `sizes` along a dimension of extent
+    `whole` folded by `fold`: out[0, axis, i] the number of buffer tiles along it (row 1 of
+    `tile_counts`), out[1, axis, i] whether it is valid (`axis_valid`). Computed once per fold
+    chunk, so the scan over the tiles they combine into divides nothing."""
+    for i in range(n):
+        out[0, axis, i] = ceil_div(whole, sizes[i])
+        out[1, axis, i] = 1 if axis_valid(whole, sizes[i], fold) else 0
 
 
 @jit
@@ -511,10 +529,12 @@ def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int, factors: I64)
 
 
 @jit
-def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
-               a_fill: int, objective: int, fixed_pj: float, array_pj: F64, cycles: float,
-               scratch: F64, ties: bool, best: F64, best_map: I64, best_counts: F64) -> bool:
-    """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
+def try_orders(tiles: I64, ntl: tuple[int, ...], dims: I64, dint: I64, dflt: F64,
+               energy: F64, bits: F64, a_fill: int, objective: int, fixed_pj: float,
+               array_pj: F64, cycles: float, scratch: F64, ties: bool, best: F64,
+               best_map: I64, best_counts: F64) -> bool:
+    """Evaluate every distinct loop-order class of the buffer tile in `tiles` (`ntl`: its
+    `tile_counts`); keep a strictly
     better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`, or with `ties`
     (the tile comes before the best found's in the scan order) the first equal one. Returns
     whether `best` changed."""
@@ -524,12 +544,11 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
     for i0 in range(n0):
         for i1 in range(n1):
             inner0, inner1 = choices0[i0], choices1[i1]
-            value, pj, stall = mapping_cost(tiles, inner0, inner1, dint, dflt, energy, bits,
-                                            a_fill, objective, fixed_pj, array_pj, cycles,
-                                            True, scratch)
+            value, pj, stall = mapping_cost(tiles, ntl, inner0, inner1, dint, dflt, energy,
+                                            bits, a_fill, objective, fixed_pj, array_pj,
+                                            cycles, True, scratch)
             if value < best[0] or (ties and value == best[0]):
                 ties, replaced = False, True
-                ntl = tile_counts(tiles)
                 array_el = array_elements(tiles, ntl)
                 best[R_OBJ], best[R_CYCLES], best[R_STALL], best[R_PJ] = value, cycles, stall, pj
                 best[R_ARRAY_A], best[R_ARRAY_B], best[R_ARRAY_OUT] = array_el
@@ -554,13 +573,25 @@ def chunk_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, object
     it reads), so, as the tile bound of `scan_buffer_tiles`, the bound never exceeds a
     mapping's objective. Row 1 of `tiles` is left as the whole problem."""
     copy_row(tiles, 1, tiles[0])
-    return mapping_cost(tiles, LEAST, LEAST, dint, dflt, energy, bits, whole_a, objective,
-                        fixed_pj, array_pj, cycles, False, scratch)[0]
+    return mapping_cost(tiles, tile_counts(tiles), LEAST, LEAST, dint, dflt, energy, bits,
+                        whole_a, objective, fixed_pj, array_pj, cycles, False, scratch)[0]
 
 
 @jit
-def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, halo: bool,
-                      halos: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
+def by_dim(sr_dim: int, sc_dim: int, n_sr: int, n_sc: int, n_t: int,
+           folds: tuple[int, int, int]) -> tuple[int, int, int, int, int, int, int, int, int]:
+    """`tile_counts` of a buffer tile from its tiles along the Sr, Sc and T dimensions (Sr on
+    dimension `sr_dim`, Sc on `sc_dim`) and the fold's tiles along M, N, K."""
+    n = (n_sr if sr_dim == 0 else (n_sc if sc_dim == 0 else n_t),
+         n_sr if sr_dim == 1 else (n_sc if sc_dim == 1 else n_t),
+         n_sr if sr_dim == 2 else (n_sc if sc_dim == 2 else n_t))
+    return (1, 1, 1, n[0], n[1], n[2], folds[0], folds[1], folds[2])
+
+
+@jit
+def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, axes: I64, conv: I64,
+                      halo: bool, halos: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
+                      objective: int,
                       fixed_pj: float, array_pj: F64, cycles: float, bound: float,
                       collect: bool, bounds: F64, slots: I64, scratch: F64,
                       best: F64, best_map: I64, best_counts: F64) -> int:
@@ -570,7 +601,8 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
     any smaller tile's halo needs), so a tile that overflows ends its Sc scan, and when the
     first valid Sc extent already overflows, the Sr scan (or, at the first valid Sr, the T
     scan) ends too; an overflowing im2col tile ends nothing, since a larger aligned one may
-    need less. `halos` holds `halo_table` of the M dimension's candidate row.
+    need less. `axes` holds `axis_tables` of the candidate rows, `halos` `halo_table` of the
+    M dimension's.
 
     A tile's bound is the objective of the counts with each operand's least reuse count over
     the loop orders (`mapping_cost` with `LEAST`): every count and so every stall grows with
@@ -585,17 +617,23 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
     (none of the others can be strictly better) and returns 1, ending the search, once the
     best objective reaches `bound` (`objective_floor`), else 0."""
     m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+    folds = (ceil_div(tiles[0, 0], tiles[2, 0]), ceil_div(tiles[0, 1], tiles[2, 1]),
+             ceil_div(tiles[0, 2], tiles[2, 2]))
     visit = 0
     for it in range(ns[2]):
+        if axes[1, 2, it] == 0:         # an invalid extent: no tile with it counts
+            continue
         tiles[1, dims[2]] = cands[2, it]
         t_state = 0                     # 0: nothing valid yet, 1: something fit, 2: overflow
         for ir in range(ns[0]):
+            if axes[1, 0, ir] == 0:
+                continue
             tiles[1, dims[0]] = cands[0, ir]
             r_state = 0
             for ic in range(ns[1]):
-                tiles[1, dims[1]] = cands[1, ic]
-                if not tiles_valid(tiles):
+                if axes[1, 1, ic] == 0:
                     continue
+                tiles[1, dims[1]] = cands[1, ic]
                 im = ir if m_axis == 0 else (ic if m_axis == 1 else it)
                 a_fill, a_tile = a_footprint(tiles, conv, halo, halos[0, im], halos[1, im])
                 if not fits(tiles, dint, dflt, bits, a_tile):
@@ -606,9 +644,12 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 r_state = 1
                 slot = visit
                 visit += 1
+                ntl = by_dim(dims[0], dims[1], axes[0, 0, ir], axes[0, 1, ic], axes[0, 2, it],
+                             folds)
                 if collect or slot >= bounds.shape[0]:
-                    lb = mapping_cost(tiles, LEAST, LEAST, dint, dflt, energy, bits, a_fill,
-                                      objective, fixed_pj, array_pj, cycles, True, scratch)[0]
+                    lb = mapping_cost(tiles, ntl, LEAST, LEAST, dint, dflt, energy, bits,
+                                      a_fill, objective, fixed_pj, array_pj, cycles, True,
+                                      scratch)[0]
                 else:
                     lb = bounds[slot]
                 if collect:
@@ -619,8 +660,9 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                     continue
                 if lb >= best[0]:
                     continue
-                try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, fixed_pj,
-                           array_pj, cycles, scratch, False, best, best_map, best_counts)
+                try_orders(tiles, ntl, dims, dint, dflt, energy, bits, a_fill, objective,
+                           fixed_pj, array_pj, cycles, scratch, False, best, best_map,
+                           best_counts)
                 if best[0] <= bound:
                     return 1
             if r_state == 2:
@@ -661,8 +703,8 @@ def stable_order(keys: F64, n: int, order: I64, work: I64) -> None:
 def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, array_pj: F64,
                dint: I64, dflt: F64, energy: F64, role_dims: I64, row_coef: I64,
                objective: int, least_dram: float, whole_halo: int, tiles: I64, scratch: F64,
-               cands: I64, ns: I64, halos: I64, bounds: F64, slots: I64, order: I64,
-               work: I64, best: F64, best_map: I64, best_counts: F64) -> None:
+               cands: I64, ns: I64, axes: I64, halos: I64, bounds: F64, slots: I64,
+               order: I64, work: I64, best: F64, best_map: I64, best_counts: F64) -> None:
     """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
     +inf when no mapping fits. `least_dram` is the problem's `dram_floor`, `whole_halo` its
     A's compulsory fill (`whole_halos`); `tiles` to `work` are scratch (`Workspace`).
@@ -700,15 +742,16 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
             d = dims[axis]
             ns[axis] = size_candidates(int(mnk[d]), tiles[2, d], alignment(d, tiles[2, d], conv,
                                                                        halo), cands[axis])
+            axis_tables(mnk[d], tiles[2, d], cands[axis], ns[axis], axis, axes)
         if halo:
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
-        listed = scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt,
+        listed = scan_buffer_tiles(tiles, dims, cands, ns, axes, conv, halo, halos, dint, dflt,
                                    energy, bits, objective, fixed_pj, array_pj, cycles, bound,
                                    True, bounds, slots, scratch, best, best_map, best_counts)
         if listed > BOUND_SLOTS:
-            if scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt, energy,
-                                 bits, objective, fixed_pj, array_pj, cycles, bound, False,
+            if scan_buffer_tiles(tiles, dims, cands, ns, axes, conv, halo, halos, dint, dflt,
+                                 energy, bits, objective, fixed_pj, array_pj, cycles, bound, False,
                                  bounds, slots, scratch, best, best_map, best_counts):
                 break
             continue
@@ -722,9 +765,9 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
             if lb == best[0] and slot > best_slot:
                 continue                # it could only tie, and comes later
             tiles[1, 0], tiles[1, 1], tiles[1, 2] = slots[slot, 0], slots[slot, 1], slots[slot, 2]
-            if try_orders(tiles, dims, dint, dflt, energy, bits, slots[slot, 3], objective,
-                          fixed_pj, array_pj, cycles, scratch, slot < best_slot, best, best_map,
-                          best_counts):
+            if try_orders(tiles, tile_counts(tiles), dims, dint, dflt, energy, bits,
+                          slots[slot, 3], objective, fixed_pj, array_pj, cycles, scratch,
+                          slot < best_slot, best, best_map, best_counts):
                 best_slot = slot
         if best[0] <= bound:
             break
@@ -798,6 +841,7 @@ def search_mappings(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: F64,
         scratch = np.empty((3, 3, 2), dtype=np.float64)
         cands = np.empty((4, MAX_CANDS), dtype=np.int64)
         ns = np.empty(3, dtype=np.int64)
+        axes = np.empty((2, 3, MAX_CANDS), dtype=np.int64)
         halo_rows = np.empty((2, MAX_CANDS), dtype=np.int64)
         bounds = np.empty(BOUND_SLOTS, dtype=np.float64)
         slots = np.empty((BOUND_SLOTS, 4), dtype=np.int64)
@@ -806,7 +850,7 @@ def search_mappings(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: F64,
         for p in range(n_problems):
             search_one(mnk[p], bits[p], conv[p], factors[d, p], fixed_pj[d, p], array_pj[d, p],
                        dint[d], dflt[d], energy[d], role_dims, row_coef, objective[d],
-                       floors[p], halos[p], tiles, scratch, cands, ns, halo_rows, bounds,
+                       floors[p], halos[p], tiles, scratch, cands, ns, axes, halo_rows, bounds,
                        slots, order, work, best[d, p], mapping[d, p], counts[d, p])
     return best, mapping, counts
 
@@ -833,6 +877,7 @@ def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: flo
     status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
                                   int(row_coef[dint[D_DATAFLOW]]), factors))
-    value, pj, stall = mapping_cost(tiles, mapping[4], mapping[5], dint, dflt, energy, bits,
-                                    a_fill, objective, fixed_pj, array_pj, cycles, True, counts)
+    value, pj, stall = mapping_cost(tiles, tile_counts(tiles), mapping[4], mapping[5], dint,
+                                    dflt, energy, bits, a_fill, objective, fixed_pj, array_pj,
+                                    cycles, True, counts)
     return status, value, cycles, stall, pj
