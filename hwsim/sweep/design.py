@@ -123,9 +123,11 @@ def _apply_compute(base: ComputeArray, common: dict[str, Any],
     return replace(base, **common, options=options)
 
 
-def apply_arch(base: Arch, values: Mapping[str, Any]) -> Arch:
-    """`base` with the arch paths in `values` set (values already validated)."""
-    table = arch_fields(base)
+def apply_arch(base: Arch, values: Mapping[str, Any],
+               table: Mapping[str, ArchPath] | None = None) -> Arch:
+    """`base` with the arch paths in `values` set (values already validated). `table` is
+    `arch_fields(base)`, which a caller applying many designs to one base builds once."""
+    table = arch_fields(base) if table is None else table
     changes: dict[str, dict[str, Any]] = {}
     buffers: dict[str, dict[str, Any]] = {}
     for path, value in values.items():

@@ -54,6 +54,7 @@ class Evaluator:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.arch_paths = plan.paths("arch")
+        self._arch_fields = design.arch_fields(plan.base_arch)
         self._archs: dict[Hashable, Arch] = {}
         self._tables: dict[TableKey, ProblemTable] = {}
         self._executed: dict[Hashable, Executed] = {}
@@ -63,7 +64,7 @@ class Evaluator:
     def arch(self, key: tuple[Any, ...]) -> Arch:
         if key not in self._archs:
             values = dict(zip(self.arch_paths, key, strict=True))
-            self._archs[key] = design.apply_arch(self.plan.base_arch, values)
+            self._archs[key] = design.apply_arch(self.plan.base_arch, values, self._arch_fields)
         return self._archs[key]
 
     def groups(self, key: tuple[Any, ...]) -> list[tuple[int | None, int | None, int]]:
