@@ -175,3 +175,11 @@ def jit_over_designs(designs: str) -> Callable[[Callable[..., Any]], OverDesigns
     def decorate(func: Callable[..., Any]) -> OverDesigns:
         return OverDesigns(func, designs)
     return decorate
+
+
+def jit_inline(func: F) -> F:
+    """As `jit`, for a small kernel of scalars and tuples on a hot path: Numba inlines its body
+    into every kernel calling it, where a call would cost more than the body (and a caller
+    that calls no other kernel pays no reference counting for its array arguments)."""
+    return _compile(func, None, dispatcher_class=_InnerDispatcher, no_cpython_wrapper=True,
+                    no_cfunc_wrapper=True, inline="always")

@@ -29,7 +29,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.kernels._jit import jit, jit_over_designs
+from hwsim.kernels._jit import jit, jit_inline, jit_over_designs
 from hwsim.kernels.systolic import ceil_div, fold_length
 
 I64 = npt.NDArray[np.int64]
@@ -123,7 +123,7 @@ def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
     return batch * rsum * csum, rmax * cmax
 
 
-@jit
+@jit_inline
 def loop_dim(inner: int, pos: int) -> int:
     """Dimension of the loop at position `pos` counted from the innermost (0) of a level whose
     innermost loop is `inner` (the other two ascending, outermost first)."""
@@ -152,7 +152,7 @@ def tile_counts(tiles: I64) -> tuple[int, int, int, int, int, int, int, int, int
             ceil_div(tiles[0, 1], tiles[2, 1]), ceil_div(tiles[0, 2], tiles[2, 2]))
 
 
-@jit
+@jit_inline
 def least_reuse(e: int, level: int, ntl: tuple[int, ...]) -> int:
     """The smallest `reuse_mult` of any loop order: e's loop innermost at every level above
     `level`. Any other order meets a relevant loop no later and so stops at a level no further
@@ -167,7 +167,7 @@ def least_reuse(e: int, level: int, ntl: tuple[int, ...]) -> int:
     return ntl[3 * jstar + e]
 
 
-@jit
+@jit_inline
 def reuse_mult(e: int, level: int, ntl: tuple[int, ...], inner0: int, inner1: int) -> int:
     """How many times each element of an operand held at storage `level` is filled, given that
     `e` is the dimension it does not depend on: the number of e-tiles at the granularity of the
@@ -217,7 +217,7 @@ def mapping_cycles(tiles: I64, dims: I64, rows: int, cols: int, row_coef: int,
     return fr * fc * per - 1
 
 
-@jit
+@jit_inline
 def array_elements(tiles: I64, ntl: tuple[int, ...]) -> tuple[float, float, float]:
     """The array's A reads, B reads and output writes (elements) at its innermost holders:
     every fold reads its A and B tiles and delivers its output increments."""
@@ -225,7 +225,7 @@ def array_elements(tiles: I64, ntl: tuple[int, ...]) -> tuple[float, float, floa
             float(tiles[0, 0] * tiles[0, 1]) * ntl[8])
 
 
-@jit
+@jit_inline
 def level_stall(moved_bits: float, steps: int, bw_bits: float, cycles: float,
                 overlap: bool) -> float:
     """Stall cycles of one level's transfers, spread evenly over `steps` tiles: double
@@ -239,7 +239,7 @@ def level_stall(moved_bits: float, steps: int, bw_bits: float, cycles: float,
     return (steps - 1) * max(0.0, x - cycles / steps) + x
 
 
-@jit
+@jit_inline
 def tile_count(ntl: tuple[int, ...], level: int) -> int:
     """Number of tiles of `level` in the whole problem."""
     return ntl[3 * level] * ntl[3 * level + 1] * ntl[3 * level + 2]
@@ -265,7 +265,7 @@ def fits(tiles: I64, dint: I64, dflt: F64, bits: F64, a_tile: int) -> bool:
     return dint[D_HAS_ACC] == 0 or acc <= dflt[F_CAP_ACC]
 
 
-@jit
+@jit_inline
 def level_bits(counts: F64, level: int) -> float:
     """Bits read and written at storage `level` over all operands (``counts[level].sum()``,
     summed in the same order, without compiling a slice reduction)."""
@@ -276,7 +276,7 @@ def level_bits(counts: F64, level: int) -> float:
     return total
 
 
-@jit
+@jit_inline
 def fill_counts(counts: F64, value: float) -> None:
     """Every entry of `counts[3, 3, 2]` set to `value`."""
     for lv in range(3):
