@@ -742,7 +742,7 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
             d = dims[axis]
             ns[axis] = size_candidates(int(mnk[d]), tiles[2, d], alignment(d, tiles[2, d], conv,
                                                                        halo), cands[axis])
-            axis_tables(mnk[d], tiles[2, d], cands[axis], ns[axis], axis, axes)
+            axis_tables(int(mnk[d]), tiles[2, d], cands[axis], ns[axis], axis, axes)
         if halo:
             m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
