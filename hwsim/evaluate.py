@@ -325,10 +325,9 @@ def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingI
         np.ascontiguousarray(inputs.array_pj[np.ix_(sel, first)]), dp.ints[sel],
         dp.floats[sel], dp.energy[sel], ROLE_DIMS, ROW_COEF, designs.objective[sel])
     gemm = np.flatnonzero(table.is_vector == 0)
-    best, rows, found = best[:, inverse], rows[:, inverse], found[:, inverse]
-    fits = np.isfinite(best[:, :, 0])
-    d_idx, g_idx = np.nonzero(fits)
+    d_idx, g_idx = np.nonzero(np.isfinite(best[:, :, 0])[:, inverse])
     d, p = sel[d_idx], gemm[g_idx]
+    u_idx = inverse[g_idx]              # the distinct problem each fitting GEMM took
     count = table.count[p].astype(np.float64)
 
     def put(target: npt.NDArray[np.generic], values: F64) -> npt.NDArray[np.generic]:
@@ -339,19 +338,19 @@ def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingI
 
     def level(lv: LevelCounts) -> LevelCounts:
         index = SEARCH_LEVELS[lv.name]
-        level_counts = found[d_idx, g_idx, index]
+        level_counts = found[d_idx, u_idx, index]
         return LevelCounts(lv.name, lv.unit,
                            {o: put(lv.reads[o], level_counts[:, i, 0])
                             for i, o in enumerate(OPERANDS)},
                            {o: put(lv.writes[o], level_counts[:, i, 1])
                             for i, o in enumerate(OPERANDS)})
 
-    chosen = best[d_idx, g_idx]
+    chosen = best[d_idx, u_idx]
     array = counts.array
     searched = counts.mappings.searched.copy()
     searched[d, p] = 1
     mapping_rows = counts.mappings.rows.copy()
-    mapping_rows[d, p] = rows[d_idx, g_idx]
+    mapping_rows[d, p] = rows[d_idx, u_idx]
     return replace(
         counts,
         compute_cycles=put(counts.compute_cycles, chosen[:, R_CYCLES]),
