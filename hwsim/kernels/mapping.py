@@ -11,8 +11,13 @@ kernels:
 - `tiles[3, 3]`: tile extents in elements per level of loops and dimension: row 0 the whole
   problem, row 1 the buffer tile, row 2 one fold (rows x cols x t0 in Sr, Sc, T). Loops of
   level 0 walk buffer tiles, loops of level 1 walk folds inside a buffer tile.
-- `inner[2]`: the innermost loop dimension of levels 0 and 1; the other two loops of a level
-  run in ascending dimension order, outermost first.
+- `inner0`, `inner1`: the innermost loop dimension of levels 0 and 1; the other two loops of
+  a level run in ascending dimension order, outermost first.
+- `ntl` (`tile_counts`, a tuple): tiles of each level along each dimension, level-major.
+- Scratch arrays are allocated once per design (`search_mappings`), and the cost of one
+  mapping (`mapping_cost`, run for every candidate) calls only kernels of scalars and tuples,
+  inlined: Numba counts references to the array arguments of a kernel that calls another,
+  with atomic operations costing more than the arithmetic.
 - Counts are bits: ``counts[level, operand, 0 = reads / 1 = writes]``.
 - `conv[14]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
   C (per group), H, W; batch 0 means a plain GEMM.
