@@ -14,8 +14,10 @@ kernels:
 - `inner[2]`: the innermost loop dimension of levels 0 and 1; the other two loops of a level
   run in ascending dimension order, outermost first.
 - Counts are bits: ``counts[level, operand, 0 = reads / 1 = writes]``.
-- `conv[14]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
-  C (per group), H, W; batch 0 means a plain GEMM.
+- `conv[15]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
+  C (per group), H, W, kind (`hwsim.mapping.geometry`: M runs over the P x Q grid, A reads a
+  C x H x W tensor; kind `CONV_FORWARD` im2col, `CONV_TRANSPOSED` a transposed convolution);
+  batch 0 means a plain GEMM (a row of 14 zeros is also read as one).
 - `bits[4]` (float64: block-scaled formats store fractional bits per value): A, B, output,
   accumulator widths.
 - `factors[4]`: the precision-scalable PE's k_pack, t_steps, m_pack, preload
@@ -59,6 +61,8 @@ MAX_CANDS = 64
 LEAST = -1
 # Fitting buffer tiles of one fold chunk the search lists with their lower bounds.
 BOUND_SLOTS = 1024
+# conv[14]: how A's pixel grid reads its tensor (`hwsim.mapping.geometry`).
+CONV_FORWARD, CONV_TRANSPOSED = 0, 1
 
 
 @jit
@@ -92,16 +96,47 @@ def halo_axis(a: int, b: int, stride: int, dil: int, kernel: int, pad: int, size
 
 
 @jit
+def transposed_axis(a: int, b: int, stride: int, dil: int, kernel: int, pad: int,
+                    size: int) -> int:
+    """Distinct coordinates y in [0, size) of the tensor a transposed convolution reads for
+    grid coordinates a..b-1 along one axis: those with y*stride + r*dil - pad in [a, b) for a
+    tap r. Per tap they form the interval [ceil((a + pad - r*dil) / stride),
+    ceil((b + pad - r*dil) / stride)); both ends fall as r grows, so walking the taps from the
+    last one the intervals ascend and merge by their running end."""
+    count = 0
+    end = 0
+    for r in range(kernel - 1, -1, -1):
+        lo = max(ceil_div(a + pad - r * dil, stride), end)
+        hi = min(ceil_div(b + pad - r * dil, stride), size)
+        if hi > lo:
+            count += hi - lo
+            end = hi
+    return count
+
+
+@jit
+def axis_reads(kind: int, a: int, b: int, stride: int, dil: int, kernel: int, pad: int,
+               size: int) -> int:
+    """Distinct coordinates of the tensor read along one axis by grid coordinates a..b-1:
+    `halo_axis` for a forward convolution, `transposed_axis` for a transposed one."""
+    if kind == CONV_TRANSPOSED:
+        return transposed_axis(a, b, stride, dil, kernel, pad, size)
+    return halo_axis(a, b, stride, dil, kernel, pad, size)
+
+
+@jit
 def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
-    """(sum over the M tiles of size `sm`, largest tile) of the input pixels per channel an A
-    tile reads. M = batch*P*Q (q fastest); `sm` is a multiple of Q (whole output rows, which
-    may straddle images) or a divisor of Q (part of one row)."""
+    """(sum over the M tiles of size `sm`, largest tile) of the pixels per channel an A tile
+    reads. M = batch*P*Q (q fastest); `sm` is a multiple of Q (whole grid rows, which may
+    straddle images) or a divisor of Q (part of one row). Rows and columns read are counted
+    per axis (`axis_reads`): a tile's pixels are the product of its rows' and columns'."""
     batch, p_out, q_out, kr, ks = conv[0], conv[1], conv[2], conv[3], conv[4]
     sth, stw, dh, dw, ph, pw, h_in, w_in = (conv[5], conv[6], conv[7], conv[8], conv[9],
                                             conv[10], conv[12], conv[13])
+    kind = conv[14]
     if sm % q_out == 0:
         k = sm // q_out
-        cols = halo_axis(0, q_out, stw, dw, ks, pw, w_in)
+        cols = axis_reads(kind, 0, q_out, stw, dw, ks, pw, w_in)
         total, biggest = 0, 0
         for start in range(0, batch * p_out, k):
             end = min(start + k, batch * p_out)
@@ -109,17 +144,17 @@ def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
             img = start // p_out
             while img * p_out < end:
                 lo, hi = max(start, img * p_out) - img * p_out, min(end, (img + 1) * p_out)
-                px += halo_axis(lo, hi - img * p_out, sth, dh, kr, ph, h_in)
+                px += axis_reads(kind, lo, hi - img * p_out, sth, dh, kr, ph, h_in)
                 img += 1
             total += px * cols
             biggest = max(biggest, px * cols)
         return total, biggest
     rsum, rmax, csum, cmax = 0, 0, 0, 0
     for p in range(p_out):
-        h = halo_axis(p, p + 1, sth, dh, kr, ph, h_in)
+        h = axis_reads(kind, p, p + 1, sth, dh, kr, ph, h_in)
         rsum, rmax = rsum + h, max(rmax, h)
     for q0 in range(0, q_out, sm):
-        w = halo_axis(q0, q0 + sm, stw, dw, ks, pw, w_in)
+        w = axis_reads(kind, q0, q0 + sm, stw, dw, ks, pw, w_in)
         csum, cmax = csum + w, max(cmax, w)
     return batch * rsum * csum, rmax * cmax
 

@@ -127,7 +127,7 @@ def pack_problems(problems: list[GemmProblem]) -> PackedProblems:
         np.array([[p.M, p.N, p.K] for p in problems], dtype=np.int64).reshape(-1, 3),
         np.array([p.bits for p in problems], dtype=np.float64).reshape(-1, 4),
         np.array([NO_CONV if p.conv is None else p.conv.as_row() for p in problems],
-                 dtype=np.int64).reshape(-1, 14),
+                 dtype=np.int64).reshape(-1, NO_CONV.size),
         np.array([p.count for p in problems], dtype=np.int64))
 
 
