@@ -25,6 +25,7 @@ Arch to mapping design:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,41 +55,38 @@ class MappingInputs:
 
 
 def conv_rows(table: ProblemTable, workload: Workload) -> I64:
-    """`ConvGeometry` rows of the GEMMs of `table` lowered from a convolution of `workload`
-    whose A is a convolution view (`hwsim.mapping.geometry`): the forward pass's (im2col of
-    the input) and the backward-data pass's (the output gradient read as a transposed
-    convolution), with the batch M / (P*Q); `NO_CONV` for every other problem (backward-weight
-    GEMMs, whose A is the output gradient itself). One geometry per distinct layer and pass,
-    spread over its GEMMs at once."""
+    """`ConvGeometry` rows of the GEMMs of `table` lowered from a convolution of `workload`,
+    whose operands include a convolution view (`hwsim.mapping.geometry`): the forward pass's A
+    (im2col of the input), the backward-data pass's A (the output gradient read as a
+    transposed convolution) and the backward-weight pass's B (im2col of the input, pixels
+    along K), with the batch pixels / (P*Q); `NO_CONV` for every other problem. One geometry
+    per distinct layer and pass, spread over its GEMMs at once."""
     rows = np.tile(NO_CONV, (len(table), 1))
-    for code, geometry in ((Pass.FWD.code, forward_geometry), (Pass.DGRAD.code, dgrad_geometry)):
+    mnk = np.stack([np.asarray(d, dtype=np.int64) for d in (table.M, table.N, table.K)], axis=1)
+    for code, geometry in ((Pass.FWD.code, ConvGeometry.from_layer),
+                           (Pass.DGRAD.code, ConvGeometry.dgrad_of_layer),
+                           (Pass.WGRAD.code, ConvGeometry.wgrad_of_layer)):
         gemms = np.flatnonzero((table.from_conv == 1) & (table.is_vector == 0)
                                & (table.pass_code == code))
         layers, of_layer = np.unique(table.layer_index[gemms], return_inverse=True)
-        per_layer = np.array([geometry(workload.layers[int(i)]) for i in layers],
-                             dtype=np.int64).reshape(-1, NO_CONV.size)
+        per_layer = np.array([layer_geometry(workload.layers[int(i)], geometry)
+                              for i in layers], dtype=np.int64).reshape(-1, NO_CONV.size)
         geo = per_layer[of_layer.reshape(-1)]
-        m = np.asarray(table.M, dtype=np.int64)[gemms]
-        k = np.asarray(table.K, dtype=np.int64)[gemms]
+        pix_dim, tap_dim = (2, 1) if code == Pass.WGRAD.code else (0, 2)
+        pix, taps = mnk[gemms, pix_dim], mnk[gemms, tap_dim]
         pixels = geo[:, 1] * geo[:, 2]              # P*Q; 0 for a layer that is no Conv2d
-        viewed = (pixels > 0) & (m % np.maximum(pixels, 1) == 0) & (k == geo[:, 11] * geo[:, 3]
-                                                                    * geo[:, 4])
-        geo[:, 0] = m // np.maximum(pixels, 1)
+        viewed = (pixels > 0) & (pix % np.maximum(pixels, 1) == 0) & (
+            taps == geo[:, 11] * geo[:, 3] * geo[:, 4])
+        geo[:, 0] = pix // np.maximum(pixels, 1)
         rows[gemms[viewed]] = geo[viewed]
     return rows
 
 
-def forward_geometry(layer: object) -> I64:
-    """The forward `ConvGeometry` row of a Conv2d layer with batch 0, `NO_CONV` for any
-    other."""
-    return ConvGeometry.from_layer(layer, 0).as_row() if isinstance(layer, Conv2d) else NO_CONV
-
-
-def dgrad_geometry(layer: object) -> I64:
-    """The backward-data `ConvGeometry` row of a Conv2d layer with batch 0, `NO_CONV` for
-    any other."""
-    return (ConvGeometry.dgrad_of_layer(layer, 0).as_row() if isinstance(layer, Conv2d)
-            else NO_CONV)
+def layer_geometry(layer: object,
+                   geometry: Callable[[Conv2d, int], ConvGeometry]) -> I64:
+    """The `ConvGeometry` row `geometry` gives a Conv2d layer with batch 0, `NO_CONV` for any
+    other layer."""
+    return geometry(layer, 0).as_row() if isinstance(layer, Conv2d) else NO_CONV
 
 
 def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float) -> MappingDesign:
