@@ -530,7 +530,8 @@ def training_section() -> list[str]:
                  f"`python -m hwsim {' '.join(training_command(a, p, '{scalesim,searched}'))}`"
                  for a, p in TRAINING_RUNS.values()) + ". Every pass's convolution operand "
              "moves its halo (forward and backward-weight: input pixels; backward-data: "
-             "output-gradient pixels of the transposed convolution), not its im2col view "
+             "output-gradient pixels of the transposed convolution) wherever its buffer tile "
+             "spans whole channels and grid rows, its im2col view elsewhere "
              "(docs/mapping.md, \"Convolutions\").", "",
              "| arch | mapping | DRAM MB | compulsory MB | DRAM / compulsory | energy_uJ | "
              "DRAM share of energy | cycles |", "|---|---|---:|---:|---:|---:|---:|---:|"]
