@@ -70,15 +70,15 @@ all): powers of two, aligned powers of two for convolutions, and n. Tiles must n
 regularly (a buffer tile is a multiple of the fold or the whole dimension) and an edge tile
 must keep more than one fold wherever a full tile has more than one (so the closed forms
 above are exact). Orders: per level, every dimension whose loop has a trip count above 1 as
-the innermost (the distinct reuse classes); level 1 only matters with an accumulator. SCALE-
-Sim's fold order (`scalesim_mapping`: t0 = T, the buffer holding one fold, Sr loop innermost
-at DRAM) is always in the space when it fits. Pruning never changes the result: capacity
-needs grow with every extent (an overflow ends the scan of larger ones), and a lower bound
-per t0 (no stall, only MAC and static energy, compulsory DRAM bytes) grows as t0 shrinks
-(the search ends once reached). Lower bounds per t0 and per buffer tile (each operand's
-least reuse over the loop orders) skip only candidates that cannot win; a t0's tiles are
-evaluated in ascending bound, the earlier tile winning ties, so the result is the first
-minimum of the order below.
+the innermost (the distinct reuse classes); level 1 only matters with an accumulator.
+SCALE-Sim's fold order (`scalesim_mapping`: t0 = T, the buffer holding one fold, Sr loop
+innermost at DRAM) is always in the space when it fits. Pruning never changes the result:
+capacity needs grow with every extent (an overflow ends the scan of larger ones), and a
+lower bound per t0 (no stall, only MAC and static energy, compulsory DRAM bytes) grows as t0
+shrinks (the search ends once reached). Lower bounds per t0 and per buffer tile (each
+operand's least reuse over the loop orders) skip only candidates that cannot win; a t0's
+tiles are evaluated in ascending bound, the earlier tile winning ties, so the result is the
+first minimum of the order below.
 
 Tie-break: the first mapping met with the smallest objective, in the order t0 descending, then
 buffer T, Sr, Sc extents ascending (Sc innermost), then innermost dims ascending.
