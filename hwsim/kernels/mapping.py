@@ -806,7 +806,7 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     work = np.zeros(BOUND_SLOTS, dtype=np.int64)
     for r in range(best.shape[0]):
         best[r] = np.inf
-    t_dim = dims[2]
+    t_dim = int(dims[2])
     grain = alignment_grain(t_dim, conv) if halo else 1
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
     nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,

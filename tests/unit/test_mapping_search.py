@@ -39,11 +39,12 @@ def enumerate_space(problem: GemmProblem, d: MappingDesign):
     dims = [int(x) for x in ROLE_DIMS[DATAFLOW_CODES[d.dataflow]]]
     mnk = (problem.M, problem.N, problem.K)
     conv = problem.conv.as_row() if problem.conv else np.zeros(14, dtype=np.int64)
-    halo = problem.conv is not None and d.buffer_holds[problem.conv.operand]
+    geo = problem.conv
+    halo = geo is not None and d.buffer_holds[geo.operand]
     t = mnk[dims[2]]
     grain = 1
-    if halo:    # whole grid rows along the viewed operand's pixels, whole channels along taps
-        pix, taps = problem.conv.dims
+    if geo is not None and halo:  # whole grid rows along the viewed pixels, channels along taps
+        pix, taps = geo.dims
         grain = (int(conv[2]) if dims[2] == pix else
                  int(conv[3] * conv[4]) if dims[2] == taps else 1)
     floor = min(t, max(d.rows, d.cols))
