@@ -41,6 +41,7 @@ def training_context(arch_name: str):
     designs = pack_designs([arch])
     inputs = searched_inputs(table, workload, designs, [arch], [energy_table(arch)],
                              [executed_formats(table, workload, arch)])
+    assert inputs is not None
     factors = np.stack(throughput_factors(designs.kind, designs.serial, designs.bits_per_cycle,
                                           designs.window_lanes, designs.word_bits,
                                           designs.dataflow, table.a_bits, table.b_bits,
@@ -67,6 +68,7 @@ def test_every_convolution_pass_carries_its_geometry():
     seen = set()
     for p in np.flatnonzero((table.from_conv == 1) & (table.is_vector == 0)):
         layer = workload.layers[int(table.layer_index[p])]
+        assert isinstance(layer, Conv2d)
         code = int(table.pass_code[p])
         mnk = (int(table.M[p]), int(table.N[p]), int(table.K[p]))
         geo = GEOMETRY[code](layer, 2)
@@ -90,6 +92,7 @@ def test_backward_dram_at_least_compulsory_and_halos_never_worse(arch_name):
     better = 0
     for p in np.flatnonzero(backward & (table.from_conv == 1)):
         layer = workload.layers[int(table.layer_index[p])]
+        assert isinstance(layer, Conv2d)
         code = int(table.pass_code[p])
         m, n, k = int(table.M[p]), int(table.N[p]), int(table.K[p])
         a_bits, b_bits = float(table.a_bits[p]), float(table.b_store_bits[p])
