@@ -130,10 +130,12 @@ def axis_reads(kind: int, a: int, b: int, stride: int, dil: int, kernel: int, pa
 
 @jit
 def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
-    """(sum over the M tiles of size `sm`, largest tile) of the pixels per channel an A tile
-    reads. M = batch*P*Q (q fastest); `sm` is a multiple of Q (whole grid rows, which may
-    straddle images) or a divisor of Q (part of one row). Rows and columns read are counted
-    per axis (`axis_reads`): a tile's pixels are the product of its rows' and columns'."""
+    """(sum over the tiles of `sm` consecutive grid pixels, largest tile) of the pixels per
+    channel such a tile of the viewed operand reads. Its pixel dimension (`pixel_dim`: M, or K
+    in a backward-weight pass) is batch*P*Q (q fastest); `sm` is a multiple of Q (whole grid
+    rows, which may straddle images) or a divisor of Q (part of one row). Rows and columns
+    read are counted per axis (`axis_reads`): a tile's pixels are the product of its rows'
+    and columns'."""
     batch, p_out, q_out, kr, ks = conv[0], conv[1], conv[2], conv[3], conv[4]
     sth, stw, dh, dw, ph, pw, h_in, w_in = (conv[5], conv[6], conv[7], conv[8], conv[9],
                                             conv[10], conv[12], conv[13])
