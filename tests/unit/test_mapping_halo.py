@@ -6,7 +6,9 @@ padding, groups, several images, ceil-mode outputs):
   ``i = o*stride + r*dilation - pad`` inside the input;
 - backward-data: a tile of input-gradient pixels x whole output-gradient channels reads the
   output-gradient pixels o with ``o*stride + r*dilation - pad`` inside the tile for a tap r
-  (the transposed convolution; the zeros a dense array inserts are never fetched).
+  (the transposed convolution; the zeros a dense array inserts are never fetched);
+- backward-weight: B, a tile of output pixels (along K) x whole input channels (along N),
+  reads the input pixels as in the forward pass.
 
 The brute force enumerates the layer's (output, tap) pairs directly; it shares no code with
 the kernel nor with `ConvGeometry.input_pixel`, which is checked against it as well (the
@@ -75,16 +77,20 @@ def brute(layer: Conv2d, batch: int, sm: int, transposed: bool) -> tuple[int, in
     return total, biggest
 
 
-@pytest.mark.parametrize("transposed", [False, True], ids=["forward", "dgrad"])
-def test_tile_halo_is_the_brute_force_count(transposed):
-    rng = random.Random(f"halo-{transposed}")
+GEOMETRIES = {"forward": ConvGeometry.from_layer, "dgrad": ConvGeometry.dgrad_of_layer,
+              "wgrad": ConvGeometry.wgrad_of_layer}
+
+
+@pytest.mark.parametrize("pass_name", list(GEOMETRIES))
+def test_tile_halo_is_the_brute_force_count(pass_name):
+    transposed = pass_name == "dgrad"
+    rng = random.Random(f"halo-{pass_name}")
     checked = {"stride": 0, "dilation": 0, "padding": 0, "groups": 0, "straddle": 0}
     for _ in range(400):
         layer = random_layer(rng)
         batch = rng.randint(1, 3)
-        geo = (ConvGeometry.dgrad_of_layer(layer, batch) if transposed
-               else ConvGeometry.from_layer(layer, batch))
-        m, k = geo.gemm
+        geo = GEOMETRIES[pass_name](layer, batch)
+        m, k = geo.gemm                 # (pixels, channels x taps) of the viewed operand
         channels = (layer.out_channels if transposed else layer.in_channels) // layer.groups
         assert k == channels * layer.kernel_h * layer.kernel_w
         assert m == batch * (layer.in_h * layer.in_w if transposed
@@ -93,6 +99,11 @@ def test_tile_halo_is_the_brute_force_count(transposed):
             expected = brute(layer, batch, sm, transposed)
             assert km.m_tile_halo(sm, geo.as_row()) == expected, (layer, batch, sm)
             checked["straddle"] += sm % geo.Q == 0 and geo.P % (sm // geo.Q) != 0
+        # the kernels see the viewed operand and its dimensions as the geometry states them
+        row = geo.as_row()
+        viewed = (1, 2, 1) if pass_name == "wgrad" else (0, 0, 2)   # B: K x N; A: M x K
+        assert (km.conv_operand(row), km.pixel_dim(row), km.channel_dim(row)) == viewed
+        assert (geo.operand, *geo.dims) == viewed
         # input_pixel (the reference walker's element map) reads the same pixels
         whole = {px for mm in range(m) for kk in range(k)
                  if (px := geo.input_pixel(mm, kk)) is not None}
