@@ -240,3 +240,89 @@ def test_sweep_precision_paths_take_block_formats():
                                      "precision.rules.last.gradients": "nvfp4_sr"})
     assert policy.default["weights"] == F("mxfp4")
     assert policy.rules[0].formats["gradients"] == F("nvfp4_sr")
+
+
+def backward_prec(**backward: str) -> TensorPrecision:
+    """MXFP4 forward, MXFP8 E5M2 gradients, and the given backward formats."""
+    return dataclasses.replace(prec("mxfp4", "mxfp4", "mxfp8_e5m2"),
+                               **{k: F(v) for k, v in backward.items()})
+
+
+def test_backward_formats_set_the_backward_gemm_operands():
+    """With backward_weights and backward_activations MXFP8 E4M3: dgrad multiplies dY (E5M2)
+    by W in E4M3, wgrad dY by X in E4M3; the forward pass keeps MXFP4."""
+    t = lower(one_linear(backward_prec(backward_weights="mxfp8_e4m3",
+                                       backward_activations="mxfp8_e4m3")),
+              training=TrainingConfig())
+    formats = dict(zip(t.names, t.formats, strict=True))
+    assert [f.name for f in formats["fc"][:2]] == ["mxfp4", "mxfp4"]
+    assert [f.name for f in formats["fc.dgrad"][:2]] == ["mxfp8_e5m2", "mxfp8_e4m3"]
+    assert [f.name for f in formats["fc.wgrad"][:2]] == ["mxfp8_e5m2", "mxfp8_e4m3"]
+
+
+def test_backward_copies_are_quantized_from_high_precision():
+    """fc (K = N = 512, 64 rows), SGD (fp32 master copy). Weights: the 512 x 512 master copy
+    read at 32 bits and quantized (QUANTIZE_OPS, no dequantize) into an 8.25-bit MXFP8 copy in
+    DRAM before dgrad. Activations: fc's 64 x 512 input quantized as the forward pass produces
+    it (nothing read) into an 8.25-bit copy saved in DRAM; wgrad then re-quantizes only dY.
+    Without a master copy (madam) the weights are read as stored (4.25 bits, MXFP4) and
+    dequantized first (REQUANTIZE_OPS)."""
+    t = lower(one_linear(backward_prec(backward_weights="mxfp8_e4m3",
+                                       backward_activations="mxfp8_e4m3")),
+              training=TrainingConfig())
+    rows = {name: i for i, name in enumerate(t.names)}
+    expected = {"fc.quantize_backward": (64 * 512, QUANTIZE_OPS, 0, 8.25, 1),
+                "fc.dgrad.requant_b": (512 * 512, QUANTIZE_OPS, 32, 8.25, 1),
+                "fc.wgrad.requant_a": (512 * 64, REQUANTIZE_OPS, 8.25, 8.25, 0)}
+    for name, values in expected.items():
+        i = rows[name]
+        assert (t.vector_elements[i], t.vector_ops_per_element[i], t.vector_read_bits[i],
+                t.vector_write_bits[i], t.vector_in_dram[i]) == values
+    assert t.pass_code[rows["fc.quantize_backward"]] == 0 and "fc.wgrad.requant_b" not in rows
+    madam = lower(one_linear(backward_prec(backward_weights="mxfp8_e4m3")),
+                  training=TrainingConfig(optimizer="madam"))
+    i = madam.names.index("fc.dgrad.requant_b")
+    assert (madam.vector_read_bits[i], madam.vector_ops_per_element[i]) == \
+        (4.25, REQUANTIZE_OPS)
+    assert "fc.wgrad.requant_b" in madam.names      # activations re-quantized as before
+
+
+def test_backward_activations_are_saved_in_their_format():
+    """fc's saved input: 64 x 512 elements at 8.25 bits (MXFP8) instead of 4.25 (MXFP4), a
+    copy of its own (not the forward input itself)."""
+    from hwsim.footprint.saved import saved_tensors
+    layer = Linear("fc", 512, 512, 64)
+    (mx8,) = saved_tensors(layer, backward_prec(backward_activations="mxfp8_e4m3"))
+    (mx4,) = saved_tensors(layer, backward_prec())
+    assert (mx8.elements, mx8.bits, mx8.aliases_input) == (64 * 512, 8.25, False)
+    assert (mx4.bits, mx4.aliases_input) == (4.25, True)
+
+
+def test_mxfp4_fwd_mxfp8_bwd_recipe_takes_backward_operands_in_mxfp8():
+    policy = load_policy("mxfp4_fwd_mxfp8_bwd")
+    assert {k: policy.default[k].name for k in ("weights", "backward_weights",
+                                                "backward_activations", "gradients")} == {
+        "weights": "mxfp4", "backward_weights": "mxfp8_e4m3",
+        "backward_activations": "mxfp8_e4m3", "gradients": "mxfp8_e5m2"}
+    arch = load_arch("mx_array_like")
+    step = estimate(policy.apply(one_linear(prec("bf16", "bf16", "bf16"))), arch,
+                    training=TrainingConfig())
+    dgrad = next(x for x in step.layers if x.name == "fc.dgrad")
+    assert dgrad.precision["b"] == "mxfp8_e4m3"
+
+
+def test_backward_formats_by_precision_flag_and_their_errors(tmp_path):
+    from hwsim.spec.policy import parse_precision_flag
+    assert parse_precision_flag("bw=mxfp8_e4m3,ba=fp8_e4m3") == {
+        "backward_weights": F("mxfp8_e4m3"), "backward_activations": F("fp8_e4m3")}
+    bad = tmp_path / "p.yaml"
+    bad.write_text("version: 1\ndefault: {weights: mxfp4, backward_weights: mxfp5_b32}\n")
+    assert_one_line_error(hwsim("estimate", BERT, "--arch", "mx_array_like", "--policy",
+                                str(bad)),
+                          "p.yaml:2: default.backward_weights: expected an element format")
+    bad.write_text("version: 1\ndefault: {backward_gradients: mxfp8_e4m3}\n")
+    assert_one_line_error(hwsim("estimate", BERT, "--policy", str(bad)),
+                          "default.backward_gradients")
+    assert_one_line_error(hwsim("estimate", BERT, "--arch", "baseline_fp8", "--train",
+                                "--precision", "w=fp8_e4m3,a=fp8_e4m3,g=fp8_e5m2,ba=mxfp4"),
+                          "got mxfp4 for the backward_activations on arch baseline_fp8")
