@@ -326,3 +326,24 @@ def test_backward_formats_by_precision_flag_and_their_errors(tmp_path):
     assert_one_line_error(hwsim("estimate", BERT, "--arch", "baseline_fp8", "--train",
                                 "--precision", "w=fp8_e4m3,a=fp8_e4m3,g=fp8_e5m2,ba=mxfp4"),
                           "got mxfp4 for the backward_activations on arch baseline_fp8")
+
+
+def test_energy_table_lists_block_format_macs():
+    """`hwsim energy-table` has one MAC row per shipped block format, fp32 accumulation, equal
+    to block_mac_pj's derivation at 45 nm (mx_array_like's node, scale 1): MXFP4 is an E2M1
+    product, an fp32 add and two 8-bit exponent adds per 32-element block (one per operand);
+    NVFP4 two E4M3-by-fp32 scale multiplies per 16-element block."""
+    import json
+    run = hwsim("energy-table", "--arch", "mx_array_like", "--json")
+    assert run.returncode == 0, run.stderr
+    rows = {e["action"]: e for e in json.loads(run.stdout)["entries"]}
+    block = {name: rows[f"mac {name} x {name} + fp32 accumulate (per element of a block dot "
+                        f"product)"] for name in ("mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2",
+                                                  "mxfp6_e2m3", "mxfp4", "mxint8", "nvfp4")}
+    fp4 = F("fp4_e2m1")
+    mx4 = ops.mult_pj(fp4, fp4) + ops.add_pj(FP32) + 2 * ops.int_add_pj(8) / 32
+    nv4 = ops.mult_pj(fp4, fp4) + ops.add_pj(FP32) + 2 * ops.mult_pj(F("fp8_e4m3"), FP32) / 16
+    assert math.isclose(block["mxfp4"]["energy_pj"], mx4)
+    assert math.isclose(block["nvfp4"]["energy_pj"], nv4)
+    assert block["mxfp4"]["unit"] == "pJ/op" and "block_mac_pj" in block["mxfp4"]["source"]
+    assert block["mxfp4"]["energy_pj"] < block["mxfp8_e4m3"]["energy_pj"]
