@@ -347,3 +347,35 @@ def test_energy_table_lists_block_format_macs():
     assert math.isclose(block["nvfp4"]["energy_pj"], nv4)
     assert block["mxfp4"]["unit"] == "pJ/op" and "block_mac_pj" in block["mxfp4"]["source"]
     assert block["mxfp4"]["energy_pj"] < block["mxfp8_e4m3"]["energy_pj"]
+
+
+def test_mx_pe_area_adds_the_block_scale_logic():
+    """The mx PE is the widest native's PE plus the block-scale logic, derived from the unit
+    fits at 45 nm (hwsim/unit_area/data/area_45nm.yaml, Horowitz's adds 8/16/32 bits = 36/67/137
+    um^2, mults 8x8/32x32 = 282/3495 um^2):
+    - 24-bit add: the power law through 16 and 32 bits, 67 * 1.5^log2(137/67) = 101.81 um^2;
+      a 24-bit barrel shifter 0.5 * log2(24) * 101.81 = 233.40 um^2;
+    - E8M0 (MX): two 8-bit exponent adds (2 * 36) + the shifter = 305.40 um^2;
+    - E4M3 (NVFP4): + a 4x4 multiply 282 * (16/64)^0.908 = 80.10 and a 24x8 multiply
+      282 * (192/64)^0.908 = 764.57 (beta = ln(3495/282)/ln(16) = 0.908): 1150.07 um^2.
+    mx_array_like's natives include nvfp4, so its PE adds the larger, 1150.07."""
+    from hwsim.area.model import pe_um2
+    from hwsim.arrays.systolic import bit_parallel_pe_um2
+    from hwsim.unit_area.pe import block_scale_um2
+    add24 = 67 * 1.5 ** math.log2(137 / 67)
+    shifter = 0.5 * math.log2(24) * add24
+    beta = math.log(3495 / 282) / math.log(16)
+    e8m0 = 2 * 36 + shifter
+    e4m3 = e8m0 + 282 * (16 / 64) ** beta + 282 * (192 / 64) ** beta
+    assert math.isclose(block_scale_um2(F("mxfp4")), e8m0) and math.isclose(e8m0, 305.40,
+                                                                             abs_tol=0.01)
+    assert math.isclose(block_scale_um2(F("nvfp4")), e4m3) and math.isclose(e4m3, 1150.07,
+                                                                            abs_tol=0.01)
+    assert block_scale_um2(F("bf16")) == 0.0
+    c = load_arch("mx_array_like").compute
+    plain, _ = bit_parallel_pe_um2(c.native_formats)
+    assert math.isclose(pe_um2(c.kind, c.native_formats, c.word_bits, c.options)[0],
+                        plain + e4m3)
+    mx_only = (F("mxfp8_e4m3"), F("mxfp4"), F("bf16"))
+    assert math.isclose(pe_um2("mx", mx_only, 16, c.options)[0],
+                        bit_parallel_pe_um2(mx_only)[0] + e8m0)
