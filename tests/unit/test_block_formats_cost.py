@@ -240,6 +240,10 @@ def test_sweep_precision_paths_take_block_formats():
                                      "precision.rules.last.gradients": "nvfp4_sr"})
     assert policy.default["weights"] == F("mxfp4")
     assert policy.rules[0].formats["gradients"] == F("nvfp4_sr")
+    backward = policy_for(Policy({}), {"precision.backward_weights": "mxfp8_e4m3",
+                                       "precision.rules.last.backward_activations": "bf16"})
+    assert backward.default["backward_weights"] == F("mxfp8_e4m3")
+    assert backward.rules[0].formats["backward_activations"] == F("bf16")
 
 
 def backward_prec(**backward: str) -> TensorPrecision:
