@@ -102,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     prec = est.add_argument_group("precision")
     prec.add_argument("--policy", type=Path, help="precision policy YAML (default and rules)")
     prec.add_argument("--precision", metavar="KIND=FMT,...",
-                      help="default formats, e.g. w=int4,a=int4,g=int8,acc=int32")
+                      help="default formats, e.g. w=int4,a=int4,g=int8,acc=int32 "
+                           "(also s, sw, and bw, ba: the backward GEMMs' weights and "
+                           "activations)")
     train = est.add_argument_group("training")
     train.add_argument("--train", action="store_true",
                        help="cost training steps: forward, backward-data, backward-weight, update")
