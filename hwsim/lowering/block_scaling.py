@@ -45,10 +45,10 @@ A backward format that is not block-scaled costs one conversion operation per el
 (`CAST_OPS`) in place of the quantize operations.
 
 Not modelled: the per-tensor FP32 scale of NVFP4 (one amax reduction per tensor), scale
-swizzling for the array's layout, and recipes that keep a second, transposed copy from the
-forward pass instead of re-quantizing (same work, more memory), the transpose buffering a
-forward-pass quantizer needs for blocks along the output's rows, and the backward copies'
-transient memory.
+swizzling for the array's layout, recipes that keep a second, transposed copy from the forward
+pass instead of re-quantizing (same work, more memory), the transpose buffering a forward-pass
+quantizer needs for blocks along the output's rows, and the transient memory of the backward
+weights' copy.
 """
 
 from __future__ import annotations
@@ -68,8 +68,10 @@ from hwsim.training_config import FrequencySplit
 #: clamp to the element format: 3 per element; plus 2 per block (the max's exponent, minus the
 #: element format's emax) for blocks of at least 2 elements: at most 1 more, rounded up to 4.
 QUANTIZE_OPS = 4
-#: Re-quantizing a stored block tensor adds the dequantizing multiply by its old scale.
-REQUANTIZE_OPS = QUANTIZE_OPS + 1
+#: Dequantizing a stored block tensor: the multiply by its old scale.
+DEQUANTIZE_OPS = 1
+#: Re-quantizing a stored block tensor: dequantizing, then quantizing.
+REQUANTIZE_OPS = QUANTIZE_OPS + DEQUANTIZE_OPS
 #: Stochastic rounding (a format spelled ``..._sr``) adds 2 per element: drawing a uniform
 #: random number (one step of a counter-based generator) and adding it below the rounding bit.
 STOCHASTIC_OPS = 2
@@ -152,8 +154,7 @@ def _requantize(p: Problem, forward: Problem, tensors: tuple[str, str], prec: Te
     if tensors[1] == "weights" and prec.backward_weights is not None:
         source = prec.weights
         read_bits = master_bits or source.storage_bits
-        ops = _cast_ops(b) + (REQUANTIZE_OPS - QUANTIZE_OPS
-                              if not master_bits and source.is_block else 0)
+        ops = _cast_ops(b) + (DEQUANTIZE_OPS if not master_bits and source.is_block else 0)
         work.append(("requant_b", b, p.K * p.N * p.count, read_bits, ops, True))
     elif b.is_block and not _from_forward(tensors[1], prec):
         if p.pass_name is Pass.WGRAD and p.from_conv:  # the input feature map, not im2col
