@@ -19,8 +19,11 @@ kernels:
   inlined: Numba counts references to the array arguments of a kernel that calls another,
   with atomic operations costing more than the arithmetic.
 - Counts are bits: ``counts[level, operand, 0 = reads / 1 = writes]``.
-- `conv[14]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
-  C (per group), H, W; batch 0 means a plain GEMM.
+- `conv[15]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
+  C (per group), H, W, kind (`hwsim.mapping.geometry`): the viewed operand (`conv_operand`)
+  runs over the P x Q pixel grid along `pixel_dim` and over C x R x S along `channel_dim`, and
+  reads a C x H x W tensor; batch 0 means a plain GEMM (a row of 14 zeros is also read as
+  one). "Halo" below is that operand's distinct elements per tile.
 - `bits[4]` (float64: block-scaled formats store fractional bits per value): A, B, output,
   accumulator widths.
 - `factors[4]`: the precision-scalable PE's k_pack, t_steps, m_pack, preload
@@ -63,6 +66,11 @@ MAX_CANDS = 64
 LEAST = -1
 # Fitting buffer tiles of one fold chunk the search lists with their lower bounds.
 BOUND_SLOTS = 1024
+# conv[14], the kind of a convolution row (`hwsim.mapping.geometry`): A the im2col view of the
+# input (forward), A the output gradient read as a transposed convolution (backward-data), B
+# the im2col view of the input with its pixels along K and channels x taps along N
+# (backward-weight).
+CONV_FORWARD, CONV_TRANSPOSED, CONV_WEIGHT_GRAD = 0, 1, 2
 
 
 @jit
@@ -96,16 +104,49 @@ def halo_axis(a: int, b: int, stride: int, dil: int, kernel: int, pad: int, size
 
 
 @jit
+def transposed_axis(a: int, b: int, stride: int, dil: int, kernel: int, pad: int,
+                    size: int) -> int:
+    """Distinct coordinates y in [0, size) of the tensor a transposed convolution reads for
+    grid coordinates a..b-1 along one axis: those with y*stride + r*dil - pad in [a, b) for a
+    tap r. Per tap they form the interval [ceil((a + pad - r*dil) / stride),
+    ceil((b + pad - r*dil) / stride)); both ends fall as r grows, so walking the taps from the
+    last one the intervals ascend and merge by their running end."""
+    count = 0
+    end = 0
+    for r in range(kernel - 1, -1, -1):
+        lo = max(ceil_div(a + pad - r * dil, stride), end)
+        hi = min(ceil_div(b + pad - r * dil, stride), size)
+        if hi > lo:
+            count += hi - lo
+            end = hi
+    return count
+
+
+@jit
+def axis_reads(kind: int, a: int, b: int, stride: int, dil: int, kernel: int, pad: int,
+               size: int) -> int:
+    """Distinct coordinates of the tensor read along one axis by grid coordinates a..b-1:
+    `halo_axis` for a forward convolution, `transposed_axis` for a transposed one."""
+    if kind == CONV_TRANSPOSED:
+        return transposed_axis(a, b, stride, dil, kernel, pad, size)
+    return halo_axis(a, b, stride, dil, kernel, pad, size)
+
+
+@jit
 def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
-    """(sum over the M tiles of size `sm`, largest tile) of the input pixels per channel an A
-    tile reads. M = batch*P*Q (q fastest); `sm` is a multiple of Q (whole output rows, which
-    may straddle images) or a divisor of Q (part of one row)."""
+    """(sum over the tiles of `sm` consecutive grid pixels, largest tile) of the pixels per
+    channel such a tile of the viewed operand reads. Its pixel dimension (`pixel_dim`: M, or K
+    in a backward-weight pass) is batch*P*Q (q fastest); `sm` is a multiple of Q (whole grid
+    rows, which may straddle images) or a divisor of Q (part of one row). Rows and columns
+    read are counted per axis (`axis_reads`): a tile's pixels are the product of its rows'
+    and columns'."""
     batch, p_out, q_out, kr, ks = conv[0], conv[1], conv[2], conv[3], conv[4]
     sth, stw, dh, dw, ph, pw, h_in, w_in = (conv[5], conv[6], conv[7], conv[8], conv[9],
                                             conv[10], conv[12], conv[13])
+    kind = conv[14]
     if sm % q_out == 0:
         k = sm // q_out
-        cols = halo_axis(0, q_out, stw, dw, ks, pw, w_in)
+        cols = axis_reads(kind, 0, q_out, stw, dw, ks, pw, w_in)
         total, biggest = 0, 0
         for start in range(0, batch * p_out, k):
             end = min(start + k, batch * p_out)
@@ -113,19 +154,39 @@ def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
             img = start // p_out
             while img * p_out < end:
                 lo, hi = max(start, img * p_out) - img * p_out, min(end, (img + 1) * p_out)
-                px += halo_axis(lo, hi - img * p_out, sth, dh, kr, ph, h_in)
+                px += axis_reads(kind, lo, hi - img * p_out, sth, dh, kr, ph, h_in)
                 img += 1
             total += px * cols
             biggest = max(biggest, px * cols)
         return total, biggest
     rsum, rmax, csum, cmax = 0, 0, 0, 0
     for p in range(p_out):
-        h = halo_axis(p, p + 1, sth, dh, kr, ph, h_in)
+        h = axis_reads(kind, p, p + 1, sth, dh, kr, ph, h_in)
         rsum, rmax = rsum + h, max(rmax, h)
     for q0 in range(0, q_out, sm):
-        w = halo_axis(q0, q0 + sm, stw, dw, ks, pw, w_in)
+        w = axis_reads(kind, q0, q0 + sm, stw, dw, ks, pw, w_in)
         csum, cmax = csum + w, max(cmax, w)
     return batch * rsum * csum, rmax * cmax
+
+
+@jit
+def conv_operand(conv: I64) -> int:
+    """The operand a convolution row views: B in a backward-weight pass, A otherwise."""
+    return OP_B if conv[14] == CONV_WEIGHT_GRAD else OP_A
+
+
+@jit
+def pixel_dim(conv: I64) -> int:
+    """The GEMM dimension over the viewed operand's pixel grid: K in a backward-weight pass,
+    M otherwise."""
+    return 2 if conv[14] == CONV_WEIGHT_GRAD else 0
+
+
+@jit
+def channel_dim(conv: I64) -> int:
+    """The GEMM dimension over the viewed operand's channels x kernel taps: N in a
+    backward-weight pass, K otherwise."""
+    return 1 if conv[14] == CONV_WEIGHT_GRAD else 2
 
 
 @jit_inline
@@ -251,12 +312,15 @@ def tile_count(ntl: tuple[int, ...], level: int) -> int:
 
 
 @jit
-def fits(tiles: I64, dint: I64, dflt: F64, bits: F64, a_tile: int) -> bool:
+def fits(tiles: I64, dint: I64, dflt: F64, bits: F64, a_tile: int, conv_op: int) -> bool:
     """Whether the buffer and accumulator hold their (double-buffered when so declared) tiles.
-    `a_tile` is the largest A tile of the buffer in elements (its halo for a convolution)."""
+    `a_tile` is the largest tile of operand `conv_op` (A or B) of the buffer in elements (its
+    halo for the operand a convolution row views, `conv_footprint`); the other input's tile
+    is its block."""
     out_w = bits[3] if tiles[0, 2] > tiles[2, 2] else bits[2]
-    need = (a_tile * bits[0], float(tiles[1, 2] * tiles[1, 1]) * bits[1],
-            float(tiles[1, 0] * tiles[1, 1]) * out_w)
+    a_el = a_tile if conv_op == OP_A else tiles[1, 0] * tiles[1, 2]
+    b_el = a_tile if conv_op == OP_B else tiles[1, 2] * tiles[1, 1]
+    need = (a_el * bits[0], float(b_el) * bits[1], float(tiles[1, 0] * tiles[1, 1]) * out_w)
     db = float(dint[D_DB_BUF])
     total = 0.0
     for o in range(3):
@@ -301,26 +365,27 @@ def copy_counts(dst: F64, src: F64) -> None:
 
 @jit
 def mapping_cost(tiles: I64, ntl: tuple[int, ...], inner0: int, inner1: int, dint: I64,
-                 dflt: F64, energy: F64, bits: F64, a_fill: int, objective: int,
+                 dflt: F64, energy: F64, bits: F64, a_fill: int, conv_op: int, objective: int,
                  fixed_pj: float, array_pj: F64, cycles: float, stalls: bool,
                  counts: F64) -> tuple[float, float, float]:
     """(objective, energy pJ, stall cycles) of the mapping in `tiles` (`ntl`: its
-    `tile_counts`) with innermost loops
-    `inner0`, `inner1` (``inner0 == LEAST``: each operand's least reuse over every loop order,
-    see `reuse_mult`) whose compute takes `cycles` (`mapping_cycles`); its counts into `counts`
-    (zeroed first). Without `stalls` the objective counts no stall.
+    `tile_counts`) with innermost loops `inner0`, `inner1` (``inner0 == LEAST``: each
+    operand's least reuse over every loop order, see `reuse_mult`) whose compute takes
+    `cycles` (`mapping_cycles`); its counts into `counts` (zeroed first). Without `stalls` the
+    objective counts no stall.
 
     Inputs (A, B): a held operand's fills are read at DRAM and written to the buffer, `a_fill`
-    (>= 0 for a convolution's A, else -1) replacing A's plain fill elements by their halo; the
-    array reads each fold's tile from the innermost holder. Output: the array delivers each
-    fold's increments to the innermost holder, which adds them to what it holds (a read for
-    every increment but an element's first); a storage level drains its tile to its parent
-    when the tile is replaced (final values at the output width, partial sums at the
-    accumulator width) and reads partial sums back when a tile returns. Energy: every bit read
-    or written at a level times that level's and operand's pJ/bit, plus each element the array
-    reads or writes at its innermost holder times `array_pj` (per A read, B read, output
-    write), plus the energy no mapping changes (`fixed_pj`: MACs and what scales with them),
-    plus static energy per cycle (compute and stall).
+    (>= 0 for the operand `conv_op` a convolution row views, else -1; `conv_footprint`)
+    replacing that operand's plain fill elements by their halo; the array reads each fold's
+    tile from the innermost holder. Output: the array delivers each fold's increments to the
+    innermost holder, which adds them to what it holds (a read for every increment but an
+    element's first); a storage level drains its tile to its parent when the tile is replaced
+    (final values at the output width, partial sums at the accumulator width) and reads
+    partial sums back when a tile returns. Energy: every bit read or written at a level times
+    that level's and operand's pJ/bit, plus each element the array reads or writes at its
+    innermost holder times `array_pj` (per A read, B read, output write), plus the energy no
+    mapping changes (`fixed_pj`: MACs and what scales with them), plus static energy per cycle
+    (compute and stall).
 
     One function calling only functions of scalars and tuples: Numba counts references to
     every array argument of a function that calls another kernel, which would cost more than
@@ -331,7 +396,7 @@ def mapping_cost(tiles: I64, ntl: tuple[int, ...], inner0: int, inner1: int, din
         elems = tiles[0, 0] * tiles[0, 2] if o == OP_A else tiles[0, 2] * tiles[0, 1]
         h = 0
         if dint[D_HOLD_A + o] == 1:
-            plain = a_fill < 0 or o == OP_B
+            plain = a_fill < 0 or o != conv_op
             fill = float(elems if plain else a_fill) * reuse_mult(e, 1, ntl, inner0, inner1)
             counts[0, o, 0] += fill * bits[o]
             counts[1, o, 1] += fill * bits[o]
@@ -431,12 +496,23 @@ def chunk_candidates(extent: int, align: int, unit_of_align: int, out: I64) -> i
 
 
 @jit
+def alignment_grain(dim: int, conv: I64) -> int:
+    """Elements of GEMM dimension `dim` in one aligned unit of the operand a convolution row
+    views: a grid row (Q) along `pixel_dim`, a channel's R*S taps along `channel_dim`, 1
+    along the third dimension."""
+    if dim == pixel_dim(conv):
+        return conv[2]
+    return conv[3] * conv[4] if dim == channel_dim(conv) else 1
+
+
+@jit
 def alignment(dim: int, unit: int, conv: I64, halo: bool) -> int:
-    """Units per aligned buffer tile: a convolution's A tile in the buffer spans whole output
-    rows along M and whole channels along K (1 when no alignment applies)."""
-    if not halo or dim == 1:
+    """Units per aligned buffer tile: the buffer's tile of the operand a convolution row views
+    spans whole grid rows along `pixel_dim` and whole channels along `channel_dim` (1 when no
+    alignment applies)."""
+    if not halo:
         return 1
-    grain = conv[2] if dim == 0 else conv[3] * conv[4]
+    grain = alignment_grain(dim, conv)
     g = grain
     u = unit
     while u:
@@ -478,30 +554,35 @@ def axis_tables(whole: int, fold: int, sizes: I64, n: int, axis: int, out: I64) 
 
 
 @jit
-def a_aligned(tiles: I64, conv: I64) -> bool:
-    """Whether a convolution's A tile in the buffer moves its halo: it spans whole channels
-    along K and, along M, whole output rows or a divisor of a row. Any other A tile moves its
-    im2col block."""
-    sm, q = tiles[1, 0], conv[2]
-    return (sm % q == 0 or q % sm == 0) and tiles[1, 2] % (conv[3] * conv[4]) == 0
+def conv_aligned(tiles: I64, conv: I64) -> bool:
+    """Whether the buffer's tile of the operand a convolution row views moves its halo: it
+    spans whole channels along `channel_dim` and, along `pixel_dim`, whole grid rows or a
+    divisor of a row. Any other tile moves its block of the GEMM view."""
+    sm, q = tiles[1, pixel_dim(conv)], conv[2]
+    return (sm % q == 0 or q % sm == 0) and tiles[1, channel_dim(conv)] % (conv[3] * conv[4]) == 0
 
 
 @jit
-def a_footprint(tiles: I64, conv: I64, halo: bool, halo_sum: int,
-                halo_max: int) -> tuple[int, int]:
-    """(fill elements of A over the problem per pass, largest A tile) at the buffer, given the
-    pixels per channel of the buffer's M tiles (`m_tile_halo`: summed, largest; -1 when the
-    M extent is not aligned). A plain GEMM's fill, or an unaligned convolution tile's
-    (`a_aligned`), is -1: counted as the im2col block, M*K, by `mapping_cost`."""
-    if not halo or halo_sum < 0 or tiles[1, 2] % (conv[3] * conv[4]) != 0:
+def conv_footprint(tiles: I64, conv: I64, halo: bool, halo_sum: int,
+                   halo_max: int) -> tuple[int, int]:
+    """(fill elements over the problem per pass, largest tile) at the buffer of the operand a
+    convolution row views (`conv_operand`; A for a plain GEMM), given the pixels per channel
+    of the buffer's tiles along `pixel_dim` (`m_tile_halo`: summed, largest; -1 when the
+    extent is not aligned). A plain GEMM's fill, or an unaligned convolution tile's
+    (`conv_aligned`), is -1: counted as the GEMM view's block by `mapping_cost`."""
+    if not halo:
         return -1, tiles[1, 0] * tiles[1, 2]
-    return conv[11] * halo_sum, tiles[1, 2] // (conv[3] * conv[4]) * halo_max
+    cd = channel_dim(conv)
+    if halo_sum < 0 or tiles[1, cd] % (conv[3] * conv[4]) != 0:
+        return -1, tiles[1, pixel_dim(conv)] * tiles[1, cd]
+    return conv[11] * halo_sum, tiles[1, cd] // (conv[3] * conv[4]) * halo_max
 
 
 @jit
 def halo_table(sizes: I64, n: int, conv: I64, out: I64) -> None:
-    """`m_tile_halo` of each of the first `n` M extents in `sizes` into out[0] (sum) and
-    out[1] (largest); extents that are neither whole rows nor a divisor of a row get -1."""
+    """`m_tile_halo` of each of the first `n` pixel-dimension extents in `sizes` into out[0]
+    (sum) and out[1] (largest); extents that are neither whole rows nor a divisor of a row get
+    -1."""
     q = conv[2]
     for i in range(n):
         if sizes[i] % q == 0 or q % sizes[i] == 0:
@@ -535,11 +616,11 @@ def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int, factors: I64)
 
 @jit
 def try_orders(tiles: I64, ntl: tuple[int, ...], dims: I64, dint: I64, dflt: F64,
-               energy: F64, bits: F64, a_fill: int, objective: int, fixed_pj: float,
-               array_pj: F64, cycles: float, scratch: F64, ties: bool, best: F64,
-               best_map: I64, best_counts: F64) -> bool:
+               energy: F64, bits: F64, a_fill: int, conv_op: int, objective: int,
+               fixed_pj: float, array_pj: F64, cycles: float, scratch: F64, ties: bool,
+               best: F64, best_map: I64, best_counts: F64) -> bool:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles` (`ntl`: its
-    `tile_counts`); keep a strictly
+    `tile_counts`; `a_fill` the fill of operand `conv_op`, `conv_footprint`); keep a strictly
     better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`, or with `ties`
     (the tile comes before the best found's in the scan order) the first equal one. Returns
     whether `best` changed."""
@@ -550,8 +631,8 @@ def try_orders(tiles: I64, ntl: tuple[int, ...], dims: I64, dint: I64, dflt: F64
         for i1 in range(n1):
             inner0, inner1 = choices0[i0], choices1[i1]
             value, pj, stall = mapping_cost(tiles, ntl, inner0, inner1, dint, dflt, energy,
-                                            bits, a_fill, objective, fixed_pj, array_pj,
-                                            cycles, True, scratch)
+                                            bits, a_fill, conv_op, objective, fixed_pj,
+                                            array_pj, cycles, True, scratch)
             if value < best[0] or (ties and value == best[0]):
                 ties, replaced = False, True
                 array_el = array_elements(tiles, ntl)
@@ -568,18 +649,20 @@ def try_orders(tiles: I64, ntl: tuple[int, ...], dims: I64, dint: I64, dflt: F64
 
 @jit
 def chunk_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, objective: int,
-                fixed_pj: float, array_pj: F64, cycles: float, whole_a: int,
+                fixed_pj: float, array_pj: F64, cycles: float, whole_a: int, conv_op: int,
                 scratch: F64) -> float:
     """A lower bound of the objective of every mapping of the current fold chunk (row 2 of
     `tiles`): the whole problem as one buffer tile, each operand moved once (reuse count 1),
-    A's fill its compulsory halo `whole_a` (-1: plain, M*K), no stall. Every mapping of the
+    the viewed operand's (`conv_op`) fill its compulsory halo `whole_a` (-1: plain, its
+    block), no stall. Every mapping of the
     chunk has the same compute cycles and array accesses and at least these fills, drains and
     read-backs (a sum of tile halos covers the whole halo; an im2col block covers every pixel
     it reads), so, as the tile bound of `scan_buffer_tiles`, the bound never exceeds a
     mapping's objective. Row 1 of `tiles` is left as the whole problem."""
     copy_row(tiles, 1, tiles[0])
     return mapping_cost(tiles, tile_counts(tiles), LEAST, LEAST, dint, dflt, energy, bits,
-                        whole_a, objective, fixed_pj, array_pj, cycles, False, scratch)[0]
+                        whole_a, conv_op, objective, fixed_pj, array_pj, cycles, False,
+                        scratch)[0]
 
 
 @jit
@@ -616,12 +699,15 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, axes: I64, con
     never exceeds any order's objective as computed there.
 
     With `collect`, only lists the fitting tiles: in visiting order, each one's bound in
-    `bounds` and its buffer M, N, K extents and A's fill (`a_footprint`) in `slots`, as far
+    `bounds` and its buffer M, N, K extents and the viewed operand's fill (`conv_footprint`)
+    in `slots`, as far
     as they have room; returns how many fit. Otherwise evaluates the loop orders of every
     fitting tile whose bound (from `bounds` where the listing kept it) is below the best found
     (none of the others can be strictly better) and returns 1, ending the search, once the
     best objective reaches `bound` (`objective_floor`), else 0."""
-    m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+    pd = pixel_dim(conv) if halo else 0
+    m_axis = 0 if dims[0] == pd else (1 if dims[1] == pd else 2)
+    conv_op = conv_operand(conv) if halo else OP_A
     folds = (ceil_div(tiles[0, 0], tiles[2, 0]), ceil_div(tiles[0, 1], tiles[2, 1]),
              ceil_div(tiles[0, 2], tiles[2, 2]))
     visit = 0
@@ -640,8 +726,8 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, axes: I64, con
                     continue
                 tiles[1, dims[1]] = cands[1, ic]
                 im = ir if m_axis == 0 else (ic if m_axis == 1 else it)
-                a_fill, a_tile = a_footprint(tiles, conv, halo, halos[0, im], halos[1, im])
-                if not fits(tiles, dint, dflt, bits, a_tile):
+                a_fill, a_tile = conv_footprint(tiles, conv, halo, halos[0, im], halos[1, im])
+                if not fits(tiles, dint, dflt, bits, a_tile, conv_op):
                     if halo and a_fill < 0:     # an im2col tile: a larger aligned one may fit
                         continue
                     r_state = 2 if r_state == 0 else r_state
@@ -653,8 +739,8 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, axes: I64, con
                              folds)
                 if collect or slot >= bounds.shape[0]:
                     lb = mapping_cost(tiles, ntl, LEAST, LEAST, dint, dflt, energy, bits,
-                                      a_fill, objective, fixed_pj, array_pj, cycles, True,
-                                      scratch)[0]
+                                      a_fill, conv_op, objective, fixed_pj, array_pj, cycles,
+                                      True, scratch)[0]
                 else:
                     lb = bounds[slot]
                 if collect:
@@ -665,9 +751,9 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, axes: I64, con
                     continue
                 if lb >= best[0]:
                     continue
-                try_orders(tiles, ntl, dims, dint, dflt, energy, bits, a_fill, objective,
-                           fixed_pj, array_pj, cycles, scratch, False, best, best_map,
-                           best_counts)
+                try_orders(tiles, ntl, dims, dint, dflt, energy, bits, a_fill, conv_op,
+                           objective, fixed_pj, array_pj, cycles, scratch, False, best,
+                           best_map, best_counts)
                 if best[0] <= bound:
                     return 1
             if r_state == 2:
@@ -711,8 +797,9 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
                cands: I64, ns: I64, axes: I64, halos: I64, bounds: F64, slots: I64,
                order: I64, work: I64, best: F64, best_map: I64, best_counts: F64) -> None:
     """The best mapping of one GEMM on one design (see `search_mappings`); `best[0]` stays
-    +inf when no mapping fits. `least_dram` is the problem's `dram_floor`, `whole_halo` its
-    A's compulsory fill (`whole_halos`); `tiles` to `work` are scratch (`Workspace`).
+    +inf when no mapping fits. `least_dram` is the problem's `dram_floor`, `whole_halo` the
+    compulsory fill of the operand a convolution row views (`whole_halos`); `tiles` to `work`
+    are scratch, allocated once per design by `search_mappings`.
 
     Per fold chunk t0 (descending), unless its `chunk_bound` cannot beat the best found: the
     fitting buffer tiles are listed with their bounds (`scan_buffer_tiles`), then evaluated
@@ -721,12 +808,13 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     result is the first best mapping of the scan order, as without the bounds. A chunk with
     more fitting tiles than `BOUND_SLOTS` is scanned in order instead."""
     dims = role_dims[dint[D_DATAFLOW]]
-    halo = conv[0] > 0 and dint[D_HOLD_A] == 1
+    halo = conv[0] > 0 and dint[D_HOLD_A + conv_operand(conv)] == 1
+    conv_op = conv_operand(conv) if halo else OP_A
     copy_row(tiles, 0, mnk)
     for r in range(best.shape[0]):
         best[r] = np.inf
-    t_dim = dims[2]
-    grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
+    t_dim = int(dims[2])
+    grain = alignment_grain(t_dim, conv) if halo else 1
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
     nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,
                                                    cands[3]), floor)
@@ -741,7 +829,7 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
         if bound >= best[0]:
             break
         if chunk_bound(tiles, dint, dflt, energy, bits, objective, fixed_pj, array_pj, cycles,
-                       whole_a, scratch) >= best[0]:
+                       whole_a, conv_op, scratch) >= best[0]:
             continue
         for axis in range(3):
             d = dims[axis]
@@ -749,7 +837,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
                                                                        halo), cands[axis])
             axis_tables(int(mnk[d]), tiles[2, d], cands[axis], ns[axis], axis, axes)
         if halo:
-            m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+            pd = pixel_dim(conv)
+            m_axis = 0 if dims[0] == pd else (1 if dims[1] == pd else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
         listed = scan_buffer_tiles(tiles, dims, cands, ns, axes, conv, halo, halos, dint, dflt,
                                    energy, bits, objective, fixed_pj, array_pj, cycles, bound,
@@ -771,7 +860,7 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
                 continue                # it could only tie, and comes later
             tiles[1, 0], tiles[1, 1], tiles[1, 2] = slots[slot, 0], slots[slot, 1], slots[slot, 2]
             if try_orders(tiles, tile_counts(tiles), dims, dint, dflt, energy, bits,
-                          slots[slot, 3], objective, fixed_pj, array_pj, cycles, scratch,
+                          slots[slot, 3], conv_op, objective, fixed_pj, array_pj, cycles, scratch,
                           slot < best_slot, best, best_map, best_counts):
                 best_slot = slot
         if best[0] <= bound:
@@ -780,22 +869,29 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
 
 @jit
 def whole_halos(mnk: I64, conv: I64) -> I64:
-    """Per problem, the input elements of a convolution's A read at least once (channels times
-    `m_tile_halo` of the whole M), -1 for a plain GEMM: the compulsory fill of A, the same on
-    every design."""
+    """Per problem, the elements of the operand a convolution row views read at least once
+    (channels times `m_tile_halo` of the whole pixel dimension), -1 for a plain GEMM: that
+    operand's compulsory fill, the same on every design."""
     out = np.empty(mnk.shape[0], dtype=np.int64)
     for p in range(mnk.shape[0]):
-        out[p] = conv[p, 11] * m_tile_halo(mnk[p, 0], conv[p])[0] if conv[p, 0] > 0 else -1
+        out[p] = (conv[p, 11] * m_tile_halo(mnk[p, pixel_dim(conv[p])], conv[p])[0]
+                  if conv[p, 0] > 0 else -1)
     return out
 
 
 @jit
-def dram_floor(mnk: I64, bits: F64, whole_halo: int) -> float:
-    """Bytes every mapping moves over DRAM at least: each used input pixel (a convolution,
-    `whole_halo` of them; -1 for a plain GEMM) or A element, each B element and each output
-    once (at the narrower of the output and accumulator widths)."""
-    a = float(mnk[0] * mnk[2]) if whole_halo < 0 else float(whole_halo)
-    return (a * bits[0] + float(mnk[2] * mnk[1]) * bits[1] +
+def dram_floor(mnk: I64, bits: F64, whole_halo: int, conv_op: int) -> float:
+    """Bytes every mapping moves over DRAM at least: each A and B element once (of the operand
+    `conv_op` a convolution row views, each pixel it uses: `whole_halo`, -1 for a plain GEMM)
+    and each output once (at the narrower of the output and accumulator widths)."""
+    a, b = float(mnk[0] * mnk[2]), float(mnk[2] * mnk[1])
+    if whole_halo >= 0:
+        used = float(whole_halo)
+        if conv_op == OP_A:
+            a = used
+        else:
+            b = used
+    return (a * bits[0] + b * bits[1] +
             float(mnk[0] * mnk[1]) * min(bits[2], bits[3])) / 8.0
 
 
@@ -840,7 +936,7 @@ def search_mappings(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: F64,
     halos = whole_halos(mnk, conv)
     floors = np.empty(n_problems, dtype=np.float64)
     for p in range(n_problems):
-        floors[p] = dram_floor(mnk[p], bits[p], halos[p])
+        floors[p] = dram_floor(mnk[p], bits[p], halos[p], conv_operand(conv[p]))
     for d in numba.prange(n_designs):
         tiles = np.empty((3, 3), dtype=np.int64)
         scratch = np.empty((3, 3, 2), dtype=np.float64)
@@ -869,20 +965,21 @@ def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: flo
     into `counts`. Status 0: valid and fits; 1: the tiles break the space's rules
     (`tiles_valid`); 2: they overflow a capacity (counts are still filled)."""
     dims = role_dims[dint[D_DATAFLOW]]
-    halo = conv[0] > 0 and dint[D_HOLD_A] == 1
+    halo = conv[0] > 0 and dint[D_HOLD_A + conv_operand(conv)] == 1
+    conv_op = conv_operand(conv) if halo else OP_A
     tiles = np.empty((3, 3), dtype=np.int64)
     copy_row(tiles, 0, mnk)
     tiles[1, 0], tiles[1, 1], tiles[1, 2] = mapping[1], mapping[2], mapping[3]
     set_fold(tiles, dims, dint[D_ROWS], dint[D_COLS], mapping[0], factors)
     if not tiles_valid(tiles):
         return 1, np.inf, 0.0, 0.0, 0.0
-    halo_sum, halo_max = (m_tile_halo(tiles[1, 0], conv) if halo and a_aligned(tiles, conv)
-                          else (-1, -1))
-    a_fill, a_tile = a_footprint(tiles, conv, halo, halo_sum, halo_max)
-    status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
+    halo_sum, halo_max = (m_tile_halo(tiles[1, pixel_dim(conv)], conv)
+                          if halo and conv_aligned(tiles, conv) else (-1, -1))
+    a_fill, a_tile = conv_footprint(tiles, conv, halo, halo_sum, halo_max)
+    status = 0 if fits(tiles, dint, dflt, bits, a_tile, conv_op) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
                                   int(row_coef[dint[D_DATAFLOW]]), factors))
     value, pj, stall = mapping_cost(tiles, tile_counts(tiles), mapping[4], mapping[5], dint,
-                                    dflt, energy, bits, a_fill, objective, fixed_pj, array_pj,
-                                    cycles, True, counts)
+                                    dflt, energy, bits, a_fill, conv_op, objective, fixed_pj,
+                                    array_pj, cycles, True, counts)
     return status, value, cycles, stall, pj
