@@ -95,9 +95,13 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     executed = executed_formats(table, workload, arch)
     tables = [energy_table(arch)]
     designs = pack_designs([arch])
-    counts = run_kernels(table, designs, searched_inputs(table, workload, designs, [arch],
-                                                         tables, [executed]))
-    energy = relevant_components(price(table, counts, [arch], tables, [executed]), arch)
+    # layers alike share problems: count and price each distinct problem once, then spread
+    distinct, rows = table.distinct()
+    counts = run_kernels(distinct, designs, searched_inputs(distinct, workload, designs, [arch],
+                                                            tables, [executed]))
+    energy = price(distinct, counts, [arch], tables, [executed])
+    counts = counts.spread(rows)
+    energy = relevant_components({k: v[:, rows] for k, v in energy.items()}, arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
     if workload.path and workload.source == default_source(workload.path):

@@ -74,6 +74,11 @@ class LevelCounts:
         return LevelCounts(self.name, self.unit, {k: v[d:d + 1] for k, v in self.reads.items()},
                            {k: v[d:d + 1] for k, v in self.writes.items()})
 
+    def spread(self, rows: I64) -> LevelCounts:
+        """Problem j's counts are problem `rows[j]`'s of these (`KernelCounts.spread`)."""
+        return LevelCounts(self.name, self.unit, {k: v[:, rows] for k, v in self.reads.items()},
+                           {k: v[:, rows] for k, v in self.writes.items()})
+
 
 @dataclass(frozen=True, slots=True)
 class LayerMappings:
@@ -90,6 +95,10 @@ class LayerMappings:
     def design(self, d: int) -> LayerMappings:
         return LayerMappings(self.searched[d:d + 1], self.rows[d:d + 1],
                              self.objective[d:d + 1])
+
+    def spread(self, rows: I64) -> LayerMappings:
+        """Problem j's mapping is problem `rows[j]`'s of these (`KernelCounts.spread`)."""
+        return LayerMappings(self.searched[:, rows], self.rows[:, rows], self.objective)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +157,21 @@ class KernelCounts:
                             self.array.design(d), self.sram.design(d),
                             self.accumulator.design(d), self.dram.design(d),
                             self.register_file.design(d), self.mappings.design(d))
+
+    def spread(self, rows: I64) -> KernelCounts:
+        """The counts of a table whose problem j equals problem `rows[j]` of the one counted
+        (`hwsim.lowering.ProblemTable.distinct`): the kernels count each problem on its own, so
+        equal problems have equal counts."""
+        def each(x: Array) -> Array:
+            return x[:, rows]
+
+        return KernelCounts(each(self.compute_cycles), each(self.folds),
+                            each(self.vector_cycles), each(self.stall_cycles),
+                            each(self.mapping_efficiency), each(self.compute_utilization),
+                            each(self.k_pack), each(self.t_steps), self.array.spread(rows),
+                            self.sram.spread(rows), self.accumulator.spread(rows),
+                            self.dram.spread(rows), self.register_file.spread(rows),
+                            self.mappings.spread(rows))
 
 
 def pack_designs(archs: Sequence[Arch]) -> DesignArrays:

@@ -82,7 +82,9 @@ class ProblemTable:
     `b_bits` unless the layer's weights are stored wider than used (`stored_weights`, read by
     MSB truncation), when `b_bits` is the used width that sets compute. `pass_code` and
     `problem_kind` hold `Pass.code` and `ProblemKind` values; `is_vector` is 1 for every problem
-    on the vector unit (the kernels' view of the kind).
+    on the vector unit (the kernels' view of the kind). Problems with one `distinct_index`
+    (layers alike lower to the same problems, `hwsim.lowering.network`) agree in every column
+    but `names` and `layer_index`, so their kernel counts and energies agree too (`distinct`).
     """
 
     names: tuple[str, ...]
@@ -110,6 +112,7 @@ class ProblemTable:
     b_store_bits: FloatArray
     a_store_bits: FloatArray
     out_store_bits: FloatArray
+    distinct_index: IntArray
     source: str = ""
 
     def __len__(self) -> int:
@@ -120,6 +123,26 @@ class ProblemTable:
         """Per problem, the formats of A, B, the output and the accumulator."""
         distinct = self.format_set
         return tuple(distinct[i] for i in self.format_index.tolist())
+
+    def distinct(self) -> tuple[ProblemTable, IntArray]:
+        """(the table of each distinct problem's first occurrence, in table order; for every
+        problem its row there): what a per-problem computation (kernels, pricing) needs to see
+        once, and how to spread its [..., P'] results back over the P problems
+        (``values[..., rows]``)."""
+        _, first, rows = np.unique(self.distinct_index, return_index=True,
+                                   return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        keep = first[order]
+        renumber = np.empty_like(order)
+        renumber[order] = np.arange(order.size)
+        return self.take(keep), renumber[rows.reshape(-1)]
+
+    def take(self, rows: IntArray) -> ProblemTable:
+        """The table of problems `rows` (indices into this one), its format tuples kept."""
+        names = self.names
+        return ProblemTable(names=tuple(names[i] for i in rows.tolist()),
+                            format_set=self.format_set, source=self.source,
+                            **{f: getattr(self, f)[rows] for f in ROW_FIELDS})
 
     @property
     def macs(self) -> IntArray:
@@ -134,6 +157,9 @@ class ProblemTable:
 INT_FIELDS = ("layer_index", "pass_code", "problem_kind", "is_vector", "M", "N", "K", "count",
               "a_unique", "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
               "vector_ops_per_element", "vector_in_dram", "from_conv")
+# every per-problem array column of `ProblemTable`
+ROW_FIELDS = ("format_index", *INT_FIELDS, "vector_read_bits", "vector_write_bits",
+              "b_store_bits", "a_store_bits", "out_store_bits", "distinct_index")
 
 
 @dataclass(slots=True)
@@ -260,9 +286,10 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
 def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[int] | IntArray,
                   names: list[str], source: str = "") -> ProblemTable:
     """The table whose problem j is ``distinct[rows[j]]`` with layer index `layer_index[j]` and
-    name `names[j]` (layers alike share their problems: `hwsim.lowering.network`), built column
-    by column: each distinct problem is read once. Counts that exceed int64 are a SpecError
-    naming `source` (the workload file) and the layer."""
+    name `names[j]` (layers alike share their problems: `hwsim.lowering.network`; `rows` is the
+    table's `distinct_index`), built column by column: each distinct problem is read once.
+    Counts that exceed int64 are a SpecError naming `source` (the workload file) and the
+    layer."""
     def problem(j: int) -> Problem:
         return replace(distinct[rows[j]], name=names[j], layer_index=int(layer_index[j]))
 
@@ -310,4 +337,5 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
                         vector_write_bits=np.ascontiguousarray(floats["vector_write_bits"]),
                         b_store_bits=np.ascontiguousarray(floats["b_store_bits"]),
                         a_store_bits=np.ascontiguousarray(floats["a_store_bits"]),
-                        out_store_bits=np.ascontiguousarray(floats["out_store_bits"]))
+                        out_store_bits=np.ascontiguousarray(floats["out_store_bits"]),
+                        distinct_index=take)
