@@ -219,19 +219,27 @@ def stored_widths(table: ProblemTable) -> F64:
                      table.acc_bits], axis=1).astype(np.float64)
 
 
+def throughput(table: ProblemTable, designs: DesignArrays) -> tuple[I64, I64, I64, I64]:
+    """The throughput factors (k_pack, t_steps, m_pack, preload; [D, P] each,
+    `hwsim.arrays.throughput`) of every problem of `table` on every design."""
+    return throughput_factors(
+        designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
+        designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)
+
+
 def run_kernels(table: ProblemTable, designs: DesignArrays,
-                mapping: MappingInputs | None = None) -> KernelCounts:
+                mapping: MappingInputs | None = None, *,
+                factors: tuple[I64, I64, I64, I64] | None = None) -> KernelCounts:
     """Evaluate every problem of `table` on every design: GEMMs in SCALE-Sim's fold order
     (`hwsim.kernels.systolic`, `hwsim.kernels.memory`), then, given `mapping`
     (`hwsim.energy.mapping_inputs.searched_inputs`), the GEMMs of designs whose strategy is
     ``searched`` with their searched mappings (`searched_counts`).
-    Without `mapping` every design keeps SCALE-Sim's fold order."""
+    Without `mapping` every design keeps SCALE-Sim's fold order. `factors` are the problems'
+    `throughput` factors where the caller has them already."""
     # Imported here so that `import hwsim` does not load Numba (about half its start-up time).
     from hwsim.kernels.memory import memory_model
     from hwsim.kernels.systolic import systolic_compute
-    k_pack, t_steps, m_pack, preload = throughput_factors(
-        designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
-        designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)
+    k_pack, t_steps, m_pack, preload = factors or throughput(table, designs)
     sram_counts, ratios = systolic_compute(
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
         designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK, k_pack, t_steps,

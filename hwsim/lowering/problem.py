@@ -39,7 +39,7 @@ class Pass(StrEnum):
 
     @property
     def code(self) -> int:
-        return PASSES.index(self)
+        return PASS_CODES[self]
 
     @staticmethod
     def from_code(code: int) -> Pass:
@@ -47,6 +47,7 @@ class Pass(StrEnum):
 
 
 PASSES = tuple(Pass)    # in step order: a pass's code is its index
+PASS_CODES = {p: i for i, p in enumerate(PASSES)}
 
 
 class ProblemKind(IntEnum):
@@ -232,15 +233,18 @@ def format_count(value: int) -> str:
 
 
 def _guard_counts(problem: Callable[[int], Problem], widths: FloatArray,
-                  cols: dict[str, FloatArray], source: str) -> None:
+                  cols: dict[str, npt.NDArray[np.generic]], source: str) -> None:
     """Refuse a problem whose counts exceed int64, the kernels' and totals' integer type:
     MACs, BitOPs (MACs x A bits x B bits), the elements of each operand, vector operations,
     and the bits it moves (at most one access per MAC and operand, at the operand's width; a
     vector problem's elements x the bits it reads and writes). Screened in float64, checked
     exactly with Python ints where close; a SpecError names the first one found (`problem(j)`
     is the table's problem j)."""
-    f = {k: v.astype(np.float64) for k, v in cols.items()}
-    a, b, out, acc, b_store = (w.astype(np.float64) for w in widths)
+    f = {k: cols[k].astype(np.float64) for k in ("M", "N", "K", "count", "vector_elements",
+                                                 "vector_ops_per_element")}
+    f.update(vector_read_bits=cols["vector_read_bits"],
+             vector_write_bits=cols["vector_write_bits"])
+    a, b, out, acc, b_store = widths
     macs = f["M"] * f["N"] * f["K"] * f["count"]
     elements = f["vector_elements"]
     screened = [macs, macs * a * b, f["M"] * f["K"] * f["count"], f["K"] * f["N"] * f["count"],
@@ -310,7 +314,7 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
                         dtype=np.float64).reshape(-1, 4).T[:, format_index]
     get = attrgetter(*PROBLEM_FIELDS)
     try:
-        values = np.asarray([get(p) for p in distinct],
+        values = np.asarray(list(map(get, distinct)),
                             dtype=np.int64).reshape(-1, len(PROBLEM_FIELDS)).T[:, take]
     except OverflowError:  # a size beyond int64 itself: name it
         for j in range(len(rows)):
@@ -318,14 +322,14 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
         raise
     cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
     cols["layer_index"] = np.asarray(layer_index, dtype=np.int64)
-    moved = np.asarray([[getattr(p, f) for f in PROBLEM_WIDTHS] for p in distinct],
+    moved = np.asarray(list(map(attrgetter(*PROBLEM_WIDTHS), distinct)),
                        dtype=np.float64).reshape(-1, len(PROBLEM_WIDTHS)).T[:, take]
     floats: dict[str, FloatArray] = dict(zip(PROBLEM_WIDTHS, moved, strict=True))
     b_store = np.where(moved[2] > 0, moved[2], stored[1])
     _guard_counts(problem, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
-                  {**{k: v.astype(np.float64) for k, v in cols.items()}, **floats}, source)
-    pass_codes = np.asarray([p.pass_name.code for p in distinct], dtype=np.int64)[take]
-    kinds = np.asarray([p.kind for p in distinct], dtype=np.int64)[take]
+                  {**cols, **floats}, source)
+    pass_codes = np.asarray([PASS_CODES[p.pass_name] for p in distinct], dtype=np.int64)[take]
+    kinds = np.asarray([p.kind.value for p in distinct], dtype=np.int64)[take]
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
                 a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3])
