@@ -329,7 +329,7 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
     _guard_counts(problem, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
                   {**cols, **floats}, source)
     pass_codes = np.asarray([PASS_CODES[p.pass_name] for p in distinct], dtype=np.int64)[take]
-    kinds = np.asarray([p.kind.value for p in distinct], dtype=np.int64)[take]
+    kinds = np.asarray([p.kind for p in distinct], dtype=np.int64)[take]
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
                 a_bits=widths[0], b_bits=widths[1], out_bits=widths[2], acc_bits=widths[3])
