@@ -37,6 +37,7 @@ from hwsim.arrays import MacProblem, array_kind, mac_datapath_key
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import KernelCounts, LevelCounts
 from hwsim.lowering import ProblemTable
+from hwsim.lowering.problem import distinct_rows
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import OPERANDS, Arch
 
@@ -99,14 +100,14 @@ def mac_unit_pj(table: ProblemTable, k_pack: npt.NDArray[np.int64],
         d = designs[0]
         keys = np.stack([table.format_index[gemm], table.from_conv[gemm], table.K[gemm],
                          k_pack[d, gemm], t_steps[d, gemm]], axis=1)
-        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+        first, inverse = distinct_rows(keys)
         unit = np.asarray([
             _mac_pj(archs[d], tables[d], MacProblem(fmts[code][0].bits, fmts[code][1].bits,
                                                     fmts[code][3].bits, k, bool(conv), k_pack,
                                                     t_steps),
                     (*executed[d][code], fmts[code][3]))
-            for code, conv, k, k_pack, t_steps in distinct.tolist()])
-        out[np.asarray(designs)[:, None], gemm[None, :]] = unit[inverse.reshape(-1)]
+            for code, conv, k, k_pack, t_steps in keys[first].tolist()])
+        out[np.asarray(designs)[:, None], gemm[None, :]] = unit[inverse]
     return out
 
 

@@ -224,6 +224,24 @@ def _format_codes(problems: list[Problem]) -> tuple[tuple[Formats, ...], list[in
     return tuple(distinct), codes
 
 
+def distinct_rows(keys: npt.NDArray[np.generic]) -> tuple[IntArray, IntArray]:
+    """(the first row of each distinct row of `keys[n, c]`, for every row its distinct row's
+    index into those): what ``np.unique(keys, axis=0, return_index=True,
+    return_inverse=True)`` gives up to the order of the distinct rows, without sorting rows
+    as raw bytes (much slower for the few rows of a problem table). Rows compare by value
+    (keys hold no NaN)."""
+    n = keys.shape[0]
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(keys.T[::-1])     # stable: equal rows keep their order
+    ordered = keys[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return order[starts].astype(np.int64), inverse
+
+
 INT64_MAX = 2**63 - 1
 
 
