@@ -132,6 +132,8 @@ class ProblemTable:
         (``values[..., rows]``)."""
         _, first, rows = np.unique(self.distinct_index, return_index=True,
                                    return_inverse=True)
+        if first.size == len(self):      # no problem repeats another
+            return self, np.arange(len(self))
         order = np.argsort(first, kind="stable")
         keep = first[order]
         renumber = np.empty_like(order)
@@ -258,10 +260,9 @@ def _guard_counts(problem: Callable[[int], Problem], widths: FloatArray,
     vector problem's elements x the bits it reads and writes). Screened in float64, checked
     exactly with Python ints where close; a SpecError names the first one found (`problem(j)`
     is the table's problem j)."""
-    f = {k: cols[k].astype(np.float64) for k in ("M", "N", "K", "count", "vector_elements",
-                                                 "vector_ops_per_element")}
-    f.update(vector_read_bits=cols["vector_read_bits"],
-             vector_write_bits=cols["vector_write_bits"])
+    f = {k: np.asarray(cols[k], dtype=np.float64)   # no copy of the float columns
+         for k in ("M", "N", "K", "count", "vector_elements", "vector_ops_per_element",
+                   "vector_read_bits", "vector_write_bits")}
     a, b, out, acc, b_store = widths
     macs = f["M"] * f["N"] * f["K"] * f["count"]
     elements = f["vector_elements"]
