@@ -19,7 +19,9 @@ shared with other jobs inflates less (a parallel kernel launch waits for every N
 scheduled; `--threads 1` runs the kernels on one). The machine's load average is recorded before
 and after.
 
-The split: the CPU time spent inside the Numba kernels an estimate calls (the fold-order
+Distinct problems are the problems the kernels count and pricing prices: layers alike lower to
+the same problems (`hwsim.lowering.ProblemTable.distinct`), counted once and spread over the
+table. The split: the CPU time spent inside the Numba kernels an estimate calls (the fold-order
 kernels `systolic_compute` and `memory_model`, and the mapping search `search_mappings`),
 timed around each call, per problem of the fastest repeat; the rest of the estimate is Python
 (lowering, packing, pricing, totals, memory footprint).
@@ -43,6 +45,7 @@ from _common import REPORTS, WORKLOADS, publish
 
 import hwsim
 from hwsim.api import load_arch, load_workload
+from hwsim.lowering import lower
 from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Workload
 from hwsim.training_config import TrainingConfig
@@ -129,7 +132,8 @@ def main() -> None:
     for label, workload in cases:
         wall, cpu, kernels, problems, runs = us_per_problem(workload, arch, args.repeats,
                                                             args.min_seconds)
-        rows.append(f"| {label} | {problems} | {runs} | {wall:.2f} | {cpu:.2f} | "
+        distinct = len(lower(workload, training=TrainingConfig()).distinct()[0])
+        rows.append(f"| {label} | {problems} | {distinct} | {runs} | {wall:.2f} | {cpu:.2f} | "
                     f"{kernels:.2f} | {cpu - kernels:.2f} | {wall * problems / 1e3:.1f} |")
         print(rows[-1], file=sys.stderr)
     load_end = os.getloadavg()
@@ -149,11 +153,15 @@ def main() -> None:
         "microseconds are the process's user + system time; wall microseconds stretch with "
         "the machine's other load. Of the fastest repeat's CPU time, the kernels' share "
         "(Numba: fold-order counts, memory model, mapping search; timed around each call) "
-        "and the rest (Python: lowering, packing, pricing, totals, memory footprint).",
+        "and the rest (Python: lowering, packing, pricing, totals, memory footprint). "
+        "Distinct problems: those the kernels count and pricing prices (layers alike lower "
+        "to the same problems, `ProblemTable.distinct`); every problem takes its distinct "
+        "problem's counts and energies.",
         "",
-        "| workload | problems | repeats | wall us per problem | CPU us per problem | "
-        "kernels CPU us per problem | Python CPU us per problem | wall ms per estimate |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| workload | problems | distinct problems | repeats | wall us per problem | "
+        "CPU us per problem | kernels CPU us per problem | Python CPU us per problem | "
+        "wall ms per estimate |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
     ]
     publish(args.output, "\n".join(lines) + "\n")
