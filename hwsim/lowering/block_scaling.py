@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hwsim.lowering.problem import Pass, Problem, ProblemKind, vector
-from hwsim.precision import NumberFormat
+from hwsim.precision import NumberFormat, TensorPrecision
 
 #: Vector operations per element to quantize into a block format (OCP MX v1.0 conversion): a
 #: compare into the block's running max |x|, the multiply by the inverse scale, the round and
@@ -49,6 +49,14 @@ STOCHASTIC_OPS = 2
 
 def _ops(fmt: NumberFormat, base: int) -> int:
     return base + (STOCHASTIC_OPS if fmt.stochastic else 0)
+
+
+def scales_blocks(prec: TensorPrecision) -> bool:
+    """Whether any format of a layer's precision is block-scaled: every format its problems
+    use comes from it, so without one they add no (re-)quantization work."""
+    return any(fmt is not None and fmt.is_block
+               for fmt in (prec.weights, prec.activations, prec.gradients, prec.accumulator,
+                           prec.saved, prec.stored_weights))
 
 
 def quantize_outputs(problems: Iterable[Problem]) -> list[Problem]:
