@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hwsim.lowering.block_scaling import quantize_outputs, requantize_operands, scales_blocks
+from hwsim.lowering.block_scaling import (master_copy_bits, quantize_backward_copy,
+                                         quantize_outputs, requantize_operands)
 from hwsim.lowering.compression import compression_problems
 from hwsim.lowering.forward import forward_problem, operand_formats, weight_store_bits
 from hwsim.lowering.problem import Pass, Problem, ProblemTable, pack_repeated
@@ -65,23 +66,22 @@ def lower(workload: Workload, *, batch: int | None = None,
     def lower_layer(layer: Layer, index: int) -> _LayerProblems:
         fwd = forward_problem(layer, index, operand_formats(layer, workload), batch,
                               weight_store_bits(layer, workload))
-        prec = workload.layer_precision(layer)
-        # the layer's formats are its precision's: block-scaling work only where one is
-        quantized = quantize_outputs if scales_blocks(prec) else list
         if training is None:
-            return _LayerProblems(add(layer, quantized([fwd])), (), (), ())
+            return _LayerProblems(add(layer, quantize_outputs([fwd])), (), (), ())
+        prec = workload.layer_precision(layer)
         compress, decompress = compression_problems(layer, index, prec, batch, training.split)
-        backward = backward_problems(layer, index, fwd, prec, training.split)
-        if quantized is quantize_outputs:
-            backward = quantize_outputs(requantize_operands(backward, fwd))
+        backward = quantize_outputs(requantize_operands(
+            backward_problems(layer, index, fwd, prec, training.split), fwd, layer, prec,
+            master_copy_bits(training.optimizer, prec.weights)))
         update = optimizer_update(layer, index, prec, training.optimizer)
-        forward_ids = add(layer, quantized([fwd, *compress]))
+        forward_ids = add(layer, quantize_outputs(
+            [fwd, *quantize_backward_copy(layer, fwd, prec, training.split), *compress]))
         decompress_ids = add(layer, decompress)
         backward_ids = add(layer, backward)
         first = tuple(i for i, p in zip(backward_ids, backward, strict=True)
                       if p.pass_name is not Pass.DGRAD)
         return _LayerProblems(forward_ids, decompress_ids + backward_ids, decompress_ids + first,
-                              add(layer, quantized([update]))
+                              add(layer, quantize_outputs([update]))
                               if update is not None else ())
 
     per_layer = []
