@@ -105,7 +105,8 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
                          factors=factors)
     energy = price(distinct, counts, [arch], tables, [executed], mac_pj=mac_pj)
     counts = counts.spread(rows)
-    energy = relevant_components({k: v[:, rows] for k, v in energy.items()}, arch)
+    spread = np.stack(list(energy.values()))[:, :, rows]    # every component at once
+    energy = relevant_components(dict(zip(energy, spread, strict=True)), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
     if workload.path and workload.source == default_source(workload.path):

@@ -103,11 +103,11 @@ def _sums(table: ProblemTable, named: list[tuple[str, I64]]) -> list[I64]:
 
 
 def in_order_sum(values: F64) -> F64:
-    """Sum over problems ([D, P] -> [D]) adding one problem after another, as a running
-    total does (numpy's `sum` adds pairwise, with other rounding)."""
-    if not values.shape[1]:
-        return np.zeros(values.shape[0])
-    return np.cumsum(values, axis=1)[:, -1]
+    """Sum over problems, the last axis ([..., P] -> [...]), adding one problem after another,
+    as a running total does (numpy's `sum` adds pairwise, with other rounding)."""
+    if not values.shape[-1]:
+        return np.zeros(values.shape[:-1])
+    return np.cumsum(values, axis=-1)[..., -1]
 
 
 def step_totals(table: ProblemTable, costs: ProblemCosts,
@@ -134,4 +134,11 @@ def step_totals(table: ProblemTable, costs: ProblemCosts,
             "macs": np.repeat(macs, n), "bitops": np.repeat(bitops, n),
             "dram_bytes": dram, "dram_bytes_total": dram_total,
             "sram_reads": reads, "sram_writes": writes,
-            "energy_pj": {k: in_order_sum(v) for k, v in energy.items()}}
+            "energy_pj": _energy_sums(energy)}
+
+
+def _energy_sums(energy: dict[str, F64]) -> dict[str, F64]:
+    """`in_order_sum` of every component of `energy` ([D, P] pJ each), in one pass."""
+    if not energy:
+        return {}
+    return dict(zip(energy, in_order_sum(np.stack(list(energy.values()))), strict=True))
