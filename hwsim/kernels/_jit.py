@@ -160,11 +160,11 @@ class OverDesigns:
         self.serial: Any = _compile(func, _SerialKernelCache)  # Numba dispatchers
         self.parallel: Any = _compile(func, parallel=True)
         self._position = list(inspect.signature(func).parameters).index(designs)
-        self._designs = designs
+        self.designs = designs  # the name of the argument over designs
         self.__doc__, self.__name__ = func.__doc__, func.__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        designs = kwargs[self._designs] if self._designs in kwargs else args[self._position]
+        designs = kwargs[self.designs] if self.designs in kwargs else args[self._position]
         kernel = self.serial if designs.shape[0] == 1 else self.parallel
         return kernel(*args, **kwargs)
 

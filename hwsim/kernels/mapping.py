@@ -30,6 +30,9 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.kernels._jit import jit, jit_over_designs
+from hwsim.kernels.layout import (MAP_WIDTH, OBJ_DRAM, OBJ_EDP, OBJ_ENERGY, OBJ_LATENCY,
+                                  R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_CYCLES, R_FOLDS, R_OBJ,
+                                  R_PJ, R_STALL, RESULT_WIDTH)
 from hwsim.kernels.systolic import ceil_div, fold_length
 
 I64 = npt.NDArray[np.int64]
@@ -37,20 +40,12 @@ F64 = npt.NDArray[np.float64]
 
 OP_A, OP_B, OP_OUT = 0, 1, 2
 IRRELEVANT = np.array([1, 0, 2], dtype=np.int64)   # A ignores N, B ignores M, output ignores K
-OBJ_ENERGY, OBJ_LATENCY, OBJ_EDP, OBJ_DRAM = 0, 1, 2, 3
 # Design integer columns.
 D_ROWS, D_COLS, D_DATAFLOW, D_HOLD_A, D_HOLD_B, D_HOLD_OUT, D_UNIFIED, D_HAS_ACC, D_DB_BUF, \
     D_DB_ACC = range(10)
 # Design float columns (capacities in bits, bandwidths in bits per cycle, 0 = unlimited).
 F_CAP_A, F_CAP_B, F_CAP_OUT, F_CAP_ACC, F_BW_DRAM, F_BW_BUF, F_BW_ACC, F_MAC_PJ, F_STATIC_PJ = \
     range(9)
-# Mapping columns: fold chunk t0, buffer tile M, N, K, innermost dim of level 0 and level 1;
-# a search result adds the fold's M, N, K extents (the array's tile).
-MAP_WIDTH = 9
-# Result columns per (design, problem): objective, compute cycles, stall cycles, energy pJ,
-# the array's A reads, B reads and output writes at its innermost holders (elements), folds.
-R_OBJ, R_CYCLES, R_STALL, R_PJ, R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_FOLDS = range(8)
-RESULT_WIDTH = 8
 # Factor columns.
 FAC_K_PACK, FAC_T_STEPS, FAC_M_PACK, FAC_PRELOAD = range(4)
 # Candidate lists hold at most this many sizes per dimension.
