@@ -12,6 +12,9 @@ import sys
 
 
 def _load_lazily(name: str) -> None:
+    """Register module `name` to execute on the first use of one of its attributes, also as
+    this package's attribute (which ``from hwsim.kernels import mapping`` finds, leaving the
+    module unloaded)."""
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
         raise ImportError(name)
@@ -19,9 +22,8 @@ def _load_lazily(name: str) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    setattr(sys.modules[__name__], name.rsplit(".", 1)[1], module)  # `from hwsim.kernels import
-    # mapping` finds it here and leaves it unloaded
+    setattr(sys.modules[__name__], name.rsplit(".", 1)[1], module)
 
 
-for _module in ("systolic", "memory", "mapping"):
+for _module in ("systolic", "memory", "mapping"):  # the modules that import Numba
     _load_lazily(f"{__name__}.{_module}")
