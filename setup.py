@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parent
 class BuildKernels(build_ext):
     """Compiles ``hwsim.kernels._aot``, or warns and leaves it out."""
 
-    def build_extension(self, ext: Extension) -> None:
+    def build_extensions(self) -> None:
+        # an extension left out is dropped from the list, which the copy into the source tree
+        # (an editable install) and the list of outputs read afterwards
+        self.extensions = [ext for ext in self.extensions if self.compile_kernels(ext)]
+
+    def compile_kernels(self, ext: Extension) -> bool:
+        """Build `ext` with ``hwsim/kernels/aot_build.py``; whether it was built."""
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, str(ROOT / "hwsim" / "kernels" / "aot_build.py"), "build",
@@ -33,9 +39,7 @@ class BuildKernels(build_ext):
             target.unlink(missing_ok=True)
             print(f"warning: {ext.name} not built (exit {done.returncode}); the kernels compile "
                   "with Numba's JIT on first use instead", file=sys.stderr)
-
-    def get_outputs(self) -> list[str]:
-        return [path for path in super().get_outputs() if Path(path).exists()]
+        return done.returncode == 0
 
 
 setup(ext_modules=[Extension("hwsim.kernels._aot", sources=[])],
