@@ -11,8 +11,8 @@ formats are promoted to bf16 MACs (stored and moved at their own width).
 
 Block-scaling overhead: each recipe is run again on ``mx_array_like`` with every block format
 replaced by its element format (same element width, so the same throughput; no scales stored,
-moved or applied, and no quantization work), the array also executing those element formats
-natively.
+moved or applied, and no quantization work but the one-operation casts into a recipe's
+backward formats), the array also executing those element formats natively.
 The difference is what block scaling costs; the report splits it into the quantization and
 re-quantization problems' own cost and the rest (scale bytes in storage and traffic, the scales'
 application in the MACs, and mapping choices the wider widths change).
@@ -66,7 +66,11 @@ def executing_elements(arch: Arch) -> Arch:
         arch.compute, native_formats=natives + extra))
 
 
-QUANTIZATION_SUFFIXES = (".quantize", ".requant_a", ".requant_b")
+QUANTIZATION_SUFFIXES = (".quantize", ".requant_a", ".requant_b", ".quantize_backward")
+#: The problems that make a recipe's backward copies (`backward_weights`: the dgrad weights
+#: quantized from the master copy; `backward_activations`: the saved inputs quantized in the
+#: forward pass).
+BACKWARD_COPY_SUFFIXES = (".dgrad.requant_b", ".quantize_backward")
 
 
 def step(workload_file: str, arch: Arch, policy: Policy) -> dict:
@@ -74,13 +78,40 @@ def step(workload_file: str, arch: Arch, policy: Policy) -> dict:
     quantization and re-quantization problems (`hwsim.lowering.block_scaling`)."""
     workload = policy.apply(load_workload(WORKLOADS / workload_file))
     result = estimate(workload, arch, training=TrainingConfig()).to_dict()
-    work = [x for x in result["layers"] if x["name"].endswith(QUANTIZATION_SUFFIXES)]
     totals = result["totals"]
-    totals["quantization"] = {
-        "cycles": sum(x["cycles"]["total"] for x in work),
-        "dram_bytes": sum(sum(x["dram_bytes"].values()) for x in work),
-        "energy_pj": sum(x["total_energy_pj"] for x in work)}
+    for key, suffixes in (("quantization", QUANTIZATION_SUFFIXES),
+                          ("backward_copies", BACKWARD_COPY_SUFFIXES)):
+        work = [x for x in result["layers"] if x["name"].endswith(suffixes)]
+        totals[key] = {"cycles": sum(x["cycles"]["total"] for x in work),
+                       "dram_bytes": sum(sum(x["dram_bytes"].values()) for x in work),
+                       "energy_pj": sum(x["total_energy_pj"] for x in work)}
     return totals
+
+
+def without_backward_formats(policy: Policy) -> Policy:
+    """The policy with its backward GEMMs taking weights and activations in their forward
+    formats (re-quantized from the forward pass's copies)."""
+    def forward(formats: dict[str, NumberFormat]) -> dict[str, NumberFormat]:
+        return {k: f for k, f in formats.items() if not k.startswith("backward_")}
+    return Policy(forward(policy.default), tuple(Rule(r.pattern, forward(r.formats))
+                                                 for r in policy.rules))
+
+
+def backward_copies(file: str, arch: Arch, t: dict) -> str:
+    """What the MXFP8 backward copies of mxfp4_fwd_mxfp8_bwd cost (`t`: its step on `arch`),
+    against the same recipe with MXFP4 backward operands."""
+    c = t["backward_copies"]
+    r = step(file, arch, without_backward_formats(policy_of("mxfp4_fwd_mxfp8_bwd")))
+    return (f"- mxfp4_fwd_mxfp8_bwd on mx_array_like: its MXFP8 E4M3 backward copies "
+            f"(`<layer>.quantize_backward`: inputs quantized as the forward pass produces "
+            f"them and saved; `<layer>.dgrad.requant_b`: weights from the fp32 master copy) "
+            f"take {c['cycles']:,} cycles, {mb(c['dram_bytes'])} MB of DRAM traffic and "
+            f"{uj(c['energy_pj'])} uJ. Against the same recipe with MXFP4 backward operands "
+            f"(re-quantized from the forward copies; the policy without `backward_*`): "
+            f"cycles x{t['cycles'] / r['cycles']:.3f}, energy x"
+            f"{t['energy_pj'] / r['energy_pj']:.3f}, DRAM bytes x"
+            f"{t['dram_bytes_total'] / r['dram_bytes_total']:.3f}, peak memory x"
+            f"{t['peak_memory_bytes'] / r['peak_memory_bytes']:.3f}.")
 
 
 def mb(x: float) -> str:
@@ -152,11 +183,16 @@ def section() -> str:
             parts = t["energy_breakdown_pj"]
             lines.append(f"| {arch} | {recipe} | " + " | ".join(
                 uj(parts.get(c, 0.0)) for c in COMPONENTS) + " |")
-        lines += ["", *findings(rows)]
+        recipe_step = next(t for arch, recipe, t in rows
+                           if (arch, recipe) == ("mx_array_like", "mxfp4_fwd_mxfp8_bwd"))
+        lines += ["", *findings(rows),
+                  backward_copies(file, archs["mx_array_like"], recipe_step)]
         lines += ["", "Block-scaling overhead on `mx_array_like`: the recipe minus the same "
                   "recipe with element formats and no scales (module docstring of the "
                   "script), split into the quantization and re-quantization problems "
-                  "(`quant_*`: their own cycles, DRAM bytes and energy in the recipe's run) "
+                  "(`quant_*`: their own cycles, DRAM bytes and energy in the recipe's run, "
+                  "less those of the run without scales, where a recipe's backward copies "
+                  "are plain FP8 casts) "
                   "and the rest (`scales_*`: the scale bits in storage and traffic, their "
                   "application in the MACs, and any mapping the wider widths change). The "
                   "`scalesim` rows keep SCALE-Sim's fold order for both runs, so their "
@@ -174,7 +210,7 @@ def section() -> str:
             mx = dataclasses.replace(archs["mx_array_like"], mapping=MappingSpec(strategy))
             t = step(file, mx, policy_of(recipe))
             p = step(file, executing_elements(mx), without_scales(policy_of(recipe)))
-            q = t["quantization"]
+            q = {k: t["quantization"][k] - p["quantization"][k] for k in t["quantization"]}
             dram = t["dram_bytes_total"] - p["dram_bytes_total"]
             energy = t["energy_pj"] - p["energy_pj"]
             cycles = t["cycles"] - p["cycles"]

@@ -138,8 +138,11 @@ def executed_formats(table: ProblemTable, workload: Workload, arch: Arch) -> Exe
             except UnsupportedFormatError as exc:
                 index = int(table.layer_index[p])
                 layer = workload.layers[index]
-                tensor = operand_tensor(Pass.from_code(int(table.pass_code[p])),
-                                        isinstance(layer, (Conv2d, Linear)), operand)
+                pass_name = Pass.from_code(int(table.pass_code[p]))
+                tensor = operand_tensor(pass_name, isinstance(layer, (Conv2d, Linear)), operand)
+                if pass_name in (Pass.DGRAD, Pass.WGRAD) and \
+                        getattr(workload.layer_precision(layer), f"backward_{tensor}", None):
+                    tensor = f"backward_{tensor}"
                 raise SpecError.single(workload.path or workload.name,
                                        f"layers[{index}] ({table.names[p]}, operand "
                                        f"{'AB'[operand]})",

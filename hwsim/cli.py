@@ -24,6 +24,7 @@ from hwsim.technology import supported_nodes
 from hwsim.energy.table import energy_table
 from hwsim.files import write_atomic
 from hwsim.precision import parse_format
+from hwsim.precision.formats import BLOCK_FORMATS
 from hwsim.spec.policy import Policy, load_policy, parse_precision_flag
 from hwsim.precision.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, parse_bits
 from hwsim.report import distributed_table, to_csv, to_json, to_table, training_table
@@ -41,6 +42,9 @@ from hwsim.version import __version__
 EXIT_BAD_INPUT = 2
 REPORTED_FORMATS = ("int4", "int8", "int16", "int32", "fp8_e4m3", "fp8_e5m2", "bf16", "fp16",
                     "fp32")
+# energy-table lists a MAC of each shipped block format (`BLOCK_FORMATS`) with this accumulator,
+# the one the shipped block-format recipes use.
+BLOCK_MAC_ACCUMULATOR = "fp32"
 
 # The library's errors name its own parameters (``parallelism: stages: ...``); the command line
 # names the flags that set them. (issue place, field) in the library -> (flag, field) printed.
@@ -98,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     prec = est.add_argument_group("precision")
     prec.add_argument("--policy", type=Path, help="precision policy YAML (default and rules)")
     prec.add_argument("--precision", metavar="KIND=FMT,...",
-                      help="default formats, e.g. w=int4,a=int4,g=int8,acc=int32")
+                      help="default formats, e.g. w=int4,a=int4,g=int8,acc=int32 "
+                           "(also s, sw, and bw, ba: the backward GEMMs' weights and "
+                           "activations)")
     train = est.add_argument_group("training")
     train.add_argument("--train", action="store_true",
                        help="cost training steps: forward, backward-data, backward-weight, update")
@@ -314,7 +320,9 @@ def _energy_table(args: argparse.Namespace) -> int:
                                f"({', '.join(map(str, supported_nodes()))}), got {args.node}")
     table = energy_table(arch, node_nm=args.node)
     word = parse_format(f"int{arch.compute.word_bits}")
-    entries = table.entries([parse_format(f) for f in REPORTED_FORMATS], word)
+    entries = table.entries([parse_format(f) for f in REPORTED_FORMATS], word,
+                            tuple(parse_format(f) for f in BLOCK_FORMATS),
+                            parse_format(BLOCK_MAC_ACCUMULATOR))
     if args.json:
         print(json.dumps({"arch": arch.name, "node_nm": table.node_nm,
                           "word_bits": arch.compute.word_bits,

@@ -14,8 +14,12 @@ NVFP4) natively, with element throughput set by the element width.
 - MAC energy: the energy table's MAC in the executed formats, which for block-scaled operands
   is `hwsim.unit_energy.ops.block_mac_pj` (element product, accumulation, each block's scale
   application amortised over the block); two products per cycle cost two products' energy.
-- PE area: as ``systolic`` (`hwsim.arrays.systolic`), the PE of its widest native format (the
-  block scales' exponent adders and the FP4 lanes are not in the area model).
+- PE area: as ``systolic`` (`hwsim.arrays.systolic`), the PE of its widest native format, plus
+  the block-scale logic of its block-scaled natives (`hwsim.unit_area.pe.block_scale_um2`: the
+  scale exponent adds and the alignment shifter into the fp32 accumulator, and NVFP4's scale
+  multipliers; the largest one, as the formats share it). Every PE carries it: in the
+  output-stationary dataflow a PE accumulates whole blocks itself. The second FP4 product lane
+  is not in the area model.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from __future__ import annotations
 import numpy as np
 
 from hwsim.arrays.base import I64, ceil_div
-from hwsim.arrays.systolic import BitParallel
+from hwsim.arrays.systolic import BitParallel, bit_parallel_pe_um2
 from hwsim.precision import NumberFormat, parse_format
+from hwsim.spec.arch import KindOptions
+from hwsim.unit_area.pe import block_scale_um2
 
 DEFAULT_NATIVE = ("mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4", "nvfp4",
                   "bf16")
@@ -54,6 +60,11 @@ class Mx(BitParallel):
         k_pack, t_steps = mx_factors(a_bits, b_bits)
         ones = np.ones((designs, a_bits.shape[0]), dtype=np.int64)
         return np.stack([ones * k_pack[None, :], ones * t_steps[None, :], ones, ones])
+
+    def pe_um2(self, options: KindOptions, native_formats: tuple[NumberFormat, ...],
+               word_bits: int) -> tuple[float, float]:
+        pe, column = bit_parallel_pe_um2(native_formats)
+        return pe + max(block_scale_um2(f) for f in native_formats), column
 
 
 KIND = Mx()

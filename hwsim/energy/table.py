@@ -14,7 +14,7 @@ from hwsim.unit_energy.scaling import energy_scale
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import ACCUMULATOR, OPERANDS, Arch, BufferEnergy
 
-FIT = "hwsim fit at 45 nm (hwsim/energy/{module}.py)"
+FIT = "hwsim fit at 45 nm (hwsim/unit_energy/{module}.py)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +71,26 @@ class EnergyTable:
     def add_pj(self, fmt: NumberFormat) -> float:
         return ops.add_pj(fmt) * self.scale
 
-    def entries(self, formats: list[NumberFormat], word: NumberFormat) -> list[Entry]:
+    def entries(self, formats: list[NumberFormat], word: NumberFormat,
+                block_formats: tuple[NumberFormat, ...] = (),
+                block_accumulator: NumberFormat | None = None) -> list[Entry]:
         """Every energy in use, for `hwsim energy-table`; `word` is the array's native format
-        (its MAC is listed with a same-width accumulator)."""
+        (its MAC is listed with a same-width accumulator); each of `block_formats` gets the
+        energy per MAC of its block dot product with a `block_accumulator` (`ops.block_mac_pj`:
+        element product, accumulator add, and the per-block scale application over the
+        block)."""
         scaled = f"scaled 45 -> {self.node_nm} nm by {self.scale:.4g} (Stillmaker & Baas 2017)"
         out = [Entry(f"mac {word.name} x {word.name} + {word.name} accumulate", "pJ/op",
                      self.mac_pj(word, word, word), f"{FIT.format(module='ops')}; {scaled}")]
+        for fmt in block_formats:
+            assert block_accumulator is not None
+            out.append(Entry(f"mac {fmt.name} x {fmt.name} + {block_accumulator.name} "
+                             f"accumulate (per element of a block dot product)", "pJ/op",
+                             self.mac_pj(fmt, fmt, block_accumulator),
+                             f"derived from the fits in hwsim/unit_energy/ops.py "
+                             f"(block_mac_pj: {fmt.element.name} product, "
+                             f"{block_accumulator.name} add, scale application / {fmt.block});"
+                             f" {scaled}"))
         if self.native_mac_pj is not None:
             out.append(Entry("mac at the native format", "pJ/op", self.native_mac_pj,
                              self.sources["mac"]))

@@ -14,7 +14,10 @@ The saved tensors follow what reverse-mode autodiff needs (PyTorch's autograd fo
 
 Tensors a backward needs at full precision for routing (masks, indices, statistics) are never
 compressed; inputs, outputs and operands are stored in the layer's `saved` format (activation
-compression), or at the frequency split's bits per element.
+compression), or at the frequency split's bits per element. A conv's, linear's or matmul's
+inputs are saved in `backward_activations` when the precision sets it (and stores them
+uncompressed): a copy of its own, quantized as the forward pass produces them
+(`hwsim.lowering.block_scaling`).
 
 Sizes are per sample unless `per_sample` is False (batchnorm's statistics). A layer whose stored
 copy is its input itself (`aliases_input`: stored uncompressed) needs no second copy while it runs.
@@ -90,6 +93,11 @@ def saved_tensors(layer: Layer, prec: TensorPrecision,
     def data(what: str, elements: int, aliases: bool = False) -> SavedTensor:
         return SavedTensor(name, what, elements, bits, aliases_input=aliases and not compressed)
 
+    backward = prec.backward_activations
+    if isinstance(layer, (Conv2d, Linear, Matmul)) and backward is not None and not compressed:
+        # a copy in the backward GEMMs' format, quantized as the input is produced
+        what = "operands" if isinstance(layer, Matmul) else "input"
+        return (SavedTensor(name, what, input_elements(layer), float(backward.storage_bits)),)
     if isinstance(layer, (Conv2d, Linear)):
         return (data("input", input_elements(layer), aliases=True),)
     if isinstance(layer, Matmul):

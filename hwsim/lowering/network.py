@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hwsim.lowering.block_scaling import quantize_outputs, requantize_operands
+from hwsim.lowering.block_scaling import (master_copy_bits, quantize_backward_copy,
+                                         quantize_outputs, requantize_operands)
 from hwsim.lowering.compression import compression_problems
 from hwsim.lowering.forward import forward_problem, operand_formats, weight_store_bits
 from hwsim.lowering.problem import Pass, Problem, ProblemTable, pack_repeated
@@ -70,9 +71,11 @@ def lower(workload: Workload, *, batch: int | None = None,
         prec = workload.layer_precision(layer)
         compress, decompress = compression_problems(layer, index, prec, batch, training.split)
         backward = quantize_outputs(requantize_operands(
-            backward_problems(layer, index, fwd, prec, training.split), fwd))
+            backward_problems(layer, index, fwd, prec, training.split), fwd, layer, prec,
+            master_copy_bits(training.optimizer, prec.weights)))
         update = optimizer_update(layer, index, prec, training.optimizer)
-        forward_ids = add(layer, quantize_outputs([fwd, *compress]))
+        forward_ids = add(layer, quantize_outputs(
+            [fwd, *quantize_backward_copy(layer, fwd, prec, training.split), *compress]))
         decompress_ids = add(layer, decompress)
         backward_ids = add(layer, backward)
         first = tuple(i for i, p in zip(backward_ids, backward, strict=True)

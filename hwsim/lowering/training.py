@@ -6,6 +6,9 @@ For a forward GEMM Y = X W:
 - backward-data dX = dY W^T multiplies gradients by weights (precisions G x W);
 - backward-weight dW = X^T dY multiplies activations by gradients (A x G).
 
+The GEMMs take weights and activations in their backward formats when the precision sets them
+(`TensorPrecision.backward_weights`, `backward_activations`), else in their forward formats.
+
 Convolutions (im2col view, groups g): dgrad is the transposed convolution over the input
 positions, ``M = batch*H*W, N = C/g, K = (out/g)*R*S`` (for stride s it runs over the
 zero-inserted gradient, s^2 more MACs than the forward pass, as a dense array computes it);
@@ -36,7 +39,8 @@ def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecis
                       split: FrequencySplit | None = None) -> list[Problem]:
     """Backward work of one layer, given its forward problem; saved activations are read at
     the width they were stored in (`hwsim.lowering.compression`)."""
-    g, w, a, acc = prec.gradients, prec.weights, prec.activations, prec.accumulator
+    g, acc = prec.gradients, prec.accumulator
+    w, a = prec.weights_backward, prec.activations_backward   # GEMM operands
     name = layer.name
     stored = stored_operand_bits(prec, split)
     if isinstance(layer, Conv2d):
@@ -68,6 +72,7 @@ def backward_problems(layer: Layer, index: int, fwd: Problem, prec: TensorPrecis
                          fwd.count)]
         problems[0].b_store_bits = stored
         return problems
+    w, a = prec.weights, prec.activations
     if isinstance(layer, Embedding):
         return [vector(f"{name}.wgrad", index, Pass.WGRAD, (g, w, w, acc), fwd.vector_elements,
                        1, g.storage_bits + w.storage_bits, w.storage_bits)]

@@ -12,10 +12,10 @@ block is scaled from its own elements (:func:`~hwsim.numerics.block_formats.to_b
 ``codes`` are the raw element words (shape of x), ``scales`` the raw scale words (shape of x with
 `axis` shortened to the number of blocks): E8M0 for MX, E4M3 for NVFP4 (:mod:`.nvfp4`).
 
-**MX** (OCP Microscaling Formats v1.0, Section 6.3, "conversion from vectors of scalar floats"):
+**MX** (OCP Microscaling Formats v1.0, Section 6.3: converting a vector of scalar floats):
 per block, ``shared = floor(log2(max_i |V_i|)) - emax_elem`` and ``X = 2^shared``; each element
 is ``P_i = V_i / X`` rounded to the element format, values beyond its largest normal clamped to
-it (saturation), ties to even. Then, by the E8M0 scale format (Section 5: bias 127, values
+it (saturation), ties to even. Then, by the E8M0 scale format (Section 5.4.1: bias 127, values
 ``2^-127 .. 2^127``, code 0xFF NaN, no zero and no infinities):
 
 * ``shared < -127`` (tiny blocks) is raised to -127, the smallest E8M0 value; the elements then
@@ -25,7 +25,7 @@ it (saturation), ties to even. Then, by the E8M0 scale format (Section 5: bias 1
   scale NaN, as the MX reference library (microsoft/microxcaling, ``_quantize_mx``) does.
 * A NaN or an infinity among the block's inputs makes ``max |V_i|`` NaN or inf, whose ``log2``
   has no integer floor: the scale is NaN (code 0xFF), as microxcaling produces. By the spec's
-  special-value rule (Section 5: when X is NaN every element of the block is NaN whatever its
+  special-value rule (Section 5.1: when X is NaN every element of the block is NaN whatever its
   P_i), the element codes carry nothing; this model writes +0 codes there, as rtl/mx_quantizer.v.
   This holds for E5M2 too, whose elements could hold inf: one rule for every element format.
 

@@ -7,7 +7,7 @@ A format fixes the bits a value occupies in memory (`storage_bits`; tensors pack
 values per byte) and, for the energy model, which kind of arithmetic operates on it (`kind`,
 `bits`: for a block format, its element's).
 
-Block-scaled formats (OCP Microscaling Formats (MX) v1.0, Section 5 and its Table 1; NVFP4 of
+Block-scaled formats (OCP Microscaling Formats (MX) v1.0, Table 1; NVFP4 of
 NVIDIA Blackwell) store ``k`` consecutive elements of the reduction dimension of the matrix
 product that consumes them in a narrow element format with one 8-bit scale per block: an E8M0
 power of two for MX (k = 32), an FP8 E4M3 scale for NVFP4 (k = 16, plus one FP32 scale per

@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 
 from hwsim.precision.formats import NumberFormat, parse_format
 
-TENSOR_KINDS = ("weights", "activations", "gradients", "accumulator", "saved", "stored_weights")
+TENSOR_KINDS = ("weights", "activations", "gradients", "accumulator", "saved", "stored_weights",
+                "backward_weights", "backward_activations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,14 @@ class TensorPrecision:
     Heterogeneous Inference", TPAMI 2023; Yu et al., "Any-Precision Deep Neural Networks",
     AAAI 2021): memory moves the stored width, the array computes with `weights`. None stores
     them as used.
+
+    `backward_weights` and `backward_activations` are the formats the backward pass's GEMMs
+    take the weights and activations in, quantized from their high-precision copies rather than
+    re-quantized from the forward pass's (a recipe such as MXFP4 forward with MXFP8 backward:
+    the weights from the fp32 master copy before backward-data, the activations from the
+    producer's output as the forward pass writes it, saved for backward-weight in this
+    format). None takes them in their forward formats (`hwsim.lowering.block_scaling` says
+    what each costs).
     """
 
     weights: NumberFormat
@@ -33,11 +42,24 @@ class TensorPrecision:
     accumulator: NumberFormat
     saved: NumberFormat | None = None
     stored_weights: NumberFormat | None = None
+    backward_weights: NumberFormat | None = None
+    backward_activations: NumberFormat | None = None
 
     @property
     def saved_activations(self) -> NumberFormat:
         """The format saved activations are stored in."""
         return self.activations if self.saved is None else self.saved
+
+    @property
+    def weights_backward(self) -> NumberFormat:
+        """The format backward GEMMs multiply the weights in."""
+        return self.weights if self.backward_weights is None else self.backward_weights
+
+    @property
+    def activations_backward(self) -> NumberFormat:
+        """The format backward GEMMs multiply saved activations in."""
+        return self.activations if self.backward_activations is None \
+            else self.backward_activations
 
     @classmethod
     def default(cls) -> TensorPrecision:

@@ -11,7 +11,10 @@ YAML (``--policy policy.yaml``)::
 
 and from the command line, ``--precision w=int4,a=int4,g=int8,acc=int32`` sets the default
 (``s=int2`` or ``saved: int2`` stores the activations kept for the backward pass at 2 bits;
-``sw=int8`` or ``stored_weights: int8`` stores int8 weights used at the ``w`` width).
+``sw=int8`` or ``stored_weights: int8`` stores int8 weights used at the ``w`` width;
+``bw=mxfp8_e4m3,ba=mxfp8_e4m3`` or ``backward_weights`` and ``backward_activations`` are the
+formats the backward pass's GEMMs take weights and activations in, quantized from their
+high-precision copies: `hwsim.lowering.block_scaling`).
 A rule that matches no layer is reported (`unmatched_rules`) so the CLI can warn about it.
 
 Shipped policies (``hwsim/policies/*.yaml``, loaded by name: ``--policy nvfp4``) are the
@@ -34,7 +37,8 @@ from hwsim.spec.workload_io import tensor_formats
 from hwsim.spec.yaml_io import open_document
 
 SHORT_KINDS = {"w": "weights", "a": "activations", "g": "gradients", "acc": "accumulator",
-               "s": "saved", "sw": "stored_weights",
+               "s": "saved", "sw": "stored_weights", "bw": "backward_weights",
+               "ba": "backward_activations",
                **{k: k for k in TENSOR_KINDS}}
 SELECTORS = ("first", "last")
 

@@ -10,7 +10,9 @@ is calibrated on, in the same forms as the energy fits (`hwsim.unit_energy.ops`)
 - floating-point multiply and add: power laws in the significand width m+1 through fp16
   (m = 10) and fp32 (m = 23); the exponent logic is not fitted separately (it is small beside
   the significand's multiplier, aligner and normaliser);
-- a register bit: one NanGate 45 nm D flip-flop (DFF_X1, 4.522 um^2).
+- a register bit: one NanGate 45 nm D flip-flop (DFF_X1, 4.522 um^2);
+- a barrel shifter of w bits: log2(w) stages of w 2:1 multiplexers, a multiplexer bit taken as
+  half an adder bit: 0.5 log2(w) adders of width w.
 """
 
 from __future__ import annotations
@@ -46,3 +48,8 @@ def fp_add_um2(mantissa_bits: int) -> float:
 
 def flip_flops_um2(bits: float) -> float:
     return bits * area_table().flip_flop_um2
+
+
+def barrel_shifter_um2(bits: float) -> float:
+    """A `bits`-wide barrel shifter (module doc)."""
+    return 0.5 * math.log2(bits) * int_add_um2(bits)

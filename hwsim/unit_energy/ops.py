@@ -21,8 +21,8 @@ Operands of different kinds multiply in the wider kind: an integer of b bits cou
 significand of b bits (e = 0) beside a floating-point operand.
 
 Block-scaled formats (`block_mac_pj`): the dot product of two blocks is the sum of the element
-products times the two block scales (OCP Microscaling Formats (MX) v1.0, Section 6.1, "Dot
-Product"; Rouhani et al., "Microscaling Data Formats for Deep Learning", arXiv 2310.10537). No
+products times the two block scales (OCP Microscaling Formats (MX) v1.0, Section 6.1, the dot
+product; Rouhani et al., "Microscaling Data Formats for Deep Learning", arXiv 2310.10537). No
 published energy of an MX datapath exists at 45 nm, so it is derived from the fits above: per
 element, the product at the element formats and one accumulation add in the accumulator's
 format (which holds the alignment shift of a floating-point add); per block of each

@@ -240,3 +240,146 @@ def test_sweep_precision_paths_take_block_formats():
                                      "precision.rules.last.gradients": "nvfp4_sr"})
     assert policy.default["weights"] == F("mxfp4")
     assert policy.rules[0].formats["gradients"] == F("nvfp4_sr")
+    backward = policy_for(Policy({}), {"precision.backward_weights": "mxfp8_e4m3",
+                                       "precision.rules.last.backward_activations": "bf16"})
+    assert backward.default["backward_weights"] == F("mxfp8_e4m3")
+    assert backward.rules[0].formats["backward_activations"] == F("bf16")
+
+
+def backward_prec(**backward: str) -> TensorPrecision:
+    """MXFP4 forward, MXFP8 E5M2 gradients, and the given backward formats."""
+    return dataclasses.replace(prec("mxfp4", "mxfp4", "mxfp8_e5m2"),
+                               **{k: F(v) for k, v in backward.items()})
+
+
+def test_backward_formats_set_the_backward_gemm_operands():
+    """With backward_weights and backward_activations MXFP8 E4M3: dgrad multiplies dY (E5M2)
+    by W in E4M3, wgrad dY by X in E4M3; the forward pass keeps MXFP4."""
+    t = lower(one_linear(backward_prec(backward_weights="mxfp8_e4m3",
+                                       backward_activations="mxfp8_e4m3")),
+              training=TrainingConfig())
+    formats = dict(zip(t.names, t.formats, strict=True))
+    assert [f.name for f in formats["fc"][:2]] == ["mxfp4", "mxfp4"]
+    assert [f.name for f in formats["fc.dgrad"][:2]] == ["mxfp8_e5m2", "mxfp8_e4m3"]
+    assert [f.name for f in formats["fc.wgrad"][:2]] == ["mxfp8_e5m2", "mxfp8_e4m3"]
+
+
+def test_backward_copies_are_quantized_from_high_precision():
+    """fc (K = N = 512, 64 rows), SGD (fp32 master copy). Weights: the 512 x 512 master copy
+    read at 32 bits and quantized (QUANTIZE_OPS, no dequantize) into an 8.25-bit MXFP8 copy in
+    DRAM before dgrad. Activations: fc's 64 x 512 input quantized as the forward pass produces
+    it (nothing read) into an 8.25-bit copy saved in DRAM; wgrad then re-quantizes only dY.
+    Without a master copy (madam) the weights are read as stored (4.25 bits, MXFP4) and
+    dequantized first (REQUANTIZE_OPS)."""
+    t = lower(one_linear(backward_prec(backward_weights="mxfp8_e4m3",
+                                       backward_activations="mxfp8_e4m3")),
+              training=TrainingConfig())
+    rows = {name: i for i, name in enumerate(t.names)}
+    expected = {"fc.quantize_backward": (64 * 512, QUANTIZE_OPS, 0, 8.25, 1),
+                "fc.dgrad.requant_b": (512 * 512, QUANTIZE_OPS, 32, 8.25, 1),
+                "fc.wgrad.requant_a": (512 * 64, REQUANTIZE_OPS, 8.25, 8.25, 0)}
+    for name, values in expected.items():
+        i = rows[name]
+        assert (t.vector_elements[i], t.vector_ops_per_element[i], t.vector_read_bits[i],
+                t.vector_write_bits[i], t.vector_in_dram[i]) == values
+    assert t.pass_code[rows["fc.quantize_backward"]] == 0 and "fc.wgrad.requant_b" not in rows
+    madam = lower(one_linear(backward_prec(backward_weights="mxfp8_e4m3")),
+                  training=TrainingConfig(optimizer="madam"))
+    i = madam.names.index("fc.dgrad.requant_b")
+    assert (madam.vector_read_bits[i], madam.vector_ops_per_element[i]) == \
+        (4.25, REQUANTIZE_OPS)
+    assert "fc.wgrad.requant_b" in madam.names      # activations re-quantized as before
+
+
+def test_backward_activations_are_saved_in_their_format():
+    """fc's saved input: 64 x 512 elements at 8.25 bits (MXFP8) instead of 4.25 (MXFP4), a
+    copy of its own (not the forward input itself)."""
+    from hwsim.footprint.saved import saved_tensors
+    layer = Linear("fc", 512, 512, 64)
+    (mx8,) = saved_tensors(layer, backward_prec(backward_activations="mxfp8_e4m3"))
+    (mx4,) = saved_tensors(layer, backward_prec())
+    assert (mx8.elements, mx8.bits, mx8.aliases_input) == (64 * 512, 8.25, False)
+    assert (mx4.bits, mx4.aliases_input) == (4.25, True)
+
+
+def test_mxfp4_fwd_mxfp8_bwd_recipe_takes_backward_operands_in_mxfp8():
+    policy = load_policy("mxfp4_fwd_mxfp8_bwd")
+    assert {k: policy.default[k].name for k in ("weights", "backward_weights",
+                                                "backward_activations", "gradients")} == {
+        "weights": "mxfp4", "backward_weights": "mxfp8_e4m3",
+        "backward_activations": "mxfp8_e4m3", "gradients": "mxfp8_e5m2"}
+    arch = load_arch("mx_array_like")
+    step = estimate(policy.apply(one_linear(prec("bf16", "bf16", "bf16"))), arch,
+                    training=TrainingConfig())
+    dgrad = next(x for x in step.layers if x.name == "fc.dgrad")
+    assert dgrad.precision["b"] == "mxfp8_e4m3"
+
+
+def test_backward_formats_by_precision_flag_and_their_errors(tmp_path):
+    from hwsim.spec.policy import parse_precision_flag
+    assert parse_precision_flag("bw=mxfp8_e4m3,ba=fp8_e4m3") == {
+        "backward_weights": F("mxfp8_e4m3"), "backward_activations": F("fp8_e4m3")}
+    bad = tmp_path / "p.yaml"
+    bad.write_text("version: 1\ndefault: {weights: mxfp4, backward_weights: mxfp5_b32}\n")
+    assert_one_line_error(hwsim("estimate", BERT, "--arch", "mx_array_like", "--policy",
+                                str(bad)),
+                          "p.yaml:2: default.backward_weights: expected an element format")
+    bad.write_text("version: 1\ndefault: {backward_gradients: mxfp8_e4m3}\n")
+    assert_one_line_error(hwsim("estimate", BERT, "--policy", str(bad)),
+                          "default.backward_gradients")
+    assert_one_line_error(hwsim("estimate", BERT, "--arch", "baseline_fp8", "--train",
+                                "--precision", "w=fp8_e4m3,a=fp8_e4m3,g=fp8_e5m2,ba=mxfp4"),
+                          "got mxfp4 for the backward_activations on arch baseline_fp8")
+
+
+def test_energy_table_lists_block_format_macs():
+    """`hwsim energy-table` has one MAC row per shipped block format, fp32 accumulation, equal
+    to block_mac_pj's derivation at 45 nm (mx_array_like's node, scale 1): MXFP4 is an E2M1
+    product, an fp32 add and two 8-bit exponent adds per 32-element block (one per operand);
+    NVFP4 two E4M3-by-fp32 scale multiplies per 16-element block."""
+    import json
+    run = hwsim("energy-table", "--arch", "mx_array_like", "--json")
+    assert run.returncode == 0, run.stderr
+    rows = {e["action"]: e for e in json.loads(run.stdout)["entries"]}
+    block = {name: rows[f"mac {name} x {name} + fp32 accumulate (per element of a block dot "
+                        f"product)"] for name in ("mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2",
+                                                  "mxfp6_e2m3", "mxfp4", "mxint8", "nvfp4")}
+    fp4 = F("fp4_e2m1")
+    mx4 = ops.mult_pj(fp4, fp4) + ops.add_pj(FP32) + 2 * ops.int_add_pj(8) / 32
+    nv4 = ops.mult_pj(fp4, fp4) + ops.add_pj(FP32) + 2 * ops.mult_pj(F("fp8_e4m3"), FP32) / 16
+    assert math.isclose(block["mxfp4"]["energy_pj"], mx4)
+    assert math.isclose(block["nvfp4"]["energy_pj"], nv4)
+    assert block["mxfp4"]["unit"] == "pJ/op" and "block_mac_pj" in block["mxfp4"]["source"]
+    assert block["mxfp4"]["energy_pj"] < block["mxfp8_e4m3"]["energy_pj"]
+
+
+def test_mx_pe_area_adds_the_block_scale_logic():
+    """The mx PE is the widest native's PE plus the block-scale logic, derived from the unit
+    fits at 45 nm (hwsim/unit_area/data/area_45nm.yaml, Horowitz's adds 8/16/32 bits = 36/67/137
+    um^2, mults 8x8/32x32 = 282/3495 um^2):
+    - 24-bit add: the power law through 16 and 32 bits, 67 * 1.5^log2(137/67) = 101.81 um^2;
+      a 24-bit barrel shifter 0.5 * log2(24) * 101.81 = 233.40 um^2;
+    - E8M0 (MX): two 8-bit exponent adds (2 * 36) + the shifter = 305.40 um^2;
+    - E4M3 (NVFP4): + a 4x4 multiply 282 * (16/64)^0.908 = 80.10 and a 24x8 multiply
+      282 * (192/64)^0.908 = 764.57 (beta = ln(3495/282)/ln(16) = 0.908): 1150.07 um^2.
+    mx_array_like's natives include nvfp4, so its PE adds the larger, 1150.07."""
+    from hwsim.area.model import pe_um2
+    from hwsim.arrays.systolic import bit_parallel_pe_um2
+    from hwsim.unit_area.pe import block_scale_um2
+    add24 = 67 * 1.5 ** math.log2(137 / 67)
+    shifter = 0.5 * math.log2(24) * add24
+    beta = math.log(3495 / 282) / math.log(16)
+    e8m0 = 2 * 36 + shifter
+    e4m3 = e8m0 + 282 * (16 / 64) ** beta + 282 * (192 / 64) ** beta
+    assert math.isclose(block_scale_um2(F("mxfp4")), e8m0) and math.isclose(e8m0, 305.40,
+                                                                             abs_tol=0.01)
+    assert math.isclose(block_scale_um2(F("nvfp4")), e4m3) and math.isclose(e4m3, 1150.07,
+                                                                            abs_tol=0.01)
+    assert block_scale_um2(F("bf16")) == 0.0
+    c = load_arch("mx_array_like").compute
+    plain, _ = bit_parallel_pe_um2(c.native_formats)
+    assert math.isclose(pe_um2(c.kind, c.native_formats, c.word_bits, c.options)[0],
+                        plain + e4m3)
+    mx_only = (F("mxfp8_e4m3"), F("mxfp4"), F("bf16"))
+    assert math.isclose(pe_um2("mx", mx_only, 16, c.options)[0],
+                        bit_parallel_pe_um2(mx_only)[0] + e8m0)
