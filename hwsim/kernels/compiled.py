@@ -63,9 +63,10 @@ def aot_module() -> ModuleType | None:
     """The compiled extension if it is present and built from the current sources, else None."""
     try:
         module = importlib.import_module(AOT_MODULE)
-    except ImportError:
+        built_from = module.build_digest()
+    except Exception:  # absent, or unloadable here (e.g. another NumPy ABI): the JIT serves
         return None
-    return module if module.build_digest() == source_digest() else None
+    return module if built_from == source_digest() else None
 
 
 def jit_kernel(name: str) -> Callable[..., Any]:
