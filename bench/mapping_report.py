@@ -509,6 +509,18 @@ def compulsory_bytes(result: dict) -> float:
     return total
 
 
+def gemm_dram_by_pass(result: dict) -> str:
+    """The GEMM layers' DRAM traffic (MB) per pass (forward, backward-data, backward-weight)
+    of one estimate's JSON, e.g. ``fwd 44.8, dgrad 52.1, wgrad 66.1``."""
+    by_pass: dict[str, float] = {}
+    for layer in result["layers"]:
+        if layer["kind"] == "gemm":
+            by_pass[layer["pass"]] = by_pass.get(layer["pass"], 0.0) + sum(
+                layer["dram_bytes"].values())
+    return ", ".join(f"{name} {by_pass[name] / 1e6:,.1f}" for name in ("fwd", "dgrad", "wgrad")
+                     if name in by_pass)
+
+
 def training_section() -> list[str]:
     results = {(label, m): run_json(training_command(arch, prec, m))
                for label, (arch, prec) in TRAINING_RUNS.items() for m in ("scalesim", "searched")}
@@ -516,7 +528,11 @@ def training_section() -> list[str]:
              "One training step (forward, backward-data, backward-weight, update) at batch 1, "
              "each arch in its own formats. Commands: " + "; ".join(
                  f"`python -m hwsim {' '.join(training_command(a, p, '{scalesim,searched}'))}`"
-                 for a, p in TRAINING_RUNS.values()) + ".", "",
+                 for a, p in TRAINING_RUNS.values()) + ". Every pass's convolution operand "
+             "moves its halo (forward and backward-weight: input pixels; backward-data: "
+             "output-gradient pixels of the transposed convolution) wherever its buffer tile "
+             "spans whole channels and grid rows, its im2col view elsewhere "
+             "(docs/mapping.md, \"Convolutions\").", "",
              "| arch | mapping | DRAM MB | compulsory MB | DRAM / compulsory | energy_uJ | "
              "DRAM share of energy | cycles |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for (label, m), r in results.items():
@@ -530,7 +546,8 @@ def training_section() -> list[str]:
     lines.append("")
     for (label, m), r in results.items():
         psum = sum(x["dram_bytes"].get("psum_read", 0) for x in r["layers"])
-        lines.append(f"- {label}, {m}: partial sums read back from DRAM {psum / 1e6:,.1f} MB.")
+        lines.append(f"- {label}, {m}: partial sums read back from DRAM {psum / 1e6:,.1f} MB; "
+                     f"DRAM MB of the GEMMs by pass: {gemm_dram_by_pass(r)}.")
     labels = list(TRAINING_RUNS)
     for m in ("scalesim", "searched"):
         lns, fp32 = (results[(label, m)]["totals"]["energy_pj"] for label in labels)

@@ -14,8 +14,11 @@ kernels:
 - `inner[2]`: the innermost loop dimension of levels 0 and 1; the other two loops of a level
   run in ascending dimension order, outermost first.
 - Counts are bits: ``counts[level, operand, 0 = reads / 1 = writes]``.
-- `conv[14]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
-  C (per group), H, W; batch 0 means a plain GEMM.
+- `conv[15]`: batch, P, Q, R, S, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
+  C (per group), H, W, kind (`hwsim.mapping.geometry`): the viewed operand (`conv_operand`)
+  runs over the P x Q pixel grid along `pixel_dim` and over C x R x S along `channel_dim`, and
+  reads a C x H x W tensor; batch 0 means a plain GEMM (a row of 14 zeros is also read as
+  one). "Halo" below is that operand's distinct elements per tile.
 - `bits[4]` (float64: block-scaled formats store fractional bits per value): A, B, output,
   accumulator widths.
 - `factors[4]`: the precision-scalable PE's k_pack, t_steps, m_pack, preload
@@ -54,6 +57,11 @@ MAX_CANDS = 64
 LEAST = -1
 # Fitting buffer tiles of one fold chunk the search lists with their lower bounds.
 BOUND_SLOTS = 1024
+# conv[14], the kind of a convolution row (`hwsim.mapping.geometry`): A the im2col view of the
+# input (forward), A the output gradient read as a transposed convolution (backward-data), B
+# the im2col view of the input with its pixels along K and channels x taps along N
+# (backward-weight).
+CONV_FORWARD, CONV_TRANSPOSED, CONV_WEIGHT_GRAD = 0, 1, 2
 
 
 @jit
@@ -87,16 +95,49 @@ def halo_axis(a: int, b: int, stride: int, dil: int, kernel: int, pad: int, size
 
 
 @jit
+def transposed_axis(a: int, b: int, stride: int, dil: int, kernel: int, pad: int,
+                    size: int) -> int:
+    """Distinct coordinates y in [0, size) of the tensor a transposed convolution reads for
+    grid coordinates a..b-1 along one axis: those with y*stride + r*dil - pad in [a, b) for a
+    tap r. Per tap they form the interval [ceil((a + pad - r*dil) / stride),
+    ceil((b + pad - r*dil) / stride)); both ends fall as r grows, so walking the taps from the
+    last one the intervals ascend and merge by their running end."""
+    count = 0
+    end = 0
+    for r in range(kernel - 1, -1, -1):
+        lo = max(ceil_div(a + pad - r * dil, stride), end)
+        hi = min(ceil_div(b + pad - r * dil, stride), size)
+        if hi > lo:
+            count += hi - lo
+            end = hi
+    return count
+
+
+@jit
+def axis_reads(kind: int, a: int, b: int, stride: int, dil: int, kernel: int, pad: int,
+               size: int) -> int:
+    """Distinct coordinates of the tensor read along one axis by grid coordinates a..b-1:
+    `halo_axis` for a forward convolution, `transposed_axis` for a transposed one."""
+    if kind == CONV_TRANSPOSED:
+        return transposed_axis(a, b, stride, dil, kernel, pad, size)
+    return halo_axis(a, b, stride, dil, kernel, pad, size)
+
+
+@jit
 def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
-    """(sum over the M tiles of size `sm`, largest tile) of the input pixels per channel an A
-    tile reads. M = batch*P*Q (q fastest); `sm` is a multiple of Q (whole output rows, which
-    may straddle images) or a divisor of Q (part of one row)."""
+    """(sum over the tiles of `sm` consecutive grid pixels, largest tile) of the pixels per
+    channel such a tile of the viewed operand reads. Its pixel dimension (`pixel_dim`: M, or K
+    in a backward-weight pass) is batch*P*Q (q fastest); `sm` is a multiple of Q (whole grid
+    rows, which may straddle images) or a divisor of Q (part of one row). Rows and columns
+    read are counted per axis (`axis_reads`): a tile's pixels are the product of its rows'
+    and columns'."""
     batch, p_out, q_out, kr, ks = conv[0], conv[1], conv[2], conv[3], conv[4]
     sth, stw, dh, dw, ph, pw, h_in, w_in = (conv[5], conv[6], conv[7], conv[8], conv[9],
                                             conv[10], conv[12], conv[13])
+    kind = conv[14]
     if sm % q_out == 0:
         k = sm // q_out
-        cols = halo_axis(0, q_out, stw, dw, ks, pw, w_in)
+        cols = axis_reads(kind, 0, q_out, stw, dw, ks, pw, w_in)
         total, biggest = 0, 0
         for start in range(0, batch * p_out, k):
             end = min(start + k, batch * p_out)
@@ -104,19 +145,39 @@ def m_tile_halo(sm: int, conv: I64) -> tuple[int, int]:
             img = start // p_out
             while img * p_out < end:
                 lo, hi = max(start, img * p_out) - img * p_out, min(end, (img + 1) * p_out)
-                px += halo_axis(lo, hi - img * p_out, sth, dh, kr, ph, h_in)
+                px += axis_reads(kind, lo, hi - img * p_out, sth, dh, kr, ph, h_in)
                 img += 1
             total += px * cols
             biggest = max(biggest, px * cols)
         return total, biggest
     rsum, rmax, csum, cmax = 0, 0, 0, 0
     for p in range(p_out):
-        h = halo_axis(p, p + 1, sth, dh, kr, ph, h_in)
+        h = axis_reads(kind, p, p + 1, sth, dh, kr, ph, h_in)
         rsum, rmax = rsum + h, max(rmax, h)
     for q0 in range(0, q_out, sm):
-        w = halo_axis(q0, q0 + sm, stw, dw, ks, pw, w_in)
+        w = axis_reads(kind, q0, q0 + sm, stw, dw, ks, pw, w_in)
         csum, cmax = csum + w, max(cmax, w)
     return batch * rsum * csum, rmax * cmax
+
+
+@jit
+def conv_operand(conv: I64) -> int:
+    """The operand a convolution row views: B in a backward-weight pass, A otherwise."""
+    return OP_B if conv[14] == CONV_WEIGHT_GRAD else OP_A
+
+
+@jit
+def pixel_dim(conv: I64) -> int:
+    """The GEMM dimension over the viewed operand's pixel grid: K in a backward-weight pass,
+    M otherwise."""
+    return 2 if conv[14] == CONV_WEIGHT_GRAD else 0
+
+
+@jit
+def channel_dim(conv: I64) -> int:
+    """The GEMM dimension over the viewed operand's channels x kernel taps: N in a
+    backward-weight pass, K otherwise."""
+    return 1 if conv[14] == CONV_WEIGHT_GRAD else 2
 
 
 @jit
@@ -185,9 +246,9 @@ def reuse_mult(e: int, level: int, ntl: I64, inner: I64) -> int:
 @jit
 def input_traffic(o: int, tiles: I64, ntl: I64, inner: I64, held: bool, bits: float,
                   a_fill: int, counts: F64) -> None:
-    """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (>= 0 for a
-    convolution's A, -1 otherwise) replaces the plain fill elements of the buffer by their
-    halo."""
+    """Add operand o's (A or B) fills and array reads to `counts`. `a_fill` (>= 0 for the
+    operand a convolution row views, -1 otherwise) replaces the plain fill elements of the
+    buffer by their halo."""
     e = IRRELEVANT[o]
     elems = tiles[0, 0] * tiles[0, 1] * tiles[0, 2] // tiles[0, e]
     h = 0
@@ -284,12 +345,15 @@ def tile_count(ntl: I64, level: int) -> int:
 
 
 @jit
-def fits(tiles: I64, dint: I64, dflt: F64, bits: F64, a_tile: int) -> bool:
+def fits(tiles: I64, dint: I64, dflt: F64, bits: F64, a_tile: int, conv_op: int) -> bool:
     """Whether the buffer and accumulator hold their (double-buffered when so declared) tiles.
-    `a_tile` is the largest A tile of the buffer in elements (its halo for a convolution)."""
+    `a_tile` is the largest tile of operand `conv_op` (A or B) of the buffer in elements (its
+    halo for the operand a convolution row views, `conv_footprint`); the other input's tile
+    is its block."""
     out_w = bits[3] if tiles[0, 2] > tiles[2, 2] else bits[2]
-    need = (a_tile * bits[0], float(tiles[1, 2] * tiles[1, 1]) * bits[1],
-            float(tiles[1, 0] * tiles[1, 1]) * out_w)
+    a_el = a_tile if conv_op == OP_A else tiles[1, 0] * tiles[1, 2]
+    b_el = a_tile if conv_op == OP_B else tiles[1, 2] * tiles[1, 1]
+    need = (a_el * bits[0], float(b_el) * bits[1], float(tiles[1, 0] * tiles[1, 1]) * out_w)
     db = float(dint[D_DB_BUF])
     total = 0.0
     for o in range(3):
@@ -409,12 +473,23 @@ def chunk_candidates(extent: int, align: int, unit_of_align: int, out: I64) -> i
 
 
 @jit
+def alignment_grain(dim: int, conv: I64) -> int:
+    """Elements of GEMM dimension `dim` in one aligned unit of the operand a convolution row
+    views: a grid row (Q) along `pixel_dim`, a channel's R*S taps along `channel_dim`, 1
+    along the third dimension."""
+    if dim == pixel_dim(conv):
+        return conv[2]
+    return conv[3] * conv[4] if dim == channel_dim(conv) else 1
+
+
+@jit
 def alignment(dim: int, unit: int, conv: I64, halo: bool) -> int:
-    """Units per aligned buffer tile: a convolution's A tile in the buffer spans whole output
-    rows along M and whole channels along K (1 when no alignment applies)."""
-    if not halo or dim == 1:
+    """Units per aligned buffer tile: the buffer's tile of the operand a convolution row views
+    spans whole grid rows along `pixel_dim` and whole channels along `channel_dim` (1 when no
+    alignment applies)."""
+    if not halo:
         return 1
-    grain = conv[2] if dim == 0 else conv[3] * conv[4]
+    grain = alignment_grain(dim, conv)
     g = grain
     u = unit
     while u:
@@ -439,30 +514,35 @@ def tiles_valid(tiles: I64) -> bool:
 
 
 @jit
-def a_aligned(tiles: I64, conv: I64) -> bool:
-    """Whether a convolution's A tile in the buffer moves its halo: it spans whole channels
-    along K and, along M, whole output rows or a divisor of a row. Any other A tile moves its
-    im2col block."""
-    sm, q = tiles[1, 0], conv[2]
-    return (sm % q == 0 or q % sm == 0) and tiles[1, 2] % (conv[3] * conv[4]) == 0
+def conv_aligned(tiles: I64, conv: I64) -> bool:
+    """Whether the buffer's tile of the operand a convolution row views moves its halo: it
+    spans whole channels along `channel_dim` and, along `pixel_dim`, whole grid rows or a
+    divisor of a row. Any other tile moves its block of the GEMM view."""
+    sm, q = tiles[1, pixel_dim(conv)], conv[2]
+    return (sm % q == 0 or q % sm == 0) and tiles[1, channel_dim(conv)] % (conv[3] * conv[4]) == 0
 
 
 @jit
-def a_footprint(tiles: I64, conv: I64, halo: bool, halo_sum: int,
-                halo_max: int) -> tuple[int, int]:
-    """(fill elements of A over the problem per pass, largest A tile) at the buffer, given the
-    pixels per channel of the buffer's M tiles (`m_tile_halo`: summed, largest; -1 when the
-    M extent is not aligned). A plain GEMM's fill, or an unaligned convolution tile's
-    (`a_aligned`), is -1: counted as the im2col block, M*K, by `input_traffic`."""
-    if not halo or halo_sum < 0 or tiles[1, 2] % (conv[3] * conv[4]) != 0:
+def conv_footprint(tiles: I64, conv: I64, halo: bool, halo_sum: int,
+                   halo_max: int) -> tuple[int, int]:
+    """(fill elements over the problem per pass, largest tile) at the buffer of the operand a
+    convolution row views (`conv_operand`; A for a plain GEMM), given the pixels per channel
+    of the buffer's tiles along `pixel_dim` (`m_tile_halo`: summed, largest; -1 when the
+    extent is not aligned). A plain GEMM's fill, or an unaligned convolution tile's
+    (`conv_aligned`), is -1: counted as the GEMM view's block by `input_traffic`."""
+    if not halo:
         return -1, tiles[1, 0] * tiles[1, 2]
-    return conv[11] * halo_sum, tiles[1, 2] // (conv[3] * conv[4]) * halo_max
+    cd = channel_dim(conv)
+    if halo_sum < 0 or tiles[1, cd] % (conv[3] * conv[4]) != 0:
+        return -1, tiles[1, pixel_dim(conv)] * tiles[1, cd]
+    return conv[11] * halo_sum, tiles[1, cd] // (conv[3] * conv[4]) * halo_max
 
 
 @jit
 def halo_table(sizes: I64, n: int, conv: I64, out: I64) -> None:
-    """`m_tile_halo` of each of the first `n` M extents in `sizes` into out[0] (sum) and
-    out[1] (largest); extents that are neither whole rows nor a divisor of a row get -1."""
+    """`m_tile_halo` of each of the first `n` pixel-dimension extents in `sizes` into out[0]
+    (sum) and out[1] (largest); extents that are neither whole rows nor a divisor of a row get
+    -1."""
     q = conv[2]
     for i in range(n):
         if sizes[i] % q == 0 or q % sizes[i] == 0:
@@ -497,12 +577,15 @@ def set_fold(tiles: I64, dims: I64, rows: int, cols: int, t0: int, factors: I64)
 
 @jit
 def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits: F64,
-                    a_fill: int, cycles: float, counts: F64) -> float:
+                    a_fill: int, conv_op: int, cycles: float, counts: F64) -> float:
     """Counts (into `counts`, zeroed first) and stall cycles of one mapping whose compute
-    takes `cycles` (`mapping_cycles`); `ntl` from `tile_counts`."""
+    takes `cycles` (`mapping_cycles`); `ntl` from `tile_counts`; `a_fill` is the fill of
+    operand `conv_op` (`conv_footprint`)."""
     fill_counts(counts, 0.0)
-    input_traffic(OP_A, tiles, ntl, inner, dint[D_HOLD_A] == 1, bits[0], a_fill, counts)
-    input_traffic(OP_B, tiles, ntl, inner, dint[D_HOLD_B] == 1, bits[1], -1, counts)
+    input_traffic(OP_A, tiles, ntl, inner, dint[D_HOLD_A] == 1, bits[0],
+                  a_fill if conv_op == OP_A else -1, counts)
+    input_traffic(OP_B, tiles, ntl, inner, dint[D_HOLD_B] == 1, bits[1],
+                  a_fill if conv_op == OP_B else -1, counts)
     output_traffic(tiles, ntl, inner, dint[D_HOLD_OUT] == 1, dint[D_HAS_ACC] == 1, bits[2],
                    bits[3], counts)
     folds = tile_count(ntl, 2)
@@ -515,8 +598,9 @@ def evaluate_counts(tiles: I64, ntl: I64, inner: I64, dint: I64, dflt: F64, bits
 
 @jit
 def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F64,
-               a_fill: int, objective: int, fixed_pj: float, array_pj: F64, cycles: float,
-               scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64, ties: bool,
+               a_fill: int, conv_op: int, objective: int, fixed_pj: float, array_pj: F64,
+               cycles: float, scratch: F64, ntl: I64, choices: I64, inner: I64, array_el: F64,
+               ties: bool,
                best: F64, best_map: I64, best_counts: F64) -> bool:
     """Evaluate every distinct loop-order class of the buffer tile in `tiles`; keep a strictly
     better one in `best` (`RESULT_WIDTH` columns), `best_map`, `best_counts`, or with `ties`
@@ -532,8 +616,8 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
     for i0 in range(n0):
         for i1 in range(n1):
             inner[0], inner[1] = choices[0, i0], choices[1, i1]
-            stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles,
-                                    scratch)
+            stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, conv_op,
+                                    cycles, scratch)
             value, pj = objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj,
                                         array_el, cycles, stall)
             if value < best[0] or (ties and value == best[0]):
@@ -552,8 +636,8 @@ def try_orders(tiles: I64, dims: I64, dint: I64, dflt: F64, energy: F64, bits: F
 
 @jit
 def order_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, a_fill: int,
-                objective: int, fixed_pj: float, array_pj: F64, cycles: float, scratch: F64,
-                ntl: I64, least: I64, array_el: F64) -> float:
+                conv_op: int, objective: int, fixed_pj: float, array_pj: F64, cycles: float,
+                scratch: F64, ntl: I64, least: I64, array_el: F64) -> float:
     """A lower bound of the objective of every loop order of the buffer tile in `tiles`: the
     objective of the counts with each operand's least reuse count (`least_reuse`, `least[0]`
     is `LEAST`). Every count and so every stall grows with the reuse counts, the per-bit
@@ -562,7 +646,8 @@ def order_bound(tiles: I64, dint: I64, dflt: F64, energy: F64, bits: F64, a_fill
     objective as computed there. Fills `ntl` and `array_el` for the tile."""
     tile_counts(tiles, ntl)
     array_elements(tiles, ntl, array_el)
-    stall = evaluate_counts(tiles, ntl, least, dint, dflt, bits, a_fill, cycles, scratch)
+    stall = evaluate_counts(tiles, ntl, least, dint, dflt, bits, a_fill, conv_op, cycles,
+                            scratch)
     return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
                            cycles, stall)[0]
 
@@ -573,15 +658,16 @@ def chunk_bound(tiles: I64, conv: I64, dint: I64, dflt: F64, energy: F64, bits: 
                 whole_a: int, scratch: F64, ntl: I64, least: I64, array_el: F64) -> float:
     """A lower bound of the objective of every mapping of the current fold chunk (row 2 of
     `tiles`): the whole problem as one buffer tile, each operand moved once (reuse count 1),
-    A's fill its compulsory halo `whole_a` (-1: plain, M*K), no stall. Every mapping of the
-    chunk has the same compute cycles and array accesses and at least these fills, drains and
-    read-backs (a sum of tile halos covers the whole halo; an im2col block covers every pixel
-    it reads), so, as in `order_bound`, the bound never exceeds a mapping's objective. Row 1
-    of `tiles` is left as the whole problem."""
+    the viewed operand's fill its compulsory halo `whole_a` (-1: plain, its block), no stall.
+    Every mapping of the chunk has the same compute cycles and array accesses and at least
+    these fills, drains and read-backs (a sum of tile halos covers the whole halo; an im2col
+    block covers every pixel it reads), so, as in `order_bound`, the bound never exceeds a
+    mapping's objective. Row 1 of `tiles` is left as the whole problem."""
     copy_row(tiles, 1, tiles[0])
     tile_counts(tiles, ntl)
     array_elements(tiles, ntl, array_el)
-    evaluate_counts(tiles, ntl, least, dint, dflt, bits, whole_a, cycles, scratch)
+    evaluate_counts(tiles, ntl, least, dint, dflt, bits, whole_a,
+                    conv_operand(conv) if conv[0] > 0 else OP_A, cycles, scratch)
     return objective_value(objective, scratch, energy, dflt, fixed_pj, array_pj, array_el,
                            cycles, 0.0)[0]
 
@@ -607,7 +693,9 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
     fitting tile whose bound (from `bounds` where the listing kept it) is below the best found
     (none of the others can be strictly better) and returns 1, ending the search, once the
     best objective reaches `bound` (`objective_floor`), else 0."""
-    m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+    pd = pixel_dim(conv) if halo else 0
+    m_axis = 0 if dims[0] == pd else (1 if dims[1] == pd else 2)
+    conv_op = conv_operand(conv) if halo else OP_A
     visit = 0
     for it in range(ns[2]):
         tiles[1, dims[2]] = cands[2, it]
@@ -620,8 +708,8 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 if not tiles_valid(tiles):
                     continue
                 im = ir if m_axis == 0 else (ic if m_axis == 1 else it)
-                a_fill, a_tile = a_footprint(tiles, conv, halo, halos[0, im], halos[1, im])
-                if not fits(tiles, dint, dflt, bits, a_tile):
+                a_fill, a_tile = conv_footprint(tiles, conv, halo, halos[0, im], halos[1, im])
+                if not fits(tiles, dint, dflt, bits, a_tile, conv_op):
                     if halo and a_fill < 0:     # an im2col tile: a larger aligned one may fit
                         continue
                     r_state = 2 if r_state == 0 else r_state
@@ -631,8 +719,9 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                 visit += 1
                 if collect or slot >= bounds.shape[0]:
                     inner[0] = LEAST
-                    lb = order_bound(tiles, dint, dflt, energy, bits, a_fill, objective,
-                                     fixed_pj, array_pj, cycles, scratch, ntl, inner, array_el)
+                    lb = order_bound(tiles, dint, dflt, energy, bits, a_fill, conv_op,
+                                     objective, fixed_pj, array_pj, cycles, scratch, ntl, inner,
+                                     array_el)
                 else:
                     lb = bounds[slot]
                 if collect:
@@ -643,9 +732,9 @@ def scan_buffer_tiles(tiles: I64, dims: I64, cands: I64, ns: I64, conv: I64, hal
                     continue
                 if lb >= best[0]:
                     continue
-                try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, objective, fixed_pj,
-                           array_pj, cycles, scratch, ntl, choices, inner, array_el, False,
-                           best, best_map, best_counts)
+                try_orders(tiles, dims, dint, dflt, energy, bits, a_fill, conv_op, objective,
+                           fixed_pj, array_pj, cycles, scratch, ntl, choices, inner, array_el,
+                           False, best, best_map, best_counts)
                 if best[0] <= bound:
                     return 1
             if r_state == 2:
@@ -696,7 +785,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     so the result is the first best mapping of the scan order, as without the bounds. A chunk
     with more fitting tiles than `BOUND_SLOTS` is scanned in order instead."""
     dims = role_dims[dint[D_DATAFLOW]]
-    halo = conv[0] > 0 and dint[D_HOLD_A] == 1
+    halo = conv[0] > 0 and dint[D_HOLD_A + conv_operand(conv)] == 1
+    conv_op = conv_operand(conv) if halo else OP_A
     tiles = np.empty((3, 3), dtype=np.int64)
     copy_row(tiles, 0, mnk)
     inner = np.zeros(2, dtype=np.int64)
@@ -713,13 +803,13 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
     work = np.zeros(BOUND_SLOTS, dtype=np.int64)
     for r in range(best.shape[0]):
         best[r] = np.inf
-    t_dim = dims[2]
-    grain = (conv[2] if t_dim == 0 else conv[3] * conv[4]) if halo and t_dim != 1 else 1
+    t_dim = int(dims[2])
+    grain = alignment_grain(t_dim, conv) if halo else 1
     floor = min(mnk[t_dim], max(dint[D_ROWS], dint[D_COLS]) * dim_pack(t_dim, factors))
     nt0 = add_candidate(cands[3], chunk_candidates(mnk[t_dim], mnk[t_dim] // grain, grain,
                                                    cands[3]), floor)
     least_dram = dram_floor(mnk, bits, conv)
-    whole_a = conv[11] * m_tile_halo(mnk[0], conv)[0] if halo else -1
+    whole_a = conv[11] * m_tile_halo(mnk[pixel_dim(conv)], conv)[0] if halo else -1
     for i0 in range(nt0 - 1, -1, -1):
         if cands[3, i0] < floor:
             break
@@ -738,7 +828,8 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
             ns[axis] = size_candidates(int(mnk[d]), tiles[2, d], alignment(d, tiles[2, d], conv,
                                                                        halo), cands[axis])
         if halo:
-            m_axis = 0 if dims[0] == 0 else (1 if dims[1] == 0 else 2)
+            pd = pixel_dim(conv)
+            m_axis = 0 if dims[0] == pd else (1 if dims[1] == pd else 2)
             halo_table(cands[m_axis], ns[m_axis], conv, halos)
         listed = scan_buffer_tiles(tiles, dims, cands, ns, conv, halo, halos, dint, dflt,
                                    energy, bits, objective, fixed_pj, array_pj, cycles, bound,
@@ -760,9 +851,9 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
             if lb == best[0] and slot > best_slot:
                 continue                # it could only tie, and comes later
             tiles[1, 0], tiles[1, 1], tiles[1, 2] = slots[slot, 0], slots[slot, 1], slots[slot, 2]
-            if try_orders(tiles, dims, dint, dflt, energy, bits, slots[slot, 3], objective,
-                          fixed_pj, array_pj, cycles, scratch, ntl, choices, inner, array_el,
-                          slot < best_slot, best, best_map, best_counts):
+            if try_orders(tiles, dims, dint, dflt, energy, bits, slots[slot, 3], conv_op,
+                          objective, fixed_pj, array_pj, cycles, scratch, ntl, choices, inner,
+                          array_el, slot < best_slot, best, best_map, best_counts):
                 best_slot = slot
         if best[0] <= bound:
             break
@@ -770,13 +861,17 @@ def search_one(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: float, ar
 
 @jit
 def dram_floor(mnk: I64, bits: F64, conv: I64) -> float:
-    """Bytes every mapping moves over DRAM at least: each used input pixel (a convolution) or
-    A element, each B element and each output once (at the narrower of the output and
-    accumulator widths)."""
-    a = float(mnk[0] * mnk[2])
+    """Bytes every mapping moves over DRAM at least: each A and B element once (of the operand
+    a convolution row views, each pixel it uses) and each output once (at the narrower of the
+    output and accumulator widths)."""
+    a, b = float(mnk[0] * mnk[2]), float(mnk[2] * mnk[1])
     if conv[0] > 0:
-        a = float(conv[11] * m_tile_halo(mnk[0], conv)[0])
-    return (a * bits[0] + float(mnk[2] * mnk[1]) * bits[1] +
+        used = float(conv[11] * m_tile_halo(mnk[pixel_dim(conv)], conv)[0])
+        if conv_operand(conv) == OP_A:
+            a = used
+        else:
+            b = used
+    return (a * bits[0] + b * bits[1] +
             float(mnk[0] * mnk[1]) * min(bits[2], bits[3])) / 8.0
 
 
@@ -835,7 +930,8 @@ def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: flo
     into `counts`. Status 0: valid and fits; 1: the tiles break the space's rules
     (`tiles_valid`); 2: they overflow a capacity (counts are still filled)."""
     dims = role_dims[dint[D_DATAFLOW]]
-    halo = conv[0] > 0 and dint[D_HOLD_A] == 1
+    halo = conv[0] > 0 and dint[D_HOLD_A + conv_operand(conv)] == 1
+    conv_op = conv_operand(conv) if halo else OP_A
     tiles = np.empty((3, 3), dtype=np.int64)
     copy_row(tiles, 0, mnk)
     tiles[1, 0], tiles[1, 1], tiles[1, 2] = mapping[1], mapping[2], mapping[3]
@@ -844,15 +940,16 @@ def evaluate_mapping(mnk: I64, bits: F64, conv: I64, factors: I64, fixed_pj: flo
     inner[0], inner[1] = mapping[4], mapping[5]
     if not tiles_valid(tiles):
         return 1, np.inf, 0.0, 0.0, 0.0
-    halo_sum, halo_max = (m_tile_halo(tiles[1, 0], conv) if halo and a_aligned(tiles, conv)
-                          else (-1, -1))
-    a_fill, a_tile = a_footprint(tiles, conv, halo, halo_sum, halo_max)
-    status = 0 if fits(tiles, dint, dflt, bits, a_tile) else 2
+    halo_sum, halo_max = (m_tile_halo(tiles[1, pixel_dim(conv)], conv)
+                          if halo and conv_aligned(tiles, conv) else (-1, -1))
+    a_fill, a_tile = conv_footprint(tiles, conv, halo, halo_sum, halo_max)
+    status = 0 if fits(tiles, dint, dflt, bits, a_tile, conv_op) else 2
     cycles = float(mapping_cycles(tiles, dims, dint[D_ROWS], dint[D_COLS],
                                   int(row_coef[dint[D_DATAFLOW]]), factors))
     ntl = np.zeros((3, 3), dtype=np.int64)
     tile_counts(tiles, ntl)
-    stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, cycles, counts)
+    stall = evaluate_counts(tiles, ntl, inner, dint, dflt, bits, a_fill, conv_op, cycles,
+                            counts)
     array_el = np.zeros(3, dtype=np.float64)
     array_elements(tiles, ntl, array_el)
     value, pj = objective_value(objective, counts, energy, dflt, fixed_pj, array_pj, array_el,

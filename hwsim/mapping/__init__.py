@@ -37,11 +37,14 @@ partition every dimension regularly (the space only holds tiles that do; see bel
   holds o) and a write at l. The array reads, every fold, the fold's tile from the innermost
   level holding o: |o| * folds_e elements (folds_e = ceil(extent_e / fold_e)), as
   `hwsim.kernels.systolic` counts SRAM reads.
-- A convolution's A (`GemmProblem.conv`): a buffer tile moves its halo, the distinct input
-  pixels its output pixels and channels read (stride, dilation and padding exact; padding is
-  never fetched) when it spans whole channels along K and, along M, whole output rows
-  (possibly straddling images) or a divisor of a row; any other A tile of the buffer moves
-  its im2col block. The array reads the im2col stream.
+- A convolution's viewed operand (`GemmProblem.conv`, `hwsim.mapping.geometry`: A of a
+  forward pass, im2col of the input; A of a backward-data pass, the output gradient read as a
+  transposed convolution; B of a backward-weight pass, im2col of the input with its pixels
+  along K): a buffer tile moves its halo, the distinct tensor pixels its pixels and channels
+  read (stride, dilation and padding exact; padding and inserted zeros are never fetched)
+  when it spans whole channels along its taps dimension and, along its pixel dimension, whole
+  grid rows (possibly straddling images) or a divisor of a row; any other tile of it moves
+  its block of the GEMM view. The array reads the GEMM view's stream.
 - Output: the array delivers each fold's increments to the innermost holder h, which adds
   them: M*N*fK writes (fK = ceil(K / fold_K), at the accumulator width when fK > 1, else the
   output width) and M*N*(fK - 1) reads. A storage level l holding the output is occupied
@@ -60,21 +63,22 @@ transfers are exposed. Boundaries add.
 
 The search space
 ----------------
-t0: even splits ceil(T/2^k), the array's longer side and, for a convolution whose A the
-buffer holds, splits aligned to output rows or channels; none shorter than the array's longer
-side. Buffer tile per dimension, in units of the fold extent (n units in all): powers of two,
-aligned powers of two for convolutions, and n. Tiles must nest regularly (a buffer tile is a
-multiple of the fold or the whole dimension) and an edge tile must keep more than one fold
-wherever a full tile has more than one (so the closed forms above are exact). Orders: per
-level, every dimension whose loop has a trip count above 1 as the innermost (the distinct
-reuse classes); level 1 only matters with an accumulator. SCALE-Sim's fold order
-(`scalesim_mapping`: t0 = T, the buffer holding one fold, Sr loop innermost at DRAM) is always
-in the space when it fits. Pruning never changes the result: capacity needs grow with every
-extent (an overflow ends the scan of larger ones), and a lower bound per t0 (no stall, only MAC
-and static energy, compulsory DRAM bytes) grows as t0 shrinks (the search ends once reached).
-Lower bounds per t0 and per buffer tile (each operand's least reuse over the loop orders) skip
-only candidates that cannot win; a t0's tiles are evaluated in ascending bound, the earlier
-tile winning ties, so the result is the first minimum of the order below.
+t0: even splits ceil(T/2^k), the array's longer side and, for a convolution whose viewed
+operand the buffer holds, splits aligned to grid rows or channels; none shorter than the
+array's longer side. Buffer tile per dimension, in units of the fold extent (n units in
+all): powers of two, aligned powers of two for convolutions, and n. Tiles must nest
+regularly (a buffer tile is a multiple of the fold or the whole dimension) and an edge tile
+must keep more than one fold wherever a full tile has more than one (so the closed forms
+above are exact). Orders: per level, every dimension whose loop has a trip count above 1 as
+the innermost (the distinct reuse classes); level 1 only matters with an accumulator.
+SCALE-Sim's fold order (`scalesim_mapping`: t0 = T, the buffer holding one fold, Sr loop
+innermost at DRAM) is always in the space when it fits. Pruning never changes the result:
+capacity needs grow with every extent (an overflow ends the scan of larger ones), and a
+lower bound per t0 (no stall, only MAC and static energy, compulsory DRAM bytes) grows as t0
+shrinks (the search ends once reached). Lower bounds per t0 and per buffer tile (each
+operand's least reuse over the loop orders) skip only candidates that cannot win; a t0's
+tiles are evaluated in ascending bound, the earlier tile winning ties, so the result is the
+first minimum of the order below.
 
 Tie-break: the first mapping met with the smallest objective, in the order t0 descending, then
 buffer T, Sr, Sc extents ascending (Sc innermost), then innermost dims ascending.

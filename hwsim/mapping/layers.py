@@ -25,6 +25,7 @@ Arch to mapping design:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,7 @@ F64 = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class MappingInputs:
-    """What the search needs beyond the problem table and the kernels' designs: `conv[P, 14]`
+    """What the search needs beyond the problem table and the kernels' designs: `conv[P, 15]`
     (each GEMM's convolution geometry, `NO_CONV` for a plain one), the designs as mapping
     designs (`designs`, D of them), `fixed_pj[D, P]` (one GEMM's energy no mapping changes)
     and `array_pj[D, P, 3]` (pJ per element the array reads or writes at its innermost holder)."""
@@ -54,29 +55,38 @@ class MappingInputs:
 
 
 def conv_rows(table: ProblemTable, workload: Workload) -> I64:
-    """`ConvGeometry` rows of the forward GEMMs of `table` lowered from a convolution of
-    `workload` (whose im2col view is the GEMM's A, with the batch M / (P*Q)); `NO_CONV` for
-    every other problem. One geometry per distinct layer, spread over its GEMMs at once."""
+    """`ConvGeometry` rows of the GEMMs of `table` lowered from a convolution of `workload`,
+    whose operands include a convolution view (`hwsim.mapping.geometry`): the forward pass's A
+    (im2col of the input), the backward-data pass's A (the output gradient read as a
+    transposed convolution) and the backward-weight pass's B (im2col of the input, pixels
+    along K), with the batch pixels / (P*Q); `NO_CONV` for every other problem. One geometry
+    per distinct layer and pass, spread over its GEMMs at once."""
     rows = np.tile(NO_CONV, (len(table), 1))
-    gemms = np.flatnonzero((table.from_conv == 1) & (table.is_vector == 0)
-                           & (table.pass_code == Pass.FWD.code))
-    layers, of_layer = np.unique(table.layer_index[gemms], return_inverse=True)
-    per_layer = np.array([layer_geometry(workload.layers[int(i)]) for i in layers],
-                         dtype=np.int64).reshape(-1, NO_CONV.size)
-    geo = per_layer[of_layer.reshape(-1)]
-    m = np.asarray(table.M, dtype=np.int64)[gemms]
-    k = np.asarray(table.K, dtype=np.int64)[gemms]
-    pixels = geo[:, 1] * geo[:, 2]                  # P*Q; 0 for a layer that is no Conv2d
-    im2col = (pixels > 0) & (m % np.maximum(pixels, 1) == 0) & (k == geo[:, 11] * geo[:, 3]
-                                                                 * geo[:, 4])
-    geo[:, 0] = m // np.maximum(pixels, 1)
-    rows[gemms[im2col]] = geo[im2col]
+    mnk = np.stack([np.asarray(d, dtype=np.int64) for d in (table.M, table.N, table.K)], axis=1)
+    for code, geometry in ((Pass.FWD.code, ConvGeometry.from_layer),
+                           (Pass.DGRAD.code, ConvGeometry.dgrad_of_layer),
+                           (Pass.WGRAD.code, ConvGeometry.wgrad_of_layer)):
+        gemms = np.flatnonzero((table.from_conv == 1) & (table.is_vector == 0)
+                               & (table.pass_code == code))
+        layers, of_layer = np.unique(table.layer_index[gemms], return_inverse=True)
+        per_layer = np.array([layer_geometry(workload.layers[int(i)], geometry)
+                              for i in layers], dtype=np.int64).reshape(-1, NO_CONV.size)
+        geo = per_layer[of_layer.reshape(-1)]
+        pix_dim, tap_dim = (2, 1) if code == Pass.WGRAD.code else (0, 2)
+        pix, taps = mnk[gemms, pix_dim], mnk[gemms, tap_dim]
+        pixels = geo[:, 1] * geo[:, 2]              # P*Q; 0 for a layer that is no Conv2d
+        viewed = (pixels > 0) & (pix % np.maximum(pixels, 1) == 0) & (
+            taps == geo[:, 11] * geo[:, 3] * geo[:, 4])
+        geo[:, 0] = pix // np.maximum(pixels, 1)
+        rows[gemms[viewed]] = geo[viewed]
     return rows
 
 
-def layer_geometry(layer: object) -> I64:
-    """The `ConvGeometry` row of a Conv2d layer with batch 0, `NO_CONV` for any other."""
-    return ConvGeometry.from_layer(layer, 0).as_row() if isinstance(layer, Conv2d) else NO_CONV
+def layer_geometry(layer: object,
+                   geometry: Callable[[Conv2d, int], ConvGeometry]) -> I64:
+    """The `ConvGeometry` row `geometry` gives a Conv2d layer with batch 0, `NO_CONV` for any
+    other layer."""
+    return geometry(layer, 0).as_row() if isinstance(layer, Conv2d) else NO_CONV
 
 
 def mapping_design(arch: Arch, level_pj_per_bit: F64, static_pj_per_cycle: float) -> MappingDesign:

@@ -20,7 +20,8 @@ OPERANDS = ("A", "B", "output")
 @dataclass(frozen=True, slots=True)
 class GemmProblem:
     """C[M x N] = A[M x K] B[K x N], `count` times; `bits` = widths of A, B, the output and the
-    accumulator (partial sums); `conv` when A is a convolution's im2col view."""
+    accumulator (partial sums); `conv` when an operand is a convolution's view (A's M x K, or
+    B's K x N in a backward-weight pass)."""
 
     M: int
     N: int
@@ -30,9 +31,13 @@ class GemmProblem:
     conv: ConvGeometry | None = None
 
     def __post_init__(self) -> None:
-        if self.conv is not None and self.conv.gemm != (self.M, self.K):
-            raise ValueError(f"conv geometry gives M, K = {self.conv.gemm}, "
-                             f"problem has {(self.M, self.K)}")
+        if self.conv is not None:
+            mnk = (self.M, self.N, self.K)
+            pix, taps = self.conv.dims
+            if self.conv.gemm != (mnk[pix], mnk[taps]):
+                names = "MNK"
+                raise ValueError(f"conv geometry gives {names[pix]}, {names[taps]} = "
+                                 f"{self.conv.gemm}, problem has {(mnk[pix], mnk[taps])}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +131,7 @@ def pack_problems(problems: list[GemmProblem]) -> PackedProblems:
         np.array([[p.M, p.N, p.K] for p in problems], dtype=np.int64).reshape(-1, 3),
         np.array([p.bits for p in problems], dtype=np.float64).reshape(-1, 4),
         np.array([NO_CONV if p.conv is None else p.conv.as_row() for p in problems],
-                 dtype=np.int64).reshape(-1, 14),
+                 dtype=np.int64).reshape(-1, NO_CONV.size),
         np.array([p.count for p in problems], dtype=np.int64))
 
 

@@ -2,9 +2,10 @@
 
 It shares no counting code with `hwsim.kernels.mapping`: it runs the two levels of loops fold
 by fold, keeps at every storage level the identity of the tile resident there, and when that
-changes moves the tile's elements one by one: the buffer's A tiles of a convolution, when
-they span whole channels and whole output rows (or a divisor of a row), as the set of input
-pixels they cover (the halo), everything else as the GEMM elements of the tile. Each
+changes moves the tile's elements one by one: the buffer's tiles of the operand a convolution
+views (`ConvGeometry`: A, or B in a backward-weight pass), when they span whole channels and
+whole grid rows (or a divisor of a row), as the set of tensor pixels they cover (the halo),
+everything else as the GEMM elements of the tile. Each
 output element carries how many increments it has received, which decides whether a drained
 value is final (output width) or a partial sum (accumulator width) and whether a returning
 tile needs a read-back. Cost grows with the problem: keep M, N, K to a few dozen.
@@ -82,8 +83,11 @@ class _Walker:
                  tile: tuple[int, ...]) -> None:
         self.p, self.d, self.fk = problem, design, fk
         conv = problem.conv
-        self.halo = conv is not None and (tile[0] % conv.Q == 0 or conv.Q % tile[0] == 0) \
-            and tile[2] % (conv.R * conv.S) == 0
+        self.halo_operand = -1 if conv is None else conv.operand
+        if conv is not None:
+            pix, taps = tile[conv.dims[0]], tile[conv.dims[1]]
+            if not ((pix % conv.Q == 0 or conv.Q % pix == 0) and taps % (conv.R * conv.S) == 0):
+                self.halo_operand = -1
         self.counts = np.zeros((3, 3, 2))
         self.resident: dict[tuple[int, int], tuple[Range, ...] | None] = {}
         self.contrib: dict[tuple[int, ...], int] = {}
@@ -95,6 +99,7 @@ class _Walker:
             return grid
         conv = self.p.conv
         assert conv is not None
+        # A's ranges are (M, K), B's (K, N): (pixels, taps) for the operand the view covers
         return {px for m, k in grid if (px := conv.input_pixel(m, k)) is not None}
 
     def holders(self, o: int) -> list[int]:
@@ -106,7 +111,7 @@ class _Walker:
         if self.d.buffer_holds[o]:
             key = tuple(r1[d] for d in OPERAND_DIMS[o])
             if self.resident.get((1, o)) != key:
-                n = len(self.elements(o, key, o == 0 and self.halo))
+                n = len(self.elements(o, key, o == self.halo_operand))
                 self.counts[0, o, 0] += n * bits
                 self.counts[1, o, 1] += n * bits
                 self.biggest[o] = max(self.biggest[o], n * bits)
