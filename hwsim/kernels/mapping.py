@@ -33,9 +33,10 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.kernels._jit import jit, jit_over_designs
-from hwsim.kernels.layout import (MAP_WIDTH, OBJ_DRAM, OBJ_EDP, OBJ_ENERGY, OBJ_LATENCY,
-                                  R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_CYCLES, R_FOLDS, R_OBJ,
-                                  R_PJ, R_STALL, RESULT_WIDTH)
+from hwsim.kernels.layout import (CONV_TRANSPOSED, CONV_WEIGHT_GRAD, MAP_WIDTH, OBJ_DRAM,
+                                  OBJ_EDP, OBJ_ENERGY, OBJ_LATENCY, R_ARRAY_A, R_ARRAY_B,
+                                  R_ARRAY_OUT, R_CYCLES, R_FOLDS, R_OBJ, R_PJ, R_STALL,
+                                  RESULT_WIDTH)
 from hwsim.kernels.systolic import ceil_div, fold_length
 
 I64 = npt.NDArray[np.int64]
@@ -57,11 +58,6 @@ MAX_CANDS = 64
 LEAST = -1
 # Fitting buffer tiles of one fold chunk the search lists with their lower bounds.
 BOUND_SLOTS = 1024
-# conv[14], the kind of a convolution row (`hwsim.mapping.geometry`): A the im2col view of the
-# input (forward), A the output gradient read as a transposed convolution (backward-data), B
-# the im2col view of the input with its pixels along K and channels x taps along N
-# (backward-weight).
-CONV_FORWARD, CONV_TRANSPOSED, CONV_WEIGHT_GRAD = 0, 1, 2
 
 
 @jit
