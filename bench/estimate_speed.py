@@ -18,22 +18,34 @@ of problems (`len(result.layers)`): wall-clock time, and the process's CPU time,
 shared with other jobs inflates less (a parallel kernel launch waits for every Numba thread to be
 scheduled; `--threads 1` runs the kernels on one). The machine's load average is recorded before
 and after.
+
+Distinct problems are the problems the kernels count and pricing prices: layers alike lower to
+the same problems (`hwsim.lowering.ProblemTable.distinct`), counted once and spread over the
+table. The split: the CPU time spent inside the Numba kernels an estimate calls (the fold-order
+kernels `systolic_compute` and `memory_model`, and the mapping search `search_mappings`),
+timed around each call, per problem of the fastest repeat; the rest of the estimate is Python
+(lowering, packing, pricing, totals, memory footprint).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import platform
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from _common import REPORTS, WORKLOADS, publish
 
 import hwsim
 from hwsim.api import load_arch, load_workload
+from hwsim.lowering import lower
 from hwsim.spec.arch import Arch
 from hwsim.spec.workload import Workload
 from hwsim.training_config import TrainingConfig
@@ -47,20 +59,56 @@ def repeated(workload: Workload, layers: int) -> Workload:
     return replace(workload, name=f"{workload.name}_x{copies}", layers=out)
 
 
+# The kernels an estimate calls, by module: each is looked up on its module at call time.
+KERNELS = (("hwsim.kernels.systolic", "systolic_compute"), ("hwsim.kernels.memory", "memory_model"),
+           ("hwsim.kernels.mapping", "search_mappings"))
+
+
+@contextmanager
+def kernel_clock() -> Iterator[list[float]]:
+    """A list that collects the CPU seconds of every kernel call (`KERNELS`) made inside."""
+    spent: list[float] = []
+    saved = []
+    for module_name, name in KERNELS:
+        module = importlib.import_module(module_name)
+        kernel = getattr(module, name)
+        saved.append((module, name, kernel))
+
+        def timed(*args: Any, _kernel: Any = kernel, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return _kernel(*args, **kwargs)
+            finally:
+                spent.append(time.process_time() - start)
+        setattr(module, name, timed)
+    try:
+        yield spent
+    finally:
+        for module, name, kernel in saved:
+            setattr(module, name, kernel)
+
+
 def us_per_problem(workload: Workload, arch: Arch, repeats: int,
-                   min_seconds: float) -> tuple[float, float, int, int]:
-    """(best wall-clock and best CPU microseconds per problem, problems, repeats run) of a
-    training-step estimate."""
+                   min_seconds: float) -> tuple[float, float, float, int, int]:
+    """(best wall-clock and best CPU microseconds per problem, the kernels' CPU microseconds
+    per problem in the fastest repeat (CPU), problems, repeats run) of a training-step
+    estimate."""
     problems = len(hwsim.estimate(workload, arch, training=TrainingConfig()).layers)
     wall = cpu = float("inf")
+    kernels = 0.0
     runs, deadline = 0, time.perf_counter() + min_seconds
-    while runs < repeats or time.perf_counter() < deadline:
-        start, start_cpu = time.perf_counter(), time.process_time()
-        hwsim.estimate(workload, arch, training=TrainingConfig())
-        wall = min(wall, time.perf_counter() - start)
-        cpu = min(cpu, time.process_time() - start_cpu)
-        runs += 1
-    return wall / problems * 1e6, cpu / problems * 1e6, problems, runs
+    with kernel_clock() as spent:
+        while runs < repeats or time.perf_counter() < deadline:
+            spent.clear()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            hwsim.estimate(workload, arch, training=TrainingConfig())
+            wall = min(wall, time.perf_counter() - start)
+            this_cpu = time.process_time() - start_cpu
+            if this_cpu < cpu:
+                cpu, kernels = this_cpu, sum(spent)
+            runs += 1
+    return (wall / problems * 1e6, cpu / problems * 1e6, kernels / problems * 1e6, problems,
+            runs)
 
 
 def main() -> None:
@@ -82,10 +130,11 @@ def main() -> None:
     load_start = os.getloadavg()
     rows = []
     for label, workload in cases:
-        wall, cpu, problems, runs = us_per_problem(workload, arch, args.repeats,
-                                                   args.min_seconds)
-        rows.append(f"| {label} | {problems} | {runs} | {wall:.2f} | {cpu:.2f} | "
-                    f"{wall * problems / 1e3:.1f} |")
+        wall, cpu, kernels, problems, runs = us_per_problem(workload, arch, args.repeats,
+                                                            args.min_seconds)
+        distinct = len(lower(workload, training=TrainingConfig()).distinct()[0])
+        rows.append(f"| {label} | {problems} | {distinct} | {runs} | {wall:.2f} | {cpu:.2f} | "
+                    f"{kernels:.2f} | {cpu - kernels:.2f} | {wall * problems / 1e3:.1f} |")
         print(rows[-1], file=sys.stderr)
     load_end = os.getloadavg()
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in
@@ -102,11 +151,17 @@ def main() -> None:
         "loaded, kernels compiled; the best of the repeats (at least "
         f"{args.repeats}, and at least {args.min_seconds:g} s of them) per problem. CPU "
         "microseconds are the process's user + system time; wall microseconds stretch with "
-        "the machine's other load.",
+        "the machine's other load. Of the fastest repeat's CPU time, the kernels' share "
+        "(Numba: fold-order counts, memory model, mapping search; timed around each call) "
+        "and the rest (Python: lowering, packing, pricing, totals, memory footprint). "
+        "Distinct problems: those the kernels count and pricing prices (layers alike lower "
+        "to the same problems, `ProblemTable.distinct`); every problem takes its distinct "
+        "problem's counts and energies.",
         "",
-        "| workload | problems | repeats | wall us per problem | CPU us per problem | "
+        "| workload | problems | distinct problems | repeats | wall us per problem | "
+        "CPU us per problem | kernels CPU us per problem | Python CPU us per problem | "
         "wall ms per estimate |",
-        "|---|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
     ]
     publish(args.output, "\n".join(lines) + "\n")

@@ -6,6 +6,8 @@ distributed cases, compared output for output between a base revision and the wo
     python bench/output_identity.py --base 1b25ebf  # any revision git knows
     python bench/output_identity.py --base e710cdd --extra-args="--mapping scalesim"
                                         # the working tree's side only gets the extra flags
+    python bench/output_identity.py --base a94dde2 --base-args="--mapping scalesim" \
+        --extra-args="--mapping scalesim"   # one flag on both sides
 
 The base revision is checked out into a temporary git worktree; each tree runs the same
 command lines in its own Python process (``PYTHONPATH`` pointing at that tree, the working
@@ -110,16 +112,22 @@ def main() -> int:
     parser.add_argument("--extra-args", default="", metavar="ARGS",
                         help="arguments appended to every command line of the working tree "
                         "only, e.g. --extra-args='--mapping scalesim'")
+    parser.add_argument("--base-args", default="", metavar="ARGS",
+                        help="arguments appended to every command line of the base revision, "
+                        "e.g. --base-args='--mapping scalesim' with the same --extra-args "
+                        "to compare that path on both sides")
     args = parser.parse_args()
     extra = shlex.split(args.extra_args)
+    base_extra = shlex.split(args.base_args)
     argvs = cases(REPO)
     with tempfile.TemporaryDirectory() as tmp:
         base_tree = Path(tmp) / "base"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet",
                         str(base_tree), args.base], check=True)
         try:
-            print(f"recording {len(argvs)} cases at {args.base}", flush=True)
-            before = record(base_tree, argvs)
+            print(f"recording {len(argvs)} cases at {args.base}"
+                  + (f" with {' '.join(base_extra)}" if base_extra else ""), flush=True)
+            before = record(base_tree, argvs, base_extra)
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
                             str(base_tree)], check=True)

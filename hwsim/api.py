@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from hwsim.area import AreaBreakdown, arch_area
-from hwsim.energy.price import Executed, price, relevant_components
+from hwsim.energy.price import Executed, mac_unit_pj, price, relevant_components
 from hwsim.energy.table import energy_table
 from hwsim.energy.mapping_inputs import searched_inputs
-from hwsim.evaluate import pack_designs, run_kernels
+from hwsim.evaluate import pack_designs, run_kernels, throughput
 from hwsim.footprint import footprint, max_batch
 from hwsim.lowering import Pass, ProblemTable, lower
 from hwsim.precision.execution import UnsupportedFormatError, execution_format, operand_tensor
@@ -95,9 +95,18 @@ def estimate(workload: Workload | str | Path, arch: Arch | str | Path | None = N
     executed = executed_formats(table, workload, arch)
     tables = [energy_table(arch)]
     designs = pack_designs([arch])
-    counts = run_kernels(table, designs, searched_inputs(table, workload, designs, [arch],
-                                                         tables, [executed]))
-    energy = relevant_components(price(table, counts, [arch], tables, [executed]), arch)
+    # layers alike share problems: count and price each distinct problem once, then spread
+    distinct, rows = table.distinct()
+    factors = throughput(distinct, designs)
+    # one MAC's energy: the mapping search's inputs and pricing both need it
+    mac_pj = mac_unit_pj(distinct, factors[0], factors[1], [arch], tables, [executed])
+    counts = run_kernels(distinct, designs, searched_inputs(distinct, workload, designs, [arch],
+                                                            tables, [executed], mac_pj=mac_pj),
+                         factors=factors)
+    energy = price(distinct, counts, [arch], tables, [executed], mac_pj=mac_pj)
+    counts = counts.spread(rows)
+    spread = np.stack(list(energy.values()))[:, :, rows]    # every component at once
+    energy = relevant_components(dict(zip(energy, spread, strict=True)), arch)
     inputs = {"workload": workload.path, "workload_sha256": workload.sha256,
               "arch": arch.path, "arch_sha256": arch.sha256}
     if workload.path and workload.source == default_source(workload.path):

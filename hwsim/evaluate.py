@@ -74,6 +74,11 @@ class LevelCounts:
         return LevelCounts(self.name, self.unit, {k: v[d:d + 1] for k, v in self.reads.items()},
                            {k: v[d:d + 1] for k, v in self.writes.items()})
 
+    def spread(self, rows: I64) -> LevelCounts:
+        """Problem j's counts are problem `rows[j]`'s of these (`KernelCounts.spread`)."""
+        return LevelCounts(self.name, self.unit, {k: v[:, rows] for k, v in self.reads.items()},
+                           {k: v[:, rows] for k, v in self.writes.items()})
+
 
 @dataclass(frozen=True, slots=True)
 class LayerMappings:
@@ -90,6 +95,10 @@ class LayerMappings:
     def design(self, d: int) -> LayerMappings:
         return LayerMappings(self.searched[d:d + 1], self.rows[d:d + 1],
                              self.objective[d:d + 1])
+
+    def spread(self, rows: I64) -> LayerMappings:
+        """Problem j's mapping is problem `rows[j]`'s of these (`KernelCounts.spread`)."""
+        return LayerMappings(self.searched[:, rows], self.rows[:, rows], self.objective)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +158,21 @@ class KernelCounts:
                             self.accumulator.design(d), self.dram.design(d),
                             self.register_file.design(d), self.mappings.design(d))
 
+    def spread(self, rows: I64) -> KernelCounts:
+        """The counts of a table whose problem j equals problem `rows[j]` of the one counted
+        (`hwsim.lowering.ProblemTable.distinct`): the kernels count each problem on its own, so
+        equal problems have equal counts."""
+        def each(x: Array) -> Array:
+            return x[:, rows]
+
+        return KernelCounts(each(self.compute_cycles), each(self.folds),
+                            each(self.vector_cycles), each(self.stall_cycles),
+                            each(self.mapping_efficiency), each(self.compute_utilization),
+                            each(self.k_pack), each(self.t_steps), self.array.spread(rows),
+                            self.sram.spread(rows), self.accumulator.spread(rows),
+                            self.dram.spread(rows), self.register_file.spread(rows),
+                            self.mappings.spread(rows))
+
 
 def pack_designs(archs: Sequence[Arch]) -> DesignArrays:
     """Struct-of-arrays view of archs (systolic arrays)."""
@@ -195,19 +219,27 @@ def stored_widths(table: ProblemTable) -> F64:
                      table.acc_bits], axis=1).astype(np.float64)
 
 
+def throughput(table: ProblemTable, designs: DesignArrays) -> tuple[I64, I64, I64, I64]:
+    """The throughput factors (k_pack, t_steps, m_pack, preload; [D, P] each,
+    `hwsim.arrays.throughput`) of every problem of `table` on every design."""
+    return throughput_factors(
+        designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
+        designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)
+
+
 def run_kernels(table: ProblemTable, designs: DesignArrays,
-                mapping: MappingInputs | None = None) -> KernelCounts:
+                mapping: MappingInputs | None = None, *,
+                factors: tuple[I64, I64, I64, I64] | None = None) -> KernelCounts:
     """Evaluate every problem of `table` on every design: GEMMs in SCALE-Sim's fold order
     (`hwsim.kernels.systolic`, `hwsim.kernels.memory`), then, given `mapping`
     (`hwsim.energy.mapping_inputs.searched_inputs`), the GEMMs of designs whose strategy is
     ``searched`` with their searched mappings (`searched_counts`).
-    Without `mapping` every design keeps SCALE-Sim's fold order."""
+    Without `mapping` every design keeps SCALE-Sim's fold order. `factors` are the problems'
+    `throughput` factors where the caller has them already."""
     # The entry kernels: ahead-of-time compiled when the package was built with them, else
     # Numba's (`hwsim.kernels.compiled`); neither is loaded by `import hwsim`.
     from hwsim.kernels.compiled import memory_model, systolic_compute
-    k_pack, t_steps, m_pack, preload = throughput_factors(
-        designs.kind, designs.serial, designs.bits_per_cycle, designs.window_lanes,
-        designs.word_bits, designs.dataflow, table.a_bits, table.b_bits, table.from_conv)
+    k_pack, t_steps, m_pack, preload = factors or throughput(table, designs)
     sram_counts, ratios = systolic_compute(
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
         designs.dataflow, ROLE_DIMS, ROW_COEF, UTIL_COEFS, OFMAP_WRITE_QUIRK, k_pack, t_steps,

@@ -106,9 +106,10 @@ class ProblemResults:
            executed: Executed | None = None, design: int = 0) -> ProblemResults:
         """Design `design`'s results from [D, P] counts and energies; a SpecError if a count
         or a total exceeds int64."""
-        one = counts.design(design)
+        alone = counts.compute_cycles.shape[0] == 1    # one design: its rows already
+        one = counts if alone else counts.design(design)
         costs = problem_costs(table, one)
-        energy = {k: v[design:design + 1] for k, v in energy_pj.items()}
+        energy = energy_pj if alone else {k: v[design:design + 1] for k, v in energy_pj.items()}
         totals = _first(step_totals(table, costs, energy))
         return ProblemResults(table, one, costs, {k: v[0] for k, v in energy.items()}, totals,
                               executed)

@@ -92,12 +92,22 @@ def _sum(table: ProblemTable, values: I64, what: str) -> I64:
     return values.sum(axis=1)
 
 
+def _sums(table: ProblemTable, named: list[tuple[str, I64]]) -> list[I64]:
+    """`_sum` of each of several [D, P] arrays (name, values), screened together: the
+    first whose sum exceeds int64, in the order given, is the SpecError."""
+    stacked = np.stack([values for _, values in named])
+    if stacked.shape[2] and float(np.max(stacked.sum(axis=2, dtype=np.float64))) >= 2.0**62:
+        for what, values in named:
+            _sum(table, values, what)
+    return list(stacked.sum(axis=2))
+
+
 def in_order_sum(values: F64) -> F64:
-    """Sum over problems ([D, P] -> [D]) adding one problem after another, as a running
-    total does (numpy's `sum` adds pairwise, with other rounding)."""
-    if not values.shape[1]:
-        return np.zeros(values.shape[0])
-    return np.cumsum(values, axis=1)[:, -1]
+    """Sum over problems, the last axis ([..., P] -> [...]), adding one problem after another,
+    as a running total does (numpy's `sum` adds pairwise, with other rounding)."""
+    if not values.shape[-1]:
+        return np.zeros(values.shape[:-1])
+    return np.cumsum(values, axis=-1)[..., -1]
 
 
 def step_totals(table: ProblemTable, costs: ProblemCosts,
@@ -107,18 +117,28 @@ def step_totals(table: ProblemTable, costs: ProblemCosts,
     ``dram_bytes_total``, ``sram_reads``, ``sram_writes`` and ``energy_pj`` per component of
     `energy` ([D, P] pJ, `hwsim.energy.price.price`)."""
     n = costs.compute_cycles.shape[0]
-    compute = _sum(table, costs.compute_cycles, "compute cycles")
-    stall = _sum(table, costs.stall_cycles, "stall cycles")
-    dram = {k: _sum(table, v, f"DRAM bytes ({k})") for k, v in costs.dram_bytes.items()}
-    dram_total = _sum(table, np.stack(list(dram.values()), axis=1), "DRAM bytes")
+    compute, stall, *streams = _sums(table, [
+        ("compute cycles", costs.compute_cycles), ("stall cycles", costs.stall_cycles),
+        *((f"DRAM bytes ({k})", v) for k, v in costs.dram_bytes.items())])
+    dram = dict(zip(costs.dram_bytes, streams, strict=True))
+    dram_total = _sum(table, np.stack(streams, axis=1), "DRAM bytes")
     macs = _sum(table, table.macs[None, :], "macs")
     bitops = _sum(table, table.bitops[None, :], "bitops")
-    return {"cycles": _sum(table, np.stack([compute, stall], axis=1), "cycles"),
+    cycles = _sum(table, np.stack([compute, stall], axis=1), "cycles")
+    sram = _sums(table, [*((f"SRAM reads ({k})", v) for k, v in costs.sram_reads.items()),
+                         *((f"SRAM writes ({k})", v) for k, v in costs.sram_writes.items())])
+    reads = dict(zip(costs.sram_reads, sram[:len(costs.sram_reads)], strict=True))
+    writes = dict(zip(costs.sram_writes, sram[len(costs.sram_reads):], strict=True))
+    return {"cycles": cycles,
             "compute_cycles": compute, "stall_cycles": stall,
             "macs": np.repeat(macs, n), "bitops": np.repeat(bitops, n),
             "dram_bytes": dram, "dram_bytes_total": dram_total,
-            "sram_reads": {k: _sum(table, v, f"SRAM reads ({k})")
-                           for k, v in costs.sram_reads.items()},
-            "sram_writes": {k: _sum(table, v, f"SRAM writes ({k})")
-                            for k, v in costs.sram_writes.items()},
-            "energy_pj": {k: in_order_sum(v) for k, v in energy.items()}}
+            "sram_reads": reads, "sram_writes": writes,
+            "energy_pj": _energy_sums(energy)}
+
+
+def _energy_sums(energy: dict[str, F64]) -> dict[str, F64]:
+    """`in_order_sum` of every component of `energy` ([D, P] pJ each), in one pass."""
+    if not energy:
+        return {}
+    return dict(zip(energy, in_order_sum(np.stack(list(energy.values()))), strict=True))

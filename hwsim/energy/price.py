@@ -37,6 +37,7 @@ from hwsim.arrays import MacProblem, array_kind, mac_datapath_key
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import KernelCounts, LevelCounts
 from hwsim.lowering import ProblemTable
+from hwsim.lowering.problem import distinct_rows
 from hwsim.precision import NumberFormat
 from hwsim.spec.arch import OPERANDS, Arch
 
@@ -99,14 +100,14 @@ def mac_unit_pj(table: ProblemTable, k_pack: npt.NDArray[np.int64],
         d = designs[0]
         keys = np.stack([table.format_index[gemm], table.from_conv[gemm], table.K[gemm],
                          k_pack[d, gemm], t_steps[d, gemm]], axis=1)
-        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+        first, inverse = distinct_rows(keys)
         unit = np.asarray([
             _mac_pj(archs[d], tables[d], MacProblem(fmts[code][0].bits, fmts[code][1].bits,
                                                     fmts[code][3].bits, k, bool(conv), k_pack,
                                                     t_steps),
                     (*executed[d][code], fmts[code][3]))
-            for code, conv, k, k_pack, t_steps in distinct.tolist()])
-        out[np.asarray(designs)[:, None], gemm[None, :]] = unit[inverse.reshape(-1)]
+            for code, conv, k, k_pack, t_steps in keys[first].tolist()])
+        out[np.asarray(designs)[:, None], gemm[None, :]] = unit[inverse]
     return out
 
 
@@ -199,12 +200,16 @@ def _register_file(e: DesignEnergy, level: LevelCounts) -> F64:
 
 
 def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
-          tables: Sequence[EnergyTable], executed: Sequence[Executed]) -> dict[str, F64]:
+          tables: Sequence[EnergyTable], executed: Sequence[Executed], *,
+          mac_pj: F64 | None = None) -> dict[str, F64]:
     """Energy in pJ of every problem of `table` on every design, by component ([D, P] arrays
     keyed as `COMPONENTS`): `counts` from `hwsim.evaluate.run_kernels` on `archs`, `tables`
     their energy tables, `executed[d]` the formats design d executes MACs in (a promoted
-    narrow operand still moves at its own width). The SRAM components of the organisation a
-    design does not have are 0."""
+    narrow operand still moves at its own width); `mac_pj` their `mac_unit_pj` where the
+    caller has it already. The SRAM components of the organisation a design does not have
+    are 0."""
+    if mac_pj is None:
+        mac_pj = mac_unit_pj(table, counts.k_pack, counts.t_steps, archs, tables, executed)
     e = design_energy(archs, tables)
     a, b, acc = table.a_bits, table.b_bits, table.acc_bits
     macs = table.macs.astype(np.float64)
@@ -224,8 +229,7 @@ def price(table: ProblemTable, counts: KernelCounts, archs: Sequence[Arch],
         dram.reads["ofmap"]
     acc_level = counts.accumulator
     out = {
-        "mac": macs * mac_unit_pj(table, counts.k_pack, counts.t_steps, archs, tables,
-                                  executed),
+        "mac": macs * mac_pj,
         "vector": elements * table.vector_ops_per_element * add_unit_pj(table, tables),
         "register_file": _register_file(e, rf),
         "forwarding": hops * e.forwarding,
@@ -252,11 +256,10 @@ def level_pj(reads_bits: F64, writes_bits: F64, read_pj: F64, write_pj: F64) -> 
         (reads_bits - both) * read_pj
 
 
-def mapping_energy(table: ProblemTable, k_pack: npt.NDArray[np.int64],
-                   t_steps: npt.NDArray[np.int64], archs: Sequence[Arch],
-                   tables: Sequence[EnergyTable],
-                   executed: Sequence[Executed]) -> tuple[F64, F64, F64, F64]:
-    """What the mapping search prices, per design (D) and problem (P), as `price` does:
+def mapping_energy(table: ProblemTable, mac_pj: F64, archs: Sequence[Arch],
+                   tables: Sequence[EnergyTable]) -> tuple[F64, F64, F64, F64]:
+    """What the mapping search prices, per design (D) and problem (P), as `price` does, given
+    the energy of one MAC of each (`mac_pj[D, P]`, `mac_unit_pj`):
     ``level_pj_per_bit[D, 3, 3, 2]`` (DRAM, buffer, accumulator x A, B, output x read,
     write), ``fixed_pj[D, P]`` (one GEMM's energy no mapping changes: MACs, register files,
     operand hops between PEs), ``array_pj[D, P, 3]`` (per element the array reads or writes
@@ -274,7 +277,7 @@ def mapping_energy(table: ProblemTable, k_pack: npt.NDArray[np.int64],
     hop_bits = m[:, 0:1] * a + m[:, 1:2] * b + m[:, 2:3] * acc
     rf = e.register_file
     rf_bits_pj = a * rf[:, 0:1] + b * rf[:, 1:2] + 2 * acc * rf[:, 2:3]
-    per_mac = mac_unit_pj(table, k_pack, t_steps, archs, tables, executed) + np.where(
+    per_mac = mac_pj + np.where(
         e.pe_register_file, rf_bits_pj, hop_bits * e.forwarding)
     array = np.where(e.pe_register_file[:, :, None],
                      np.stack([a, b, acc], axis=-1)[None] * e.forwarding[:, :, None], 0.0)

@@ -113,13 +113,17 @@ class _LayerMemory:
     @staticmethod
     def of(layer: Layer, prec: TensorPrecision, split: FrequencySplit | None) -> _LayerMemory:
         saved = saved_tensors(layer, prec, split)
-        fixed = sum(t.bytes(1) for t in saved if not t.per_sample)
-        per_sample = sum(t.bytes(1) for t in saved if t.per_sample)
-        work = output_elements(layer) * prec.activations.storage_bits / 8
+        fixed = per_sample = 0
+        for t in saved:
+            if t.per_sample:
+                per_sample += t.bytes(1)
+            else:
+                fixed += t.bytes(1)
+        outputs, inputs = output_elements(layer), input_elements(layer)
+        work = outputs * prec.activations.storage_bits / 8
         if not any(t.aliases_input for t in saved):
-            work += input_elements(layer) * prec.activations.storage_bits / 8
-        backward = (output_elements(layer) + input_elements(layer)) * \
-            prec.gradients.storage_bits / 8
+            work += inputs * prec.activations.storage_bits / 8
+        backward = (outputs + inputs) * prec.gradients.storage_bits / 8
         return _LayerMemory(saved, fixed, per_sample, work, backward)
 
 

@@ -39,7 +39,7 @@ class Pass(StrEnum):
 
     @property
     def code(self) -> int:
-        return PASSES.index(self)
+        return PASS_CODES[self]
 
     @staticmethod
     def from_code(code: int) -> Pass:
@@ -47,6 +47,7 @@ class Pass(StrEnum):
 
 
 PASSES = tuple(Pass)    # in step order: a pass's code is its index
+PASS_CODES = {p: i for i, p in enumerate(PASSES)}
 
 
 class ProblemKind(IntEnum):
@@ -82,7 +83,9 @@ class ProblemTable:
     `b_bits` unless the layer's weights are stored wider than used (`stored_weights`, read by
     MSB truncation), when `b_bits` is the used width that sets compute. `pass_code` and
     `problem_kind` hold `Pass.code` and `ProblemKind` values; `is_vector` is 1 for every problem
-    on the vector unit (the kernels' view of the kind).
+    on the vector unit (the kernels' view of the kind). Problems with one `distinct_index`
+    (layers alike lower to the same problems, `hwsim.lowering.network`) agree in every column
+    but `names` and `layer_index`, so their kernel counts and energies agree too (`distinct`).
     """
 
     names: tuple[str, ...]
@@ -110,6 +113,7 @@ class ProblemTable:
     b_store_bits: FloatArray
     a_store_bits: FloatArray
     out_store_bits: FloatArray
+    distinct_index: IntArray
     source: str = ""
 
     def __len__(self) -> int:
@@ -120,6 +124,28 @@ class ProblemTable:
         """Per problem, the formats of A, B, the output and the accumulator."""
         distinct = self.format_set
         return tuple(distinct[i] for i in self.format_index.tolist())
+
+    def distinct(self) -> tuple[ProblemTable, IntArray]:
+        """(the table of each distinct problem's first occurrence, in table order; for every
+        problem its row there): what a per-problem computation (kernels, pricing) needs to see
+        once, and how to spread its [..., P'] results back over the P problems
+        (``values[..., rows]``)."""
+        _, first, rows = np.unique(self.distinct_index, return_index=True,
+                                   return_inverse=True)
+        if first.size == len(self):      # no problem repeats another
+            return self, np.arange(len(self))
+        order = np.argsort(first, kind="stable")
+        keep = first[order]
+        renumber = np.empty_like(order)
+        renumber[order] = np.arange(order.size)
+        return self.take(keep), renumber[rows.reshape(-1)]
+
+    def take(self, rows: IntArray) -> ProblemTable:
+        """The table of problems `rows` (indices into this one), its format tuples kept."""
+        names = self.names
+        return ProblemTable(names=tuple(names[i] for i in rows.tolist()),
+                            format_set=self.format_set, source=self.source,
+                            **{f: getattr(self, f)[rows] for f in ROW_FIELDS})
 
     @property
     def macs(self) -> IntArray:
@@ -134,6 +160,9 @@ class ProblemTable:
 INT_FIELDS = ("layer_index", "pass_code", "problem_kind", "is_vector", "M", "N", "K", "count",
               "a_unique", "a_bits", "b_bits", "out_bits", "acc_bits", "vector_elements",
               "vector_ops_per_element", "vector_in_dram", "from_conv")
+# every per-problem array column of `ProblemTable`
+ROW_FIELDS = ("format_index", *INT_FIELDS, "vector_read_bits", "vector_write_bits",
+              "b_store_bits", "a_store_bits", "out_store_bits", "distinct_index")
 
 
 @dataclass(slots=True)
@@ -197,6 +226,24 @@ def _format_codes(problems: list[Problem]) -> tuple[tuple[Formats, ...], list[in
     return tuple(distinct), codes
 
 
+def distinct_rows(keys: npt.NDArray[np.generic]) -> tuple[IntArray, IntArray]:
+    """(the first row of each distinct row of `keys[n, c]`, for every row its distinct row's
+    index into those): what ``np.unique(keys, axis=0, return_index=True,
+    return_inverse=True)`` gives up to the order of the distinct rows, without sorting rows
+    as raw bytes (much slower for the few rows of a problem table). Rows compare by value
+    (keys hold no NaN)."""
+    n = keys.shape[0]
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(keys.T[::-1])     # stable: equal rows keep their order
+    ordered = keys[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return order[starts].astype(np.int64), inverse
+
+
 INT64_MAX = 2**63 - 1
 
 
@@ -206,15 +253,17 @@ def format_count(value: int) -> str:
 
 
 def _guard_counts(problem: Callable[[int], Problem], widths: FloatArray,
-                  cols: dict[str, FloatArray], source: str) -> None:
+                  cols: dict[str, npt.NDArray[np.generic]], source: str) -> None:
     """Refuse a problem whose counts exceed int64, the kernels' and totals' integer type:
     MACs, BitOPs (MACs x A bits x B bits), the elements of each operand, vector operations,
     and the bits it moves (at most one access per MAC and operand, at the operand's width; a
     vector problem's elements x the bits it reads and writes). Screened in float64, checked
     exactly with Python ints where close; a SpecError names the first one found (`problem(j)`
     is the table's problem j)."""
-    f = {k: v.astype(np.float64) for k, v in cols.items()}
-    a, b, out, acc, b_store = (w.astype(np.float64) for w in widths)
+    f = {k: np.asarray(cols[k], dtype=np.float64)   # no copy of the float columns
+         for k in ("M", "N", "K", "count", "vector_elements", "vector_ops_per_element",
+                   "vector_read_bits", "vector_write_bits")}
+    a, b, out, acc, b_store = widths
     macs = f["M"] * f["N"] * f["K"] * f["count"]
     elements = f["vector_elements"]
     screened = [macs, macs * a * b, f["M"] * f["K"] * f["count"], f["K"] * f["N"] * f["count"],
@@ -260,9 +309,10 @@ def pack(problems: list[Problem], source: str = "") -> ProblemTable:
 def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[int] | IntArray,
                   names: list[str], source: str = "") -> ProblemTable:
     """The table whose problem j is ``distinct[rows[j]]`` with layer index `layer_index[j]` and
-    name `names[j]` (layers alike share their problems: `hwsim.lowering.network`), built column
-    by column: each distinct problem is read once. Counts that exceed int64 are a SpecError
-    naming `source` (the workload file) and the layer."""
+    name `names[j]` (layers alike share their problems: `hwsim.lowering.network`; `rows` is the
+    table's `distinct_index`), built column by column: each distinct problem is read once.
+    Counts that exceed int64 are a SpecError naming `source` (the workload file) and the
+    layer."""
     def problem(j: int) -> Problem:
         return replace(distinct[rows[j]], name=names[j], layer_index=int(layer_index[j]))
 
@@ -283,7 +333,7 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
                         dtype=np.float64).reshape(-1, 4).T[:, format_index]
     get = attrgetter(*PROBLEM_FIELDS)
     try:
-        values = np.asarray([get(p) for p in distinct],
+        values = np.asarray(list(map(get, distinct)),
                             dtype=np.int64).reshape(-1, len(PROBLEM_FIELDS)).T[:, take]
     except OverflowError:  # a size beyond int64 itself: name it
         for j in range(len(rows)):
@@ -291,13 +341,13 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
         raise
     cols: dict[str, IntArray] = dict(zip(PROBLEM_FIELDS, values, strict=True))
     cols["layer_index"] = np.asarray(layer_index, dtype=np.int64)
-    moved = np.asarray([[getattr(p, f) for f in PROBLEM_WIDTHS] for p in distinct],
+    moved = np.asarray(list(map(attrgetter(*PROBLEM_WIDTHS), distinct)),
                        dtype=np.float64).reshape(-1, len(PROBLEM_WIDTHS)).T[:, take]
     floats: dict[str, FloatArray] = dict(zip(PROBLEM_WIDTHS, moved, strict=True))
     b_store = np.where(moved[2] > 0, moved[2], stored[1])
     _guard_counts(problem, np.vstack([widths[0], widths[1], stored[2], stored[3], b_store]),
-                  {**{k: v.astype(np.float64) for k, v in cols.items()}, **floats}, source)
-    pass_codes = np.asarray([p.pass_name.code for p in distinct], dtype=np.int64)[take]
+                  {**cols, **floats}, source)
+    pass_codes = np.asarray([PASS_CODES[p.pass_name] for p in distinct], dtype=np.int64)[take]
     kinds = np.asarray([p.kind for p in distinct], dtype=np.int64)[take]
     cols.update(pass_code=pass_codes, problem_kind=kinds,
                 is_vector=(kinds != ProblemKind.GEMM).astype(np.int64),
@@ -310,4 +360,5 @@ def pack_repeated(distinct: list[Problem], rows: list[int], layer_index: list[in
                         vector_write_bits=np.ascontiguousarray(floats["vector_write_bits"]),
                         b_store_bits=np.ascontiguousarray(floats["b_store_bits"]),
                         a_store_bits=np.ascontiguousarray(floats["a_store_bits"]),
-                        out_store_bits=np.ascontiguousarray(floats["out_store_bits"]))
+                        out_store_bits=np.ascontiguousarray(floats["out_store_bits"]),
+                        distinct_index=take)

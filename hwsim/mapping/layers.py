@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.lowering import Pass, ProblemTable
+from hwsim.lowering.problem import distinct_rows
 from hwsim.mapping.geometry import NO_CONV, ConvGeometry
 from hwsim.mapping.model import MappingDesign, PackedDesigns
 from hwsim.spec.arch import OPERANDS, Arch
@@ -126,5 +127,5 @@ def problem_keys(table: ProblemTable, conv: I64) -> tuple[I64, I64]:
                table.out_bits, table.acc_bits, table.format_index, table.from_conv]
     keys = np.concatenate([np.stack([np.asarray(c, dtype=np.float64) for c in columns],
                                     axis=1), conv.astype(np.float64)], axis=1)[gemm]
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    return gemm[first], inverse.reshape(-1)
+    first, inverse = distinct_rows(keys)
+    return gemm[first], inverse

@@ -70,3 +70,54 @@ def test_counts_are_named_per_level_and_operand():
                                   partial * table.acc_bits[gemm])
     np.testing.assert_array_equal(counts.sram.writes["ofmap"][0, gemm],
                                   final * table.out_bits[gemm] + partial * table.acc_bits[gemm])
+
+
+def _counted_and_priced(table, workload, arch):
+    """Kernel counts and energies of every problem of `table` (searched mapping inputs
+    included), computed on `table` itself."""
+    from hwsim.api import executed_formats
+    from hwsim.energy.mapping_inputs import searched_inputs
+    from hwsim.energy.price import price
+    from hwsim.energy.table import energy_table
+    tables, executed = [energy_table(arch)], [executed_formats(table, workload, arch)]
+    designs = pack_designs([arch])
+    counts = run_kernels(table, designs, searched_inputs(table, workload, designs, [arch],
+                                                         tables, executed))
+    return counts, price(table, counts, [arch], tables, executed)
+
+
+def test_distinct_problems_spread_equal_every_problem_counted():
+    """Counting and pricing each distinct problem once (`ProblemTable.distinct`), then spreading
+    the results (`KernelCounts.spread`), gives every problem the counts and energies it gets
+    when the whole table is counted: ResNet-50's training step (bottlenecks repeat within each
+    stage) on tpu_like (searched mapping) and scalesim_default (SCALE-Sim's fold order)."""
+    workload = load_workload(WORKLOADS / "resnet50.yaml")
+    table = lower(workload, training=TrainingConfig())
+    distinct, rows = table.distinct()
+    assert len(distinct) < len(table)   # the repeats are there to be shared
+    for name in ("tpu_like", "scalesim_default"):
+        arch = load_arch(name)
+        whole, whole_pj = _counted_and_priced(table, workload, arch)
+        once, once_pj = _counted_and_priced(distinct, workload, arch)
+        for what, got, expected in _arrays(once.spread(rows), whole):
+            np.testing.assert_array_equal(got, expected, err_msg=f"{name} {what}")
+        for component, pj in whole_pj.items():
+            np.testing.assert_array_equal(once_pj[component][:, rows], pj,
+                                          err_msg=f"{name} {component}")
+
+
+def test_distinct_table_rows_are_the_problems_they_stand_for():
+    """Problem j of a table equals row `rows[j]` of its distinct table in every column but its
+    name and layer; the distinct table keeps each distinct problem's first occurrence, in table
+    order."""
+    from hwsim.lowering.problem import ROW_FIELDS
+    table = lower(load_workload(WORKLOADS / "resnet50.yaml"), training=TrainingConfig())
+    distinct, rows = table.distinct()
+    for column in ROW_FIELDS:
+        if column != "layer_index":
+            np.testing.assert_array_equal(getattr(distinct, column)[rows],
+                                          getattr(table, column), err_msg=column)
+    firsts = [rows.tolist().index(r) for r in range(len(distinct))]
+    assert firsts == sorted(firsts)
+    assert list(distinct.names) == [table.names[j] for j in firsts]
+    np.testing.assert_array_equal(distinct.layer_index, table.layer_index[firsts])

@@ -73,3 +73,29 @@ def test_problem_kinds_and_passes():
     assert kinds["c.wgrad"] == (ProblemKind.GEMM, Pass.WGRAD, 0)
     assert kinds["c.update"] == (ProblemKind.VECTOR, Pass.UPDATE, 1)
     assert kinds["x.compress"] == (ProblemKind.VECTOR, Pass.FWD, 1)
+
+
+def test_distinct_rows_are_numpys_unique_rows_with_first_occurrences():
+    """`distinct_rows` finds the rows np.unique(axis=0) finds (the same set of first rows, the
+    same grouping), each distinct row's first occurrence, on small random key tables with many
+    repeats (values drawn from 3, so rows collide)."""
+    import numpy as np
+
+    from hwsim.lowering.problem import distinct_rows
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        keys = rng.integers(0, 3, size=(int(rng.integers(1, 40)), int(rng.integers(1, 6))))
+        for table in (keys, keys.astype(np.float64)):
+            first, inverse = distinct_rows(table)
+            _, expected_first, expected_inverse = np.unique(
+                table, axis=0, return_index=True, return_inverse=True)
+            assert sorted(first.tolist()) == sorted(expected_first.tolist())
+            np.testing.assert_array_equal(table[first][inverse], table)
+            # the same grouping as numpy's: rows together there are together here
+            expected = expected_inverse.reshape(-1).tolist()
+            relabel = dict(zip(inverse.tolist(), expected, strict=True))
+            assert [relabel[i] for i in inverse.tolist()] == expected
+            assert [int(np.flatnonzero(inverse == g)[0]) for g in range(len(first))] == \
+                first.tolist()
+    empty_first, empty_inverse = distinct_rows(np.zeros((0, 3)))
+    assert empty_first.size == 0 and empty_inverse.size == 0
