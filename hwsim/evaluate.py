@@ -236,9 +236,9 @@ def run_kernels(table: ProblemTable, designs: DesignArrays,
     ``searched`` with their searched mappings (`searched_counts`).
     Without `mapping` every design keeps SCALE-Sim's fold order. `factors` are the problems'
     `throughput` factors where the caller has them already."""
-    # Imported here so that `import hwsim` does not load Numba (about half its start-up time).
-    from hwsim.kernels.memory import memory_model
-    from hwsim.kernels.systolic import systolic_compute
+    # The entry kernels: ahead-of-time compiled when the package was built with them, else
+    # Numba's (`hwsim.kernels.compiled`); neither is loaded by `import hwsim`.
+    from hwsim.kernels.compiled import memory_model, systolic_compute
     k_pack, t_steps, m_pack, preload = factors or throughput(table, designs)
     sram_counts, ratios = systolic_compute(
         table.M, table.N, table.K, table.count, table.is_vector, designs.rows, designs.cols,
@@ -339,8 +339,9 @@ def searched_counts(table: ProblemTable, designs: DesignArrays, inputs: MappingI
     """`counts` (SCALE-Sim's fold order for every design) with the GEMMs of the searched
     designs replaced by their searched mappings' counts, cycles and stalls; `bits` are the
     problems' `stored_widths`."""
-    from hwsim.kernels.mapping import (R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_CYCLES, R_FOLDS,
-                                       R_STALL, search_mappings)
+    from hwsim.kernels.compiled import search_mappings
+    from hwsim.kernels.layout import (R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_CYCLES, R_FOLDS,
+                                      R_STALL)
     from hwsim.mapping.layers import problem_keys
     sel = np.flatnonzero(designs.searched)
     first, inverse = problem_keys(table, inputs.conv)

@@ -1,5 +1,11 @@
 """The one Numba policy for every kernel: cached, numpy error semantics, GIL released.
 
+How kernels are compiled: the entry kernels an estimate calls are compiled ahead of time when
+the package is built (``setup.py``, ``numba.pycc``, `hwsim.kernels.compiled`), from the same
+functions as the JIT; this module is the JIT, which compiles every other call (and all calls
+when the package was installed without a C compiler or a kernel was edited since the build)
+on first use.
+
 Compiled kernels are cached where Numba's own rules put them (``NUMBA_CACHE_DIR`` when set, else
 ``__pycache__`` beside the source), except that an hwsim installed into site-packages caches in
 Numba's user-wide cache directory instead: files written at run time inside an installed package
@@ -160,11 +166,11 @@ class OverDesigns:
         self.serial: Any = _compile(func, _SerialKernelCache)  # Numba dispatchers
         self.parallel: Any = _compile(func, parallel=True)
         self._position = list(inspect.signature(func).parameters).index(designs)
-        self._designs = designs
+        self.designs = designs  # the name of the argument over designs
         self.__doc__, self.__name__ = func.__doc__, func.__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        designs = kwargs[self._designs] if self._designs in kwargs else args[self._position]
+        designs = kwargs[self.designs] if self.designs in kwargs else args[self._position]
         kernel = self.serial if designs.shape[0] == 1 else self.parallel
         return kernel(*args, **kwargs)
 

@@ -38,26 +38,22 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.kernels._jit import jit, jit_inline, jit_over_designs
+from hwsim.kernels.layout import (CONV_TRANSPOSED, CONV_WEIGHT_GRAD, MAP_WIDTH, OBJ_DRAM,
+                                  OBJ_EDP, OBJ_ENERGY, OBJ_LATENCY, R_ARRAY_A, R_ARRAY_B,
+                                  R_ARRAY_OUT, R_CYCLES, R_FOLDS, R_OBJ, R_PJ, R_STALL,
+                                  RESULT_WIDTH)
 from hwsim.kernels.systolic import ceil_div, fold_length
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 OP_A, OP_B, OP_OUT = 0, 1, 2
-OBJ_ENERGY, OBJ_LATENCY, OBJ_EDP, OBJ_DRAM = 0, 1, 2, 3
 # Design integer columns.
 D_ROWS, D_COLS, D_DATAFLOW, D_HOLD_A, D_HOLD_B, D_HOLD_OUT, D_UNIFIED, D_HAS_ACC, D_DB_BUF, \
     D_DB_ACC = range(10)
 # Design float columns (capacities in bits, bandwidths in bits per cycle, 0 = unlimited).
 F_CAP_A, F_CAP_B, F_CAP_OUT, F_CAP_ACC, F_BW_DRAM, F_BW_BUF, F_BW_ACC, F_MAC_PJ, F_STATIC_PJ = \
     range(9)
-# Mapping columns: fold chunk t0, buffer tile M, N, K, innermost dim of level 0 and level 1;
-# a search result adds the fold's M, N, K extents (the array's tile).
-MAP_WIDTH = 9
-# Result columns per (design, problem): objective, compute cycles, stall cycles, energy pJ,
-# the array's A reads, B reads and output writes at its innermost holders (elements), folds.
-R_OBJ, R_CYCLES, R_STALL, R_PJ, R_ARRAY_A, R_ARRAY_B, R_ARRAY_OUT, R_FOLDS = range(8)
-RESULT_WIDTH = 8
 # Factor columns.
 FAC_K_PACK, FAC_T_STEPS, FAC_M_PACK, FAC_PRELOAD = range(4)
 # Candidate lists hold at most this many sizes per dimension.
@@ -66,11 +62,6 @@ MAX_CANDS = 64
 LEAST = -1
 # Fitting buffer tiles of one fold chunk the search lists with their lower bounds.
 BOUND_SLOTS = 1024
-# conv[14], the kind of a convolution row (`hwsim.mapping.geometry`): A the im2col view of the
-# input (forward), A the output gradient read as a transposed convolution (backward-data), B
-# the im2col view of the input with its pixels along K and channels x taps along N
-# (backward-weight).
-CONV_FORWARD, CONV_TRANSPOSED, CONV_WEIGHT_GRAD = 0, 1, 2
 
 
 @jit

@@ -34,9 +34,9 @@ from operator import attrgetter
 import numpy as np
 import numpy.typing as npt
 
-from hwsim.kernels.mapping import CONV_FORWARD as FORWARD
-from hwsim.kernels.mapping import CONV_TRANSPOSED as TRANSPOSED
-from hwsim.kernels.mapping import CONV_WEIGHT_GRAD as WEIGHT_GRAD
+from hwsim.kernels.layout import CONV_FORWARD as FORWARD
+from hwsim.kernels.layout import CONV_TRANSPOSED as TRANSPOSED
+from hwsim.kernels.layout import CONV_WEIGHT_GRAD as WEIGHT_GRAD
 from hwsim.spec.workload import Conv2d
 
 __all__ = ["FORWARD", "NO_CONV", "TRANSPOSED", "WEIGHT_GRAD", "ConvGeometry"]

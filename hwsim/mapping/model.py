@@ -9,11 +9,10 @@ import numpy as np
 import numpy.typing as npt
 
 from hwsim.dataflow.systolic import DATAFLOW_CODES
-from hwsim.kernels import mapping as km
+from hwsim.kernels.layout import OBJ_DRAM, OBJ_EDP, OBJ_ENERGY, OBJ_LATENCY
 from hwsim.mapping.geometry import NO_CONV, ConvGeometry
 
-OBJECTIVES = {"energy": km.OBJ_ENERGY, "latency": km.OBJ_LATENCY, "edp": km.OBJ_EDP,
-              "dram": km.OBJ_DRAM}
+OBJECTIVES = {"energy": OBJ_ENERGY, "latency": OBJ_LATENCY, "edp": OBJ_EDP, "dram": OBJ_DRAM}
 LEVELS = ("dram", "buffer", "accumulator")
 OPERANDS = ("A", "B", "output")
 
