@@ -79,22 +79,32 @@ def reference_fits(problem: GemmProblem, design: MappingDesign, ref) -> bool:
                    ref.accumulator_tile_bits * dba <= design.accumulator_bits)
 
 
-@pytest.mark.parametrize("dataflow", DATAFLOWS)
-def test_closed_forms_match_the_loop_nest_walk(dataflow):
-    rng = random.Random(f"mapping-{dataflow}")
-    checked = {"conv": 0, "gemm": 0, "acc": 0, "bypass": 0, "over": 0, "psum_dram": 0}
-    while checked["conv"] + checked["gemm"] < 300:
-        problem = random_problem(rng)
+
+def walk_checked_cases(rng: random.Random, dataflow: str, make_problem):
+    """Random (problem, design, mapping, kernel cost, loop-nest walk counts) cases, each
+    checked first: the kernel's counts, cycles and fit equal the walk's. Mappings outside the
+    space's rules (where the closed forms do not apply) are skipped."""
+    while True:
+        problem = make_problem(rng)
         design = random_design(rng, dataflow)
         mapping = random_mapping(rng, problem, design)
         cost = evaluate(problem, design, mapping)
-        if cost.status == 1:      # outside the space's rules: the closed forms do not apply
+        if cost.status == 1:
             continue
         ref = reference_counts(problem, design, mapping)
         np.testing.assert_array_equal(cost.counts_bits, ref.counts_bits,
                                       err_msg=f"{problem} {design} {mapping}")
         assert cost.cycles == ref.cycles
         assert (cost.status == 0) == reference_fits(problem, design, ref), (problem, mapping)
+        yield problem, design, mapping, cost, ref
+
+@pytest.mark.parametrize("dataflow", DATAFLOWS)
+def test_closed_forms_match_the_loop_nest_walk(dataflow):
+    rng = random.Random(f"mapping-{dataflow}")
+    checked = {"conv": 0, "gemm": 0, "acc": 0, "bypass": 0, "over": 0, "psum_dram": 0}
+    for problem, design, _, cost, ref in walk_checked_cases(rng, dataflow, random_problem):
+        if checked["conv"] + checked["gemm"] >= 300:
+            break
         checked["conv" if problem.conv else "gemm"] += 1
         checked["acc"] += design.accumulator_bits > 0
         checked["bypass"] += not all(design.buffer_holds)
@@ -163,18 +173,10 @@ def test_backward_halos_match_the_loop_nest_walk(dataflow, pass_name):
     rng = random.Random(f"mapping-{pass_name}-{dataflow}")
     viewed = 0 if pass_name == "dgrad" else 1
     checked = {"cases": 0, "halo_below_block": 0, "over": 0}
-    while checked["cases"] < 150:
-        problem = random_backward(rng, pass_name)
-        design = random_design(rng, dataflow)
-        mapping = random_mapping(rng, problem, design)
-        cost = evaluate(problem, design, mapping)
-        if cost.status == 1:
-            continue
-        ref = reference_counts(problem, design, mapping)
-        np.testing.assert_array_equal(cost.counts_bits, ref.counts_bits,
-                                      err_msg=f"{problem} {design} {mapping}")
-        assert cost.cycles == ref.cycles
-        assert (cost.status == 0) == reference_fits(problem, design, ref), (problem, mapping)
+    cases = walk_checked_cases(rng, dataflow, lambda r: random_backward(r, pass_name))
+    for _, design, mapping, cost, ref in cases:
+        if checked["cases"] >= 150:
+            break
         checked["cases"] += 1
         checked["over"] += cost.status == 2
         tile = mapping.buffer_tile
