@@ -46,6 +46,7 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
+@cache
 def entry_signatures() -> dict[str, Any]:
     """The record ``entry_signatures.json``: per entry kernel, its ``module``, the name of its
     ``designs`` argument and its ``signatures`` (lists of [dtype name, dimensions] per
@@ -69,8 +70,9 @@ def aot_module() -> ModuleType | None:
     return module if built_from == source_digest() else None
 
 
+@cache
 def jit_kernel(name: str) -> Callable[..., Any]:
-    """The Numba kernel `name` (importing its module, and with it Numba)."""
+    """The Numba kernel `name` (importing its module, and with it Numba, on the first call)."""
     return getattr(importlib.import_module(entry_signatures()[name]["module"]), name)
 
 
