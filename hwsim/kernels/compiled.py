@@ -70,9 +70,9 @@ def aot_module() -> ModuleType | None:
     return module if built_from == source_digest() else None
 
 
-@cache
 def jit_kernel(name: str) -> Callable[..., Any]:
-    """The Numba kernel `name` (importing its module, and with it Numba, on the first call)."""
+    """The Numba kernel `name` (importing its module, and with it Numba), looked up at each call
+    so that the module's current attribute is the one called."""
     return getattr(importlib.import_module(entry_signatures()[name]["module"]), name)
 
 
